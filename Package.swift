@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+//
+// One target per row of DESIGN.md's module table; arrows only point down that table.
+// C libraries come in through thin system-library targets (prefix `C`).
+import PackageDescription
+
+let package = Package(
+    name: "Phenoscope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "phenoscope", targets: ["phenoscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        .target(name: "Tensor"),
+        .target(name: "Imaging", dependencies: ["Tensor"]),
+        .target(name: "Screen", dependencies: [
+            "Imaging", "Tensor",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .executableTarget(name: "phenoscope", dependencies: [
+            "Tensor", "Imaging", "Screen",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `phenoscope`: image-based cell phenotyping from raw plates to MoA, in one program.
+///
+/// Each verb is one stage or tool of the flow in DESIGN.md; `phenoscope run CONFIG.yaml`
+/// chains them for a whole screen. Every verb exits non-zero with a one-line error naming
+/// the file, row or field at fault when its input is bad.
+@main
+struct Phenoscope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "phenoscope",
+        abstract: "Image-based cell phenotyping: segmentation, features, learned embeddings, profiles, MoA evaluation and search.",
+        version: "0.1.0",
+        subcommands: []
+    )
+}
