@@ -31,6 +31,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
+        .testTarget(name: "phenoscopeTests", dependencies: ["phenoscope"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -136,7 +136,7 @@ public struct Manifest: Sendable {
     /// The absolute URL of a row's image for `channel`.
     public func imageURL(_ row: ManifestRow, channel: String) -> URL? {
         guard let path = row.images[channel], !path.isEmpty else { return nil }
-        return path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)
+        return (path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)).standardizedFileURL
     }
 
     /// The manifest as a CSV table with DESIGN.md's column order.
