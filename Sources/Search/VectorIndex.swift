@@ -1,3 +1,4 @@
+import Tensor
 /// A searchable set of vectors with stable integer ids.
 ///
 /// Two implementations: `ExactIndex` (brute force, exact) and `HNSWIndex` (graph-based,

@@ -1,4 +1,4 @@
-/// One search result: the item's id and its score (higher is closer; see `Metric`).
+/// One search result: the item's id and its score (higher is closer).
 public struct SearchHit: Hashable, Sendable, Codable {
     public var id: Int
     public var score: Float
@@ -9,27 +9,27 @@ public struct SearchHit: Hashable, Sendable, Codable {
 ///
 /// Ties in score go to the smaller id, so results are the same whatever order candidates
 /// arrive in (block order, thread count, graph traversal order).
-struct TopK {
-    let k: Int
-    private(set) var heap: [SearchHit] = []
+public struct TopK: Sendable {
+    public let k: Int
+    public private(set) var heap: [SearchHit] = []
 
-    init(k: Int) {
+    public init(k: Int) {
         self.k = k
         heap.reserveCapacity(k)
     }
 
     /// True if `a` ranks below `b`.
     @inline(__always)
-    static func worse(_ a: SearchHit, _ b: SearchHit) -> Bool {
+    public static func worse(_ a: SearchHit, _ b: SearchHit) -> Bool {
         a.score < b.score || (a.score == b.score && a.id > b.id)
     }
 
     /// The worst score kept, or -infinity while fewer than `k` are kept.
     @inline(__always)
-    var threshold: Float { heap.count < k ? -.infinity : heap[0].score }
+    public var threshold: Float { heap.count < k ? -.infinity : heap[0].score }
 
     @inline(__always)
-    mutating func insert(id: Int, score: Float) {
+    public mutating func insert(id: Int, score: Float) {
         let hit = SearchHit(id: id, score: score)
         if heap.count < k {
             heap.append(hit)
@@ -41,7 +41,7 @@ struct TopK {
     }
 
     /// The kept hits, best first.
-    func sorted() -> [SearchHit] {
+    public func sorted() -> [SearchHit] {
         heap.sorted { TopK.worse($1, $0) }
     }
 
