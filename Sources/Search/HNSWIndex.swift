@@ -180,8 +180,8 @@ public struct HNSWIndex: VectorIndex {
     func beamSearch(_ q: UnsafePointer<Float>, entries: [Candidate], ef: Int, level: Int,
                     visited: inout VisitedSet, accept: ((Int32) -> Bool)? = nil) -> [Candidate] {
         visited.reset()
-        var candidates = Heap<Candidate>(order: <)      // closest first
-        var results = Heap<Candidate>(order: >)         // farthest first
+        var candidates = CandidateHeap<ClosestFirst>(capacity: ef * 2)
+        var results = CandidateHeap<FarthestFirst>(capacity: ef + 1)
         for e in entries {
             visited.insert(e.id)
             candidates.push(e)
@@ -277,24 +277,32 @@ struct VisitedSet {
     }
 }
 
-/// A binary heap ordered by `order` (the element for which `order(a, b)` holds for all
-/// others comes out first).
-struct Heap<T> {
-    private(set) var elements: [T] = []
-    let order: (T, T) -> Bool
-    init(order: @escaping (T, T) -> Bool) { self.order = order }
+/// Which end of a `CandidateHeap` comes out first.
+protocol HeapOrder { static func first(_ a: Candidate, _ b: Candidate) -> Bool }
+/// Closest candidate first.
+enum ClosestFirst: HeapOrder { @inline(__always) static func first(_ a: Candidate, _ b: Candidate) -> Bool { a < b } }
+/// Farthest candidate first.
+enum FarthestFirst: HeapOrder { @inline(__always) static func first(_ a: Candidate, _ b: Candidate) -> Bool { b < a } }
+
+/// A binary heap of candidates; the order is a type parameter so comparisons inline in the
+/// search loop instead of going through a stored closure.
+struct CandidateHeap<Order: HeapOrder> {
+    private(set) var elements: [Candidate] = []
+    init(capacity: Int = 0) { elements.reserveCapacity(capacity) }
     var count: Int { elements.count }
-    var peek: T? { elements.first }
-    mutating func push(_ x: T) {
+    var peek: Candidate? { elements.first }
+    @inline(__always)
+    mutating func push(_ x: Candidate) {
         elements.append(x)
         var i = elements.count - 1
         while i > 0 {
             let p = (i - 1) / 2
-            guard order(elements[i], elements[p]) else { break }
+            guard Order.first(elements[i], elements[p]) else { break }
             elements.swapAt(i, p); i = p
         }
     }
-    mutating func pop() -> T? {
+    @inline(__always)
+    mutating func pop() -> Candidate? {
         guard !elements.isEmpty else { return nil }
         elements.swapAt(0, elements.count - 1)
         let top = elements.removeLast()
@@ -303,12 +311,11 @@ struct Heap<T> {
         while true {
             let l = 2 * i + 1, r = l + 1
             var m = i
-            if l < n, order(elements[l], elements[m]) { m = l }
-            if r < n, order(elements[r], elements[m]) { m = r }
+            if l < n, Order.first(elements[l], elements[m]) { m = l }
+            if r < n, Order.first(elements[r], elements[m]) { m = r }
             guard m != i else { break }
             elements.swapAt(i, m); i = m
         }
         return top
     }
 }
-
