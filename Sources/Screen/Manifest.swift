@@ -28,7 +28,7 @@ public struct ManifestRow: Hashable, Sendable {
     public var concentration: Double { Double(concentrationText) ?? .nan }
 
     /// The treatment this site received.
-    public var treatment: Treatment { Treatment(compound: compound, concentration: concentration) }
+    public var treatment: Treatment { Treatment(compound: compound, concentration: concentration, moa: moa) }
 
     /// The key that must be unique across a manifest.
     public var siteKey: SiteKey { SiteKey(plate: plate, well: well, site: site) }
@@ -45,22 +45,6 @@ public struct SiteKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String { "\(plate)/\(well)/s\(site)" }
     public static func < (a: SiteKey, b: SiteKey) -> Bool {
         (a.plate, a.well.row, a.well.column, a.site) < (b.plate, b.well.row, b.well.column, b.site)
-    }
-}
-
-/// A compound at a concentration. Concentrations compare numerically, so `1`, `1.0` and
-/// `1.000000` (as BBBC021's two tables spell the same dose) are one treatment.
-public struct Treatment: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var compound: String
-    public var concentration: Double
-    public init(compound: String, concentration: Double) {
-        self.compound = compound; self.concentration = concentration
-    }
-    /// True for the vehicle control; DESIGN.md says `DMSO` in any case.
-    public var isControl: Bool { compound.caseInsensitiveCompare("DMSO") == .orderedSame }
-    public var description: String { "\(compound)@\(concentration)" }
-    public static func < (a: Treatment, b: Treatment) -> Bool {
-        (a.compound, a.concentration) < (b.compound, b.concentration)
     }
 }
 

@@ -57,7 +57,7 @@ final class ManifestTests: XCTestCase {
             "line 4: Metadata_Well: unknown well I13 for a 96-well plate",
             "line 5: Metadata_Batch: plate P1 is in batch 'W1' on line 2, here 'W2'",
             "line 5: Image_Actin: no image for channel(s) Actin; every site needs all 2 channels",
-            "line 6: Metadata_Compound: well P1/B03 was x@1.0 on line 2, here z@1.0",
+            "line 6: Metadata_Compound: well P1/B03 was x@1 on line 2, here z@1",
             "line 6: Image_Actin: file not found: \(dir.appendingPathComponent("missing.tif").path)",
         ])
     }
