@@ -11,6 +11,8 @@ struct Phenoscope: ParsableCommand {
         commandName: "phenoscope",
         abstract: "Image-based cell phenotyping: segmentation, features, learned embeddings, profiles, MoA evaluation and search.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [
+            EvaluateCommand.self,
+        ]
     )
 }
