@@ -100,17 +100,18 @@ struct EvaluateCommand: ParsableCommand {
         options.seed = seed
         options.linearProbe = !noProbe
 
-        var table = try ProfileTable(contentsOf: url, allowMissing: featureSelect)
+        var pipeline = ProfilePipeline()
         if normalize != "none" {
-            table = try PlateNormalization(method: choice(normalize, "normalize", PlateNormalization.Method.self)).apply(to: table)
+            pipeline.normalization = PlateNormalization(method: try choice(normalize, "normalize", PlateNormalization.Method.self))
         }
-        if featureSelect {
-            let before = table.featureCount
-            table = FeatureSelection().apply(to: table)
-            note("feature selection kept \(table.featureCount) of \(before) features")
-        }
+        if featureSelect { pipeline.featureSelection = FeatureSelection() }
         if spherize != "none" {
-            table = try Spherize(method: choice(spherize, "spherize", Spherize.Method.self), epsilon: spherizeEpsilon).apply(to: table)
+            pipeline.spherize = Spherize(method: try choice(spherize, "spherize", Spherize.Method.self), epsilon: spherizeEpsilon)
+        }
+        let input = try ProfileTable(contentsOf: url, allowMissing: pipeline.acceptsMissingValues)
+        let table = try pipeline.apply(to: input)
+        if featureSelect {
+            note("feature selection kept \(table.featureCount) of \(input.featureCount) features")
         }
         let evaluation = try ProfileEvaluation(table, options: options)
         let dir = out.map { URL(fileURLWithPath: $0) }
