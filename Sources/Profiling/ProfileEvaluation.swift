@@ -31,6 +31,8 @@ public struct ProfileEvaluation: Sendable {
         public var nullSize: Int = 10_000
         public var seed: UInt64 = 0
         public var linearProbe: Bool = true
+        /// Trees of the random-forest probe; 0 skips it.
+        public var forestTrees: Int = 100
         public init() {}
     }
 
@@ -43,7 +45,8 @@ public struct ProfileEvaluation: Sendable {
     public let moaMAP: MeanAveragePrecision
     public let replicateAP: AveragePrecision?
     public let replicateMAP: MeanAveragePrecision?
-    public let probe: LinearProbe?
+    public let probe: ClassifierProbe?
+    public let forest: ClassifierProbe?
 
     public init(_ table: ProfileTable, options: Options = Options()) throws {
         try table.requireFinite()
@@ -92,7 +95,11 @@ public struct ProfileEvaluation: Sendable {
             replicateAP = nil
             replicateMAP = nil
         }
-        probe = options.linearProbe ? LinearProbe(table: treatments, labels: labels) : nil
+        probe = options.linearProbe ? ClassifierProbe(table: treatments, labels: labels) : nil
+        forest = options.forestTrees > 0
+            ? ClassifierProbe(table: treatments, labels: labels,
+                              kind: .randomForest(trees: options.forestTrees, seed: options.seed))
+            : nil
     }
 
     // MARK: Reports
@@ -123,6 +130,7 @@ public struct ProfileEvaluation: Sendable {
             "replicate_fraction_significant": num(replicateMAP?.fractionSignificant),
             "null_size": moaMAP.nullSize,
             "linear_probe_accuracy": num(probe?.accuracy),
+            "random_forest_accuracy": num(forest?.accuracy),
         ]
     }
 
@@ -167,13 +175,15 @@ public struct ProfileEvaluation: Sendable {
                 row += ["", "", "", "", ""]
             }
             row.append(probe?.predictions[q] ?? "")
+            row.append(forest?.predictions[q] ?? "")
             return row
         }
         return CSVTable(header: ["Metadata_Compound", "Metadata_Concentration", "Metadata_MoA",
                                      "nsc_neighbor_compound", "nsc_neighbor_concentration", "nsc_neighbor_moa",
                                      "nsc_similarity", "nsc_hit",
                                      "nscb_neighbor_compound", "nscb_neighbor_concentration", "nscb_neighbor_moa",
-                                     "nscb_similarity", "nscb_hit", "probe_prediction"], rows: rows)
+                                     "nscb_similarity", "nscb_hit", "linear_probe_prediction",
+                                     "random_forest_prediction"], rows: rows)
     }
 
     /// Replicate mAP per treatment (empty without well-level input).

@@ -8,7 +8,7 @@ import Profiling
 /// optionally normalizes them per plate against DMSO, selects features and spheres them
 /// (in pycytominer's order), aggregates wells to treatments, and reports NSC, NSCB, top-k,
 /// per-MoA accuracy, the NSC confusion matrix, copairs mAP with p-values for same-MoA and
-/// replicate retrieval, and the leave-compound-out linear probe. Results go to
+/// replicate retrieval, and the leave-compound-out linear probe and random forest. Results go to
 /// `--out DIR` (evaluation.json, per_moa.csv, confusion.csv, neighbors.csv,
 /// replicate_map.csv, each written atomically); the summary goes to stderr, or with
 /// `--json` one JSON object to stdout.
@@ -65,6 +65,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Skip the linear probe.")
     var noProbe = false
 
+    @Option(help: "Trees of the leave-compound-out random forest (0 skips it).")
+    var forestTrees = 100
+
     @Flag(help: "No summary on stderr.")
     var quiet = false
 
@@ -99,6 +102,8 @@ struct EvaluateCommand: ParsableCommand {
         options.nullSize = nullSize
         options.seed = seed
         options.linearProbe = !noProbe
+        guard forestTrees >= 0 else { throw ProfilingError("--forest-trees: expected a non-negative integer") }
+        options.forestTrees = forestTrees
 
         var pipeline = ProfilePipeline()
         if normalize != "none" {
@@ -148,6 +153,7 @@ struct EvaluateCommand: ParsableCommand {
             lines.append("mAP replicate \(f(r.meanOfGroups))  treatments with corrected p < 0.05: \(rs)/\(r.groups.count)")
         }
         if let p = e.probe { lines.append("linear probe (leave-compound-out) \(f(p.accuracy))") }
+        if let p = e.forest { lines.append("random forest (leave-compound-out) \(f(p.accuracy))") }
         lines.append("wrote \(dir.path)/{evaluation.json,per_moa.csv,confusion.csv,neighbors.csv,replicate_map.csv}")
         return lines.joined(separator: "\n")
     }

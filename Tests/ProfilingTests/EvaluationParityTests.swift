@@ -8,6 +8,7 @@ final class EvaluationParityTests: XCTestCase {
     func options(nullSize: Int) -> ProfileEvaluation.Options {
         var o = ProfileEvaluation.Options()
         o.nullSize = nullSize
+        o.forestTrees = 0
         return o
     }
 
@@ -118,7 +119,7 @@ final class EvaluationParityTests: XCTestCase {
         let lp = expected["linear_probe"] as! [String: Any]
         let table = try Fixtures.table("treatments.csv")
         let labels = try TreatmentLabels(table)
-        let probe = LinearProbe(table: table, labels: labels)
+        let probe = ClassifierProbe(table: table, labels: labels)
         let ref = lp["predictions"] as! [String: String]
         XCTAssertEqual(probe.predictions.count, ref.count)
         var agree = 0

@@ -202,6 +202,7 @@ final class KnownAnswerTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         var o = ProfileEvaluation.Options()
         o.nullSize = 200
+        o.forestTrees = 10
         let eval = try ProfileEvaluation(Fixtures.table("wells.csv"), options: o)
         try eval.write(to: dir)
         for name in ["evaluation.json", "per_moa.csv", "confusion.csv", "neighbors.csv", "replicate_map.csv"] {
@@ -215,5 +216,40 @@ final class KnownAnswerTests: XCTestCase {
         XCTAssertEqual(total, eval.nsc.queryCount)
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".tmp") }
         XCTAssertEqual(leftovers, [])
+    }
+}
+
+/// The random forest: a known separable case, determinism, and scikit-learn's accuracy
+/// on the fixture within a few treatments (different random streams, same algorithm).
+final class RandomForestTests: XCTestCase {
+    func testSeparableDataIsLearnedAndSeedsRepeat() {
+        var rng = SplitMix64(seed: 11)
+        let n = 60, d = 5
+        var x: [Double] = [], y: [Int] = []
+        for i in 0..<n {
+            let c = i % 3
+            for j in 0..<d { x.append(Double.random(in: 0..<1, using: &rng) + (j == 2 ? Double(c) * 2 : 0)) }
+            y.append(c)
+        }
+        let forest = RandomForest(x: x, n: n, d: d, y: y, classCount: 3, treeCount: 25, seed: 1)
+        XCTAssertEqual((0..<n).filter { forest.predict(x[($0 * d)..<(($0 + 1) * d)]) == y[$0] }.count, n)
+        XCTAssertEqual(forest.predict([0.5, 0.5, 4.5, 0.5, 0.5]), 2)
+        XCTAssertEqual(forest.predict([0.5, 0.5, 0.5, 0.5, 0.5]), 0)
+        let again = RandomForest(x: x, n: n, d: d, y: y, classCount: 3, treeCount: 25, seed: 1)
+        let other = RandomForest(x: x, n: n, d: d, y: y, classCount: 3, treeCount: 25, seed: 2)
+        let probe: [Double] = [0.5, 0.5, 1.0, 0.5, 0.5]
+        XCTAssertEqual(forest.probabilities(probe[...]), again.probabilities(probe[...]))
+        XCTAssertNotEqual(forest.probabilities(probe[...]), other.probabilities(probe[...]))
+    }
+
+    func testLeaveCompoundOutAccuracyNearScikitLearn() throws {
+        let expected = try Fixtures.expected()
+        let ref = (expected["random_forest"] as! [String: Any])["accuracy"] as! Double
+        let table = try Fixtures.table("treatments.csv")
+        let probe = ClassifierProbe(table: table, labels: try TreatmentLabels(table),
+                                    kind: .randomForest(trees: 100, seed: 0))
+        // 60 treatments: within 6 of scikit-learn's correct count.
+        XCTAssertEqual(probe.accuracy, ref, accuracy: 0.1)
+        print("parity forest: ours=\(probe.accuracy) sklearn=\(ref)")
     }
 }

@@ -1,6 +1,7 @@
-/// The classifier view of MoA evaluation (as the SimCLR project's feature_eval): a linear
-/// probe (multinomial logistic regression, L2, C = 1) trained with whole compounds held
-/// out, leave-one-compound-out.
+/// The classifier view of MoA evaluation (as the SimCLR project's feature_eval): a
+/// classifier trained with whole compounds held out, leave-one-compound-out. `linear` is
+/// the linear probe (multinomial logistic regression, L2, C = 1); `randomForest` a
+/// seeded random forest.
 ///
 /// Rows are the MoA rows of the labels (no DMSO, no empty MoA). For each compound, the
 /// model is fitted on the other compounds' rows, after standardizing each feature with the
@@ -9,12 +10,17 @@
 /// predictions / rows. Classes are the MoAs present in the training fold; a held-out
 /// compound whose MoA has no other compound can never be predicted right, as in the
 /// BBBC021 protocol.
-public struct LinearProbe: Sendable {
+public struct ClassifierProbe: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case linear(c: Double)
+        case randomForest(trees: Int, seed: UInt64)
+    }
+
     /// Predicted MoA per evaluated row (table row index -> MoA).
     public let predictions: [Int: String]
     public let accuracy: Double
 
-    public init(table: ProfileTable, labels: TreatmentLabels, c: Double = 1) {
+    public init(table: ProfileTable, labels: TreatmentLabels, kind: Kind = .linear(c: 1)) {
         let rows = labels.moaRows
         var compounds: [String] = []
         for r in rows where !compounds.contains(labels.compound[r]) { compounds.append(labels.compound[r]) }
@@ -32,12 +38,20 @@ public struct LinearProbe: Sendable {
                 for r in test { predictions[r] = classes[0] }
                 continue
             }
-            let model = LogisticRegression(x: x, n: train.count, d: d,
-                                           y: train.map { classIndex[labels.moa[$0]]! },
-                                           classCount: classes.count, c: c)
+            let y = train.map { classIndex[labels.moa[$0]]! }
+            let predict: (ArraySlice<Double>) -> Int
+            switch kind {
+            case .linear(let c):
+                let model = LogisticRegression(x: x, n: train.count, d: d, y: y, classCount: classes.count, c: c)
+                predict = model.predict
+            case .randomForest(let trees, let seed):
+                let model = RandomForest(x: x, n: train.count, d: d, y: y, classCount: classes.count,
+                                         treeCount: trees, seed: seed)
+                predict = model.predict
+            }
             let xt = scaler.transform(table: table, rows: test)
             for (i, r) in test.enumerated() {
-                predictions[r] = classes[model.predict(xt[(i * d)..<((i + 1) * d)])]
+                predictions[r] = classes[predict(xt[(i * d)..<((i + 1) * d)])]
             }
         }
         self.predictions = predictions
