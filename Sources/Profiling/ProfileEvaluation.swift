@@ -63,6 +63,19 @@ public struct ProfileEvaluation: Sendable {
         let level: Level = options.level == .auto ? (duplicated ? .well : .treatment) : options.level
         inputLevel = level
         if level == .well {
+            // A treatment's wells must agree on its MoA; aggregation would otherwise
+            // silently turn the disagreement into a new "a;b" class.
+            var firstMoA: [[String]: Int] = [:]
+            for r in 0..<table.rowCount {
+                let key = [inputLabels.compound[r], inputLabels.concentration[r]]
+                if let f = firstMoA[key] {
+                    guard inputLabels.moa[f] == inputLabels.moa[r] else {
+                        throw ProfilingError("\(table.rowOrigins[r]): treatment \(inputLabels.treatment(r)) has MoA '\(inputLabels.moa[r])' but \(table.rowOrigins[f]) gives '\(inputLabels.moa[f])'")
+                    }
+                } else {
+                    firstMoA[key] = r
+                }
+            }
             treatments = try Aggregation(keys: Aggregation.treatmentKeys, method: options.aggregation).apply(to: table)
         } else {
             treatments = table
@@ -82,7 +95,7 @@ public struct ProfileEvaluation: Sendable {
         moaMAP = MeanAveragePrecision(moaAP, groupOf: { l.moa[$0] }, nullSize: options.nullSize, seed: options.seed)
         if level == .well && inputLabels.isDMSO.contains(true) {
             let w = inputLabels
-            let wellSim = try CosineSimilarity(table)
+            let wellSim = try CosineSimilarity(table, lazy: true)
             let ap = AveragePrecision(
                 similarity: wellSim, rows: Array(0..<table.rowCount),
                 isPositive: { !w.isDMSO[$0] && !w.isDMSO[$1] && w.compound[$0] == w.compound[$1]

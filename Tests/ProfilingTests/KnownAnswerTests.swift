@@ -253,3 +253,46 @@ final class RandomForestTests: XCTestCase {
         print("parity forest: ours=\(probe.accuracy) sklearn=\(ref)")
     }
 }
+
+final class EvaluationEdgeTests: XCTestCase {
+    func table(_ csv: String) throws -> ProfileTable {
+        try ProfileTable(csv: CSVTable(parsing: csv, source: "e.csv"))
+    }
+
+    func options() -> ProfileEvaluation.Options {
+        var o = ProfileEvaluation.Options()
+        o.nullSize = 100
+        o.forestTrees = 5
+        return o
+    }
+
+    func testConflictingMoAAcrossWellsIsAnError() throws {
+        let t = try table("""
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1,f2
+        a,1,m1,1,0
+        a,1,m2,1,0.1
+        b,1,m1,0,1
+        """)
+        XCTAssertThrowsError(try ProfileEvaluation(t, options: options())) {
+            XCTAssertEqual("\($0)", "e.csv:3: treatment a@1 has MoA 'm2' but e.csv:2 gives 'm1'")
+        }
+    }
+
+    func testWithoutBatchColumnNSCBIsNull() throws {
+        let t = try table("""
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1,f2
+        a,1,m1,1,0
+        b,1,m1,1,0.2
+        c,1,m2,0,1
+        d,1,m2,0.1,1
+        """)
+        let e = try ProfileEvaluation(t, options: options())
+        XCTAssertNil(e.nscb)
+        XCTAssertEqual(e.nsc.accuracy, 1)
+        XCTAssertEqual(e.moaAP.meanAveragePrecision, 1)
+        let summary = e.summary()
+        XCTAssertTrue(summary["nscb"] is NSNull)
+        XCTAssertEqual(summary["n_treatments"] as? Int, 4)
+        XCTAssertTrue(try e.summaryJSON().contains("\"nscb\":null"))
+    }
+}
