@@ -1,9 +1,8 @@
-import COpenBLAS
 
 /// Cosine similarities between the rows of a profile table, in Double.
 ///
-/// `full` computes the whole matrix as the Gram matrix of the unit-length rows (one BLAS
-/// GEMM), for treatment tables; `lazy` keeps only the unit rows and computes each
+/// `full` computes the whole matrix of dot products of the unit-length rows, for
+/// treatment tables; `lazy` keeps only the unit rows and computes each
 /// similarity when asked, for well tables where n x n would not fit in memory.
 /// A row of all zeros has no direction, so its cosine is undefined: that is an error
 /// naming the row rather than a silent NaN that would poison every ranking.
@@ -31,10 +30,19 @@ public struct CosineSimilarity: Sendable {
         dimension = d
         count = n
         guard !lazy else { values = []; return }
+        // Pair by pair in one fixed order rather than a blocked GEMM, whose kernels may
+        // round equal dot products differently at different matrix positions: equal
+        // vectors must give bit-equal similarities so that ties break by table order.
         var s = [Double](repeating: 0, count: n * n)
-        if n > 0 && d > 0 {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d),
-                        1, unit, Int32(d), unit, Int32(d), 0, &s, Int32(n))
+        unit.withUnsafeBufferPointer { u in
+            for i in 0..<n {
+                for j in i..<n {
+                    var acc = 0.0
+                    for k in 0..<d { acc += u[i * d + k] * u[j * d + k] }
+                    s[i * n + j] = acc
+                    s[j * n + i] = acc
+                }
+            }
         }
         values = s
     }

@@ -55,6 +55,31 @@ final class EvaluationParityTests: XCTestCase {
         print("parity moa: nsc=\(eval.nsc.accuracy) nscb=\(eval.nscb!.accuracy) map_moa=\(eval.moaAP.meanAveragePrecision!) max|AP-copairs|=\(maxDiff) max|p-copairs|=\(maxPDiff)")
     }
 
+    /// Repeated profiles across MoAs: NSC ties go to the first row in table order (as the
+    /// brute force's stable sort), AP ties rank positives first (as copairs).
+    func testExactTiesFollowTableOrderForNSCAndCopairsForAP() throws {
+        let expected = try Fixtures.expected()
+        var o = options(nullSize: 1000)
+        o.topK = [1, 3]
+        let eval = try ProfileEvaluation(Fixtures.table("ties.csv"), options: o)
+        let bf = expected["ties_brute_force"] as! [String: Any]
+        assertSameCounts(eval, bf)
+        for (mode, nn) in [("nsc", eval.nsc), ("nscb", eval.nscb!)] {
+            let ref = bf["\(mode)_neighbors"] as! [String: Int]
+            for n in nn.neighbors { XCTAssertEqual(ref[String(n.query)], n.neighbor, "\(mode) query row \(n.query)") }
+        }
+        let cm = expected["ties_copairs_moa"] as! [String: Any]
+        let ours = Dictionary(uniqueKeysWithValues: eval.moaAP.scored.map { ($0.row, $0) })
+        var maxDiff = 0.0
+        for q in cm["per_query"] as! [[String: Any]] {
+            let o = try XCTUnwrap(ours[q["row"] as! Int])
+            maxDiff = max(maxDiff, abs(o.averagePrecision! - (q["ap"] as! Double)))
+        }
+        XCTAssertEqual(ours.count, (cm["per_query"] as! [Any]).count)
+        XCTAssertEqual(eval.moaAP.meanAveragePrecision!, cm["map_moa"] as! Double, accuracy: 1e-12)
+        XCTAssertLessThan(maxDiff, 1e-12)
+    }
+
     func testWellLevelAggregatesThenMatchesAndReplicateMatchesCopairs() throws {
         let expected = try Fixtures.expected()
         let wells = try Fixtures.table("wells.csv")

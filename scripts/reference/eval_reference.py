@@ -98,8 +98,14 @@ def aggregate_treatments(wells, feats):
 
 
 def cosine_matrix(X):
+    """Pair by pair, so that equal vectors give bit-equal similarities (exact ties)."""
     U = X / np.linalg.norm(X, axis=1, keepdims=True)
-    return U @ U.T
+    n = len(U)
+    S = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            S[i, j] = float(np.dot(U[i], U[j]))
+    return S
 
 
 def brute_force_nn(tr, feats, ks):
@@ -268,6 +274,23 @@ def random_forest(tr, feats):
     return dict(accuracy=correct / len(y), trees=500)
 
 
+def make_ties(rng):
+    """Treatments with exactly repeated profiles across MoAs, so that similarity ties
+    decide neighbours and ranks (NSC: first in table order; copairs: positives first)."""
+    base = rng.integers(-3, 4, (6, 8)).astype(float)
+    rows = []
+    for m in range(4):
+        for c in range(3):
+            v = base[(m + c * 2) % 6].copy()  # compounds of different MoAs share vectors
+            rows.append(dict(Metadata_Compound=f"t{m}{c}", Metadata_Concentration="1",
+                             Metadata_Batch=f"B{c % 2}", Metadata_MoA=f"moa_{m}", v=v))
+    rows.append(dict(Metadata_Compound="DMSO", Metadata_Concentration="0", Metadata_Batch="B0",
+                     Metadata_MoA="", v=base[0].copy()))
+    feats = [f"Cells_T{j}" for j in range(8)]
+    meta = pd.DataFrame([{k: v for k, v in r.items() if k != "v"} for r in rows])
+    return pd.concat([meta, pd.DataFrame(np.stack([r["v"] for r in rows]), columns=feats)], axis=1), feats
+
+
 def main():
     rng = np.random.default_rng(SEED)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -302,6 +325,14 @@ def main():
         expected["pycytominer_version"] = version("pycytominer")
     except ImportError:
         expected["normalizations"] = []
+
+    ties, tfeats = make_ties(rng)
+    ties.to_csv(OUT / "ties.csv", index=False, float_format="%.17g")
+    ties = pd.read_csv(OUT / "ties.csv", keep_default_na=False,
+                       dtype={c: str for c in ties.columns if c.startswith("Metadata_")})
+    expected["ties_brute_force"] = brute_force_nn(ties, tfeats, [1, 3])
+    with tempfile.TemporaryDirectory() as cache:
+        expected["ties_copairs_moa"] = copairs_moa(ties, tfeats, cache)
 
     expected["linear_probe"] = linear_probe(tr, feats)
     expected["random_forest"] = random_forest(tr, feats)
