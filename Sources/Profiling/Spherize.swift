@@ -46,14 +46,13 @@ public struct Spherize: Sendable {
                 }
             }
         }
-        // Column-major d x n = X^T, so LAPACK's left singular vectors are X's right ones.
-        var xt = [Double](repeating: 0, count: d * n)
+        var centred = [Double](repeating: 0, count: d * n)
         for (i, r) in ref.enumerated() {
-            for j in 0..<d { xt[i * d + j] = (table[r, j] - mean[j]) / scale[j] }
+            for j in 0..<d { centred[i * d + j] = (table[r, j] - mean[j]) / scale[j] }
         }
         let k = min(n, d)
         var s = [Double](repeating: 0, count: k)
-        let v = try Self.leftSingularVectors(&xt, rows: d, cols: n, singularValues: &s)
+        let v = try RightSingularVectors.compute(rowMajor: &centred, rows: n, cols: d, singularValues: &s)
         let tol = (s.first ?? 0) * Double(max(n, d)) * Double.ulpOfOne
         let rank = s.filter { $0 > tol }.count
         guard rank == d || rank == n - 1 else {
@@ -77,26 +76,5 @@ public struct Spherize: Sendable {
                         1, x, Int32(d), w, Int32(d), 0, &out.features, Int32(d))
         }
         return out
-    }
-
-    /// Thin SVD of the column-major `rows x cols` matrix `a` (destroyed): fills the
-    /// singular values (descending) and returns the left singular vectors, column-major
-    /// `rows x min(rows, cols)`.
-    static func leftSingularVectors(_ a: inout [Double], rows m: Int, cols n: Int,
-                                    singularValues s: inout [Double]) throws -> [Double] {
-        let k = min(m, n)
-        var u = [Double](repeating: 0, count: m * k)
-        var vt = [Double](repeating: 0, count: k * n)
-        var jobz = Int8(UInt8(ascii: "S"))
-        var mm = Int32(m), nn = Int32(n), lda = Int32(m), ldu = Int32(m), ldvt = Int32(k)
-        var info: Int32 = 0
-        var iwork = [Int32](repeating: 0, count: 8 * k)
-        var query = 0.0, lwork: Int32 = -1
-        dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &u, &ldu, &vt, &ldvt, &query, &lwork, &iwork, &info)
-        lwork = Int32(query)
-        var work = [Double](repeating: 0, count: Int(lwork))
-        dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &u, &ldu, &vt, &ldvt, &work, &lwork, &iwork, &info)
-        guard info == 0 else { throw ProfilingError("SVD of the DMSO profiles failed (LAPACK dgesdd info \(info))") }
-        return u
     }
 }

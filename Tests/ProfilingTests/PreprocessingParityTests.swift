@@ -73,3 +73,23 @@ final class PreprocessingParityTests: XCTestCase {
         XCTAssertEqual(std[2, 1], 3, accuracy: 1e-12)
     }
 }
+
+final class PCATests: XCTestCase {
+    func testMatchesScikitLearn() throws {
+        let ref = (try Fixtures.expected())["pca"] as! [String: Any]
+        let table = try Fixtures.table("treatments.csv")
+        let pca = try PCA(fitting: table, components: 5)
+        let scores = try pca.transform(table)
+        var maxDiff = 0.0
+        for (r, row) in (ref["scores"] as! [[Double]]).enumerated() {
+            for (c, v) in row.enumerated() { maxDiff = max(maxDiff, abs(scores[r * 5 + c] - v)) }
+        }
+        XCTAssertLessThan(maxDiff, 1e-9)
+        for (a, b) in zip(pca.explainedVariance, ref["explained_variance"] as! [Double]) { XCTAssertEqual(a, b, accuracy: 1e-9 * b) }
+        for (a, b) in zip(pca.explainedVarianceRatio, ref["explained_variance_ratio"] as! [Double]) {
+            XCTAssertEqual(a, b, accuracy: 1e-12)
+        }
+        print("parity pca: max|scores-sklearn|=\(maxDiff)")
+        XCTAssertThrowsError(try PCA(fitting: table, components: 100))
+    }
+}

@@ -291,6 +291,15 @@ def make_ties(rng):
     return pd.concat([meta, pd.DataFrame(np.stack([r["v"] for r in rows]), columns=feats)], axis=1), feats
 
 
+def pca_reference(tr, feats):
+    """scikit-learn PCA (full SVD) of the treatment profiles: scores and variance ratios."""
+    from sklearn.decomposition import PCA
+    X = tr[feats].to_numpy(float)
+    pca = PCA(n_components=5, svd_solver="full").fit(X)
+    return dict(scores=pca.transform(X).tolist(), explained_variance=pca.explained_variance_.tolist(),
+                explained_variance_ratio=pca.explained_variance_ratio_.tolist())
+
+
 def main():
     rng = np.random.default_rng(SEED)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -336,6 +345,7 @@ def main():
 
     expected["linear_probe"] = linear_probe(tr, feats)
     expected["random_forest"] = random_forest(tr, feats)
+    expected["pca"] = pca_reference(tr, feats)
     (OUT / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
     bf, cm = expected["brute_force"], expected["copairs_moa"]
     print(f"nsc={bf['nsc']:.6f} nscb={bf['nscb']:.6f} map_moa(brute)={bf['map_moa']:.9f} "
