@@ -296,3 +296,40 @@ final class EvaluationEdgeTests: XCTestCase {
         XCTAssertTrue(try e.summaryJSON().contains("\"nscb\":null"))
     }
 }
+
+final class EmbeddingTests: XCTestCase {
+    /// embeddings.npy (float32, 4 x 3) and its values as numpy printed them in float64.
+    func testReadsNumpyFloat32AndAggregatesCellsToWells() throws {
+        let m = try NumpyMatrix(contentsOf: Fixtures.url("embeddings.npy"))
+        XCTAssertEqual(m.rows, 4)
+        XCTAssertEqual(m.columns, 3)
+        XCTAssertEqual(Array(m.values[0..<3]), [-0.8019314408302307, -1.3243589401245117, -0.24836161732673645])
+        XCTAssertEqual(m.values[11], -1.2333287000656128)
+        let cells = try CSVTable(contentsOf: Fixtures.url("embeddings_cells.csv"))
+        let table = try ProfileTable(cells: cells, embeddings: m)
+        XCTAssertEqual(table.metadataColumns, ["Metadata_Plate", "Metadata_Well", "Metadata_Cell"])
+        XCTAssertEqual(table.featureNames, ["Embedding_0000", "Embedding_0001", "Embedding_0002"])
+        let wells = try Aggregation(keys: Aggregation.wellKeys).apply(to: table)
+        XCTAssertEqual(try wells.metadataValues("Metadata_Count"), ["3", "1"])
+        XCTAssertEqual(try wells.metadataValues("Metadata_Cell"), ["1;2;3", "1"])
+        for (a, b) in zip(Array(wells.row(0)), [0.417765607436498, 0.02815211812655131, -0.4573279718557994]) {
+            XCTAssertEqual(a, b, accuracy: 1e-15)
+        }
+    }
+
+    func testBadNumpyFilesAreOneLineErrors() throws {
+        XCTAssertThrowsError(try NumpyMatrix(data: Data("hello".utf8), source: "x.npy")) {
+            XCTAssertEqual("\($0)", "x.npy: not a 2-D float .npy file: missing \\x93NUMPY magic")
+        }
+        var data = try Data(contentsOf: Fixtures.url("embeddings.npy"))
+        data.removeLast(4)
+        XCTAssertThrowsError(try NumpyMatrix(data: data, source: "t.npy")) {
+            XCTAssertEqual("\($0)", "t.npy: not a 2-D float .npy file: expected 48 data bytes for shape (4, 3), found 44")
+        }
+        let cells = try CSVTable(parsing: "Metadata_Cell\n1\n")
+        XCTAssertThrowsError(try ProfileTable(cells: cells, embeddings: NumpyMatrix(contentsOf: Fixtures.url("embeddings.npy")),
+                                              embeddingsSource: "e.npy")) {
+            XCTAssertEqual("\($0)", "e.npy: 4 embedding rows but <memory> has 1 cells")
+        }
+    }
+}

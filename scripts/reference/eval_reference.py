@@ -7,6 +7,8 @@ ProfilingTests` checks without Python:
   wells.csv            well-level profiles: 3 batches, 6 plates, 8 MoAs, 20 compounds,
                        3 concentrations, 3 wells per treatment, DMSO wells, 30 features
   treatments.csv       the same aggregated (mean) to treatments, computed here with pandas
+  embeddings*.npy/csv  a tiny float32 embedding matrix and its per-cell metadata
+  ties.csv             treatments with repeated profiles (exact similarity ties)
   featsel.csv          small table for feature selection (constant, correlated, NaN columns)
   expected.json        NSC / NSCB / top-k from a brute-force numpy implementation written
                        independently of the Swift code; per-query AP, per-group mAP and
@@ -300,9 +302,19 @@ def pca_reference(tr, feats):
                 explained_variance_ratio=pca.explained_variance_ratio_.tolist())
 
 
+def write_embeddings():
+    """A tiny per-cell embedding file (float32 .npy) and its cells CSV, for the reader."""
+    a = np.random.default_rng(5).normal(size=(4, 3)).astype(np.float32)
+    np.save(OUT / "embeddings.npy", a)
+    (OUT / "embeddings_cells.csv").write_text(
+        "Metadata_Plate,Metadata_Well,Metadata_Cell,Location_X,Location_Y\n"
+        "P1,A01,1,10,12\nP1,A01,2,30,40\nP1,A02,1,5,5\nP1,A01,3,7,8\n")
+
+
 def main():
     rng = np.random.default_rng(SEED)
     OUT.mkdir(parents=True, exist_ok=True)
+    write_embeddings()
     wells, feats = make_wells(rng)
     tr = aggregate_treatments(wells, feats)
     wells.to_csv(OUT / "wells.csv", index=False, float_format="%.17g")
