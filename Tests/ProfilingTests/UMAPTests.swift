@@ -33,7 +33,7 @@ final class UMAPTests: XCTestCase {
 
     func testTrustworthinessKnownAnswers() {
         // An embedding identical to the data is perfectly trustworthy.
-        var rng = SplitMix64(seed: 1)
+        var rng = Tensor.SplitMix64(seed: 1)
         let x = (0..<(60 * 3)).map { _ in Float(rng.nextUnitDouble()) }
         XCTAssertEqual(Trustworthiness.score(original: x, dimension: 3, embedded: x, embeddedDimension: 3, count: 60, k: 5), 1, accuracy: 1e-12)
         // A random embedding of structured data is far from it.

@@ -31,7 +31,7 @@ public struct UMAP: Sendable {
         precondition(n > neighbors, "UMAP needs more points than neighbours")
         let graph = NeighborGraph(data: data, count: n, dimension: d, k: neighbors, distance: distance)
         let w = fuzzySimplicialSet(graph)
-        var rng = SplitMix64(seed: seed)
+        var rng = Tensor.SplitMix64(seed: seed)
         var embedding = spectralLayout(w, count: n, rng: &rng)
         let nEpochs = epochs > 0 ? epochs : (n <= 10_000 ? 500 : 200)
         let (a, b) = UMAP.fitAB(spread: spread, minDist: minDist)
@@ -106,7 +106,7 @@ public struct UMAP: Sendable {
     /// Laplacian), by subspace iteration with Rayleigh-Ritz; scaled to [-10, 10] plus a
     /// little noise, as umap-learn does. Falls back to random coordinates where the graph
     /// gives no usable spectrum.
-    func spectralLayout(_ e: Edges, count n: Int, rng: inout SplitMix64) -> [Float] {
+    func spectralLayout(_ e: Edges, count n: Int, rng: inout Tensor.SplitMix64) -> [Float] {
         let dim = components
         var degree = [Double](repeating: 0, count: n)
         for (h, w) in zip(e.head, e.weight) { degree[Int(h)] += Double(w) }
@@ -190,7 +190,7 @@ public struct UMAP: Sendable {
 
     // MARK: layout optimisation
 
-    func optimize(_ y: inout [Float], graph e: Edges, count n: Int, epochs: Int, a: Float, b: Float, rng: inout SplitMix64) {
+    func optimize(_ y: inout [Float], graph e: Edges, count n: Int, epochs: Int, a: Float, b: Float, rng: inout Tensor.SplitMix64) {
         let dim = components
         // Rescale each coordinate to [0, 10], as umap-learn does before optimising.
         for c in 0..<dim {
