@@ -23,14 +23,16 @@ let package = Package(
             "Imaging", "Tensor",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .target(name: "Profiling", dependencies: ["Tensor", "Screen", "Imaging", "COpenBLAS"]),
         .executableTarget(name: "phenoscope", dependencies: [
-            "Tensor", "Imaging", "Screen",
+            "Tensor", "Imaging", "Screen", "Profiling",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
+        .testTarget(name: "ProfilingTests", dependencies: ["Profiling"], exclude: ["Fixtures"]),
         .testTarget(name: "phenoscopeTests", dependencies: ["phenoscope"]),
     ],
     swiftLanguageModes: [.v5]
