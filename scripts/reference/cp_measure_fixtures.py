@@ -117,7 +117,7 @@ def main():
 
     for comp, lab in compartments.items():
         # Shape features are channel-independent.
-        for fam in ("sizeshape", "zernike"):
+        for fam in ("sizeshape", "zernike", "feret"):
             for key, vals in core[fam](lab, dna).items():
                 put(f"{comp}_AreaShape_{key}", vals)
         for ch, img in channels.items():

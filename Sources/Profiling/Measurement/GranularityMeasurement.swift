@@ -78,15 +78,26 @@ struct GranularitySpectrum: Sendable {
         var current = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
         let start = max(current, Double.ulpOfOne)
         let sr = Double(newHeight - 1) / Double(height - 1), sc = Double(newWidth - 1) / Double(width - 1)
-        for level in levels {
-            var sum = 0.0
-            for i in object.pixels {
-                let ci = Int(i)
-                let r = Double(ci / object.width + object.y0) * sr, c = Double(ci % object.width + object.x0) * sc
-                // Points that round past the grid contribute nothing (cp-measure's operator).
-                guard r <= Double(newHeight - 1) && c <= Double(newWidth - 1) else { continue }
-                sum += Double(Self.bilinear(level, newWidth, newHeight, r, c))
+        // Interpolation corners and weights depend only on the pixel: find them once, then
+        // accumulate every level.
+        var sums = [Double](repeating: 0, count: levels.count)
+        for i in object.pixels {
+            let ci = Int(i)
+            let r = Double(ci / object.width + object.y0) * sr, c = Double(ci % object.width + object.x0) * sc
+            // Points that round past the grid contribute nothing (cp-measure's operator).
+            guard r <= Double(newHeight - 1) && c <= Double(newWidth - 1) else { continue }
+            let r0 = Int(r), c0 = Int(c)
+            let fr = r - Double(r0), fc = c - Double(c0)
+            let r1 = min(r0 + 1, newHeight - 1), c1 = min(c0 + 1, newWidth - 1)
+            let i00 = r0 * newWidth + c0, i01 = r0 * newWidth + c1, i10 = r1 * newWidth + c0, i11 = r1 * newWidth + c1
+            let w00 = (1 - fr) * (1 - fc), w01 = (1 - fr) * fc, w10 = fr * (1 - fc), w11 = fr * fc
+            for k in levels.indices {
+                levels[k].withUnsafeBufferPointer { l in
+                    sums[k] += w00 * Double(l[i00]) + w01 * Double(l[i01]) + w10 * Double(l[i10]) + w11 * Double(l[i11])
+                }
             }
+        }
+        for sum in sums {
             let mean = sum / Double(values.count)
             out.append((current - mean) * 100 / start)
             current = mean

@@ -20,7 +20,13 @@ enum ShapeMeasurement {
         "AreaShape_MaximumRadius", "AreaShape_MeanRadius", "AreaShape_MedianRadius",
         "AreaShape_EulerNumber", "AreaShape_FilledArea",
         "AreaShape_InertiaTensorEigenvalues_0", "AreaShape_InertiaTensorEigenvalues_1",
-    ] + ZernikeMoments.indexes.map { "AreaShape_Zernike_\($0.n)_\($0.m)" }
+        "AreaShape_MinFeretDiameter", "AreaShape_MaxFeretDiameter",
+    ] + (0..<3).flatMap { p in (0..<4).map { "AreaShape_SpatialMoment_\(p)_\($0)" } }
+      + (0..<3).flatMap { p in (0..<4).map { "AreaShape_CentralMoment_\(p)_\($0)" } }
+      + (0..<4).flatMap { p in (0..<4).map { "AreaShape_NormalizedMoment_\(p)_\($0)" } }
+      + (0..<7).map { "AreaShape_HuMoment_\($0)" }
+      + ["AreaShape_InertiaTensor_0_0", "AreaShape_InertiaTensor_0_1", "AreaShape_InertiaTensor_1_0", "AreaShape_InertiaTensor_1_1"]
+      + ZernikeMoments.indexes.map { "AreaShape_Zernike_\($0.n)_\($0.m)" }
 
     static func measure(_ object: ObjectMask, into out: inout [Double]) {
         let area = Double(object.area)
@@ -62,7 +68,73 @@ enum ShapeMeasurement {
             Double(eulerNumber(object)), Double(filledArea(object)),
             eigMajor, eigMinor,
         ]
+        out += feret(object)
+        out += moments(object, rowMean: mr, colMean: mc)
+        out += [c, -b, -b, a]
         out += ZernikeMoments.shapeScores(object)
+    }
+
+    /// Spatial (p < 3, q < 4), central (p < 3, q < 4) and normalised (4x4, NaN where p + q < 2)
+    /// moments and the seven Hu invariants, rows as p and columns as q in tight-box
+    /// coordinates (scikit-image's `moments*` conventions).
+    static func moments(_ object: ObjectMask, rowMean: Double, colMean: Double) -> [Double] {
+        let w = object.width
+        var raw = [Double](repeating: 0, count: 16), mu = [Double](repeating: 0, count: 16)
+        for i in object.pixels {
+            let ci = Int(i)
+            let r = Double(ci / w - 1), c = Double(ci % w - 1)
+            let dr = r - rowMean, dc = c - colMean
+            var rp = 1.0, drp = 1.0
+            for p in 0..<4 {
+                var cq = 1.0, dcq = 1.0
+                for q in 0..<4 {
+                    raw[p * 4 + q] += rp * cq
+                    mu[p * 4 + q] += drp * dcq
+                    cq *= c; dcq *= dc
+                }
+                rp *= r; drp *= dr
+            }
+        }
+        var nu = [Double](repeating: .nan, count: 16)
+        for p in 0..<4 { for q in 0..<4 where p + q >= 2 { nu[p * 4 + q] = mu[p * 4 + q] / pow(mu[0], Double(p + q) / 2 + 1) } }
+        let n20 = nu[8], n02 = nu[2], n11 = nu[5], n30 = nu[12], n03 = nu[3], n21 = nu[9], n12 = nu[6]
+        let a = n30 + n12, b = n21 + n03
+        let hu = [
+            n20 + n02,
+            (n20 - n02) * (n20 - n02) + 4 * n11 * n11,
+            (n30 - 3 * n12) * (n30 - 3 * n12) + (3 * n21 - n03) * (3 * n21 - n03),
+            a * a + b * b,
+            (n30 - 3 * n12) * a * (a * a - 3 * b * b) + (3 * n21 - n03) * b * (3 * a * a - b * b),
+            (n20 - n02) * (a * a - b * b) + 4 * n11 * a * b,
+            (3 * n21 - n03) * a * (a * a - 3 * b * b) - (n30 - 3 * n12) * b * (3 * a * a - b * b),
+        ]
+        return Array(raw[0..<12]) + Array(mu[0..<12]) + nu + hu
+    }
+
+    /// Minimum and maximum caliper widths of the hull of the pixel centres (centrosome's
+    /// `feret_diameter`): the largest vertex distance, and the smallest over hull edges of
+    /// the farthest vertex from the edge's line.
+    static func feret(_ object: ObjectMask) -> [Double] {
+        let h = ConvexHull.hull(ConvexHull.rowExtremes(object))
+        guard h.count >= 2 else { return [0, 0] }
+        var maxD2 = 0
+        for i in 0..<h.count { for j in (i + 1)..<h.count {
+            let dx = h[i].x - h[j].x, dy = h[i].y - h[j].y
+            maxD2 = max(maxD2, dx * dx + dy * dy)
+        } }
+        var minWidth = Double.infinity
+        if h.count >= 3 {
+            for k in 0..<h.count {
+                let a = h[k], b = h[(k + 1) % h.count]
+                let len = Double((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
+                var far = 0.0
+                for p in h { far = max(far, Double(abs((b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x))) / len) }
+                minWidth = min(minWidth, far)
+            }
+        } else {
+            minWidth = 0
+        }
+        return [minWidth, Double(maxD2).squareRoot()]
     }
 
     /// scikit-image's `perimeter(image, 4)`: border pixels (object pixels with a non-object

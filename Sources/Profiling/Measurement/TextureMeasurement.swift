@@ -46,6 +46,7 @@ enum TextureMeasurement {
         features.reserveCapacity(52)
         var codes: [Int32] = []
         codes.reserveCapacity(4 * object.area)
+        var scratch: [Int32] = []
         for (dy, dx) in directions {
             let oy = dy * scale, ox = dx * scale
             codes.removeAll(keepingCapacity: true)
@@ -63,10 +64,26 @@ enum TextureMeasurement {
                 out += [Double](repeating: .nan, count: 4 * haralick.count)
                 return
             }
-            codes.sort()
+            radixSort(&codes, scratch: &scratch)
             features += haralickFeatures(codes, maxv: maxv)
         }
         out += features
+    }
+
+    /// Sorts 18-bit pair codes with two 9-bit counting passes (linear in the pair count).
+    static func radixSort(_ a: inout [Int32], scratch: inout [Int32]) {
+        if scratch.count < a.count { scratch = [Int32](repeating: 0, count: a.count) }
+        for shift in [0, 9] {
+            var count = [Int](repeating: 0, count: 513)
+            for v in a { count[Int((v >> Int32(shift)) & 511) + 1] += 1 }
+            for k in 1..<513 { count[k] += count[k - 1] }
+            for v in a {
+                let d = Int((v >> Int32(shift)) & 511)
+                scratch[count[d]] = v
+                count[d] += 1
+            }
+            for k in a.indices { a[k] = scratch[k] }
+        }
     }
 
     /// The 13 features of a co-occurrence matrix given as sorted pair codes (i << 9 | j).
