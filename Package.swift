@@ -23,7 +23,7 @@ let package = Package(
             "Imaging", "Tensor",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "Profiling", dependencies: ["Tensor", "Screen", "COpenBLAS"]),
+        .target(name: "Profiling", dependencies: ["Tensor", "Screen", "Imaging", "COpenBLAS"]),
         .target(name: "Search", dependencies: ["Tensor", "COpenBLAS"]),
         .executableTarget(name: "phenoscope", dependencies: [
             "Tensor", "Imaging", "Screen", "Profiling", "Search",

@@ -1,3 +1,5 @@
+import Tensor
+
 /// Mean average precision per group with permutation p-values, as copairs'
 /// `mean_average_precision` computes it.
 ///
@@ -9,7 +11,7 @@
 /// p = (#{null > mAP} + 1) / (nullSize + 1). Corrected p-values are Benjamini-Hochberg
 /// over the groups (statsmodels `fdr_bh`, as copairs uses).
 ///
-/// copairs draws its nulls with numpy's PCG64; we draw ours with `SplitMix64` seeded from
+/// copairs draws its nulls with numpy's PCG64; we draw ours with `SeededRandom` seeded from
 /// (seed, M, L), so p-values agree with copairs' in distribution, not digit for digit:
 /// each is a Monte Carlo estimate with standard error at most sqrt(p(1-p)/nullSize).
 public struct MeanAveragePrecision: Sendable {
@@ -60,7 +62,7 @@ public struct MeanAveragePrecision: Sendable {
 
     /// APs of `size` uniformly random rankings with `positives` positives among `total`.
     public static func nullDistribution(positives m: Int, total l: Int, size: Int, seed: UInt64) -> [Double] {
-        var rng = SplitMix64(seed: SplitMix64.derive(seed, m, l))
+        var rng = SeededRandom(seed: SeededRandom.derive(seed, m, l))
         var marked = [Bool](repeating: false, count: l)
         var ranks: [Int] = []
         ranks.reserveCapacity(m)

@@ -1,3 +1,5 @@
+import Tensor
+
 /// A random-forest classifier (Breiman 2001, as scikit-learn's RandomForestClassifier
 /// defaults): `treeCount` CART trees, each grown to purity on a bootstrap sample, splits
 /// chosen by Gini impurity decrease among `maxFeatures` (default sqrt(d)) features drawn
@@ -25,7 +27,7 @@ public struct RandomForest: Sendable {
         classCount = k
         featureCount = d
         let mtry = max(1, min(d, maxFeatures ?? Int(Double(d).squareRoot())))
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var trees: [[Node]] = []
         for _ in 0..<treeCount {
             let sample = (0..<n).map { _ in Self.uniform(n, &rng) }
@@ -36,7 +38,7 @@ public struct RandomForest: Sendable {
         self.trees = trees
     }
 
-    static func uniform(_ n: Int, _ rng: inout SplitMix64) -> Int {
+    static func uniform(_ n: Int, _ rng: inout SeededRandom) -> Int {
         Int(rng.next().multipliedFullWidth(by: UInt64(n)).high)
     }
 
@@ -63,7 +65,7 @@ public struct RandomForest: Sendable {
         var nodes: [Node] = []
 
         @discardableResult
-        mutating func grow(_ rows: [Int], _ rng: inout SplitMix64) -> Int {
+        mutating func grow(_ rows: [Int], _ rng: inout SeededRandom) -> Int {
             let id = nodes.count
             nodes.append(Node())
             var counts = [Double](repeating: 0, count: k)
@@ -86,7 +88,7 @@ public struct RandomForest: Sendable {
 
         /// Best Gini split among `mtry` random features; like scikit-learn, keeps drawing
         /// features past `mtry` while none of those drawn can split the node.
-        func bestSplit(_ rows: [Int], _ counts: [Double], _ rng: inout SplitMix64) -> (feature: Int, threshold: Double)? {
+        func bestSplit(_ rows: [Int], _ counts: [Double], _ rng: inout SeededRandom) -> (feature: Int, threshold: Double)? {
             var features = Array(0..<d)
             var best: (feature: Int, threshold: Double, score: Double)?
             let n = Double(rows.count)

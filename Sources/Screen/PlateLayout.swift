@@ -1,3 +1,5 @@
+import Tensor
+
 /// A microplate format: 96 (8 x 12) or 384 (16 x 24) wells.
 public enum PlateFormat: Int, Sendable, CaseIterable {
     case wells96 = 96

@@ -2,6 +2,7 @@ import Foundation
 import Screen
 import XCTest
 @testable import Profiling
+import Tensor
 
 /// Small hand-checked cases for the rules the parity fixtures do not pin down: tie
 /// breaking, the batch-set rule, exclusions, aggregation bookkeeping, errors.
@@ -169,7 +170,7 @@ final class KnownAnswerTests: XCTestCase {
     }
 
     func testLogisticGradientMatchesFiniteDifferences() {
-        var rng = SplitMix64(seed: 3)
+        var rng = SeededRandom(seed: 3)
         let n = 7, d = 4, k = 3
         let x = (0..<(n * d)).map { _ in Double.random(in: -1...1, using: &rng) }
         let y = (0..<n).map { $0 % k }
@@ -223,7 +224,7 @@ final class KnownAnswerTests: XCTestCase {
 /// on the fixture within a few treatments (different random streams, same algorithm).
 final class RandomForestTests: XCTestCase {
     func testSeparableDataIsLearnedAndSeedsRepeat() {
-        var rng = SplitMix64(seed: 11)
+        var rng = SeededRandom(seed: 11)
         let n = 60, d = 5
         var x: [Double] = [], y: [Int] = []
         for i in 0..<n {

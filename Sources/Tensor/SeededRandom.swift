@@ -1,11 +1,15 @@
 import Foundation
 
-/// A small, fast, seedable random number generator (SplitMix64) that is a plain value.
+/// A small, fast, seedable random number generator (SplitMix64, Steele et al. 2014) that is
+/// a plain value: the one generator of the project. Every component that makes random
+/// choices owns its stream, seeded from the user's seed, so the same seed gives the same
+/// output and no global generator couples unrelated parts; saving the value saves where
+/// the stream is.
 ///
 /// Synthetic screens must be identical for a seed whatever the thread count, so every
 /// random stream is derived from the seed and the identity of what it draws (plate, well,
 /// site, compound) with `init(seed:stream:)`, never from a shared generator.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
+public struct SeededRandom: RandomNumberGenerator, Codable, Equatable, Sendable {
     public var state: UInt64
 
     public init(seed: UInt64) { state = seed }
@@ -18,7 +22,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         state = s
     }
 
-    /// The SplitMix64 output function (a bijective 64-bit mixer).
+    /// The SeededRandom output function (a bijective 64-bit mixer).
     @inlinable
     public static func mix(_ value: UInt64) -> UInt64 {
         var z = value
@@ -48,6 +52,26 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// Uniform in [lo, hi).
     @inlinable
     public mutating func uniform(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * uniform() }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    @inlinable
+    public mutating func uniformDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// Uniform in [lo, hi) with 53 random bits.
+    @inlinable
+    public mutating func uniformDouble(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * uniformDouble() }
+
+    /// A seed derived from `seed` and some integers, so that a stream depends only on its own
+    /// configuration, not on which other streams were drawn before it.
+    public static func derive(_ seed: UInt64, _ parts: Int...) -> UInt64 {
+        var g = SeededRandom(seed: seed)
+        var h = g.next()
+        for p in parts {
+            g = SeededRandom(seed: h ^ UInt64(bitPattern: Int64(p)))
+            h = g.next()
+        }
+        return h
+    }
 
     /// An integer in 0..<n.
     @inlinable
