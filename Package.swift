@@ -23,14 +23,19 @@ let package = Package(
             "Imaging", "Tensor",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .target(name: "Profiling", dependencies: ["Tensor", "Screen", "COpenBLAS"]),
+        .target(name: "Search", dependencies: ["Tensor", "COpenBLAS"]),
         .executableTarget(name: "phenoscope", dependencies: [
-            "Tensor", "Imaging", "Screen",
+            "Tensor", "Imaging", "Screen", "Profiling", "Search",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
+        .testTarget(name: "ProfilingTests", dependencies: ["Profiling"], exclude: ["Fixtures"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search"]),
+        .testTarget(name: "phenoscopeTests", dependencies: ["phenoscope"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -46,63 +46,79 @@ public struct CSVTable: Sendable {
 
     /// Parses CSV text. Every row must have as many fields as the header.
     public init(parsing text: String, source: String = "<memory>") throws {
+        var text = text
+        let records = try text.withUTF8 { try CSVTable.records(in: $0, source: source) }
+        guard let first = records.first else {
+            throw CSVError(source: source, line: 1, message: "empty file, expected a header row")
+        }
         self.source = source
-        var records: [([String], Int)] = []
-        var field = ""
-        var record: [String] = []
-        var line = 1
-        var recordLine = 1
-        var inQuotes = false
-        var fieldWasQuoted = false
-        var chars = text.unicodeScalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
-        func endRecord() {
-            record.append(field)
-            if !(record.count == 1 && record[0].isEmpty && !fieldWasQuoted) {
-                records.append((record, recordLine))
-            }
-            record = []; field = ""; fieldWasQuoted = false
-        }
-        while let c = pending ?? chars.next() {
-            pending = nil
-            if inQuotes {
-                if c == "\"" {
-                    if let n = chars.next() {
-                        if n == "\"" { field.unicodeScalars.append("\"") } else { inQuotes = false; pending = n }
-                    } else { inQuotes = false }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
-                }
-                continue
-            }
-            switch c {
-            case "\"" where field.isEmpty && !fieldWasQuoted:
-                inQuotes = true; fieldWasQuoted = true
-            case ",":
-                record.append(field); field = ""; fieldWasQuoted = false
-            case "\r":
-                continue
-            case "\n":
-                endRecord(); line += 1; recordLine = line
-            default:
-                field.unicodeScalars.append(c)
-            }
-        }
-        if inQuotes { throw CSVError(source: source, line: recordLine, message: "unterminated quoted field") }
-        if !field.isEmpty || !record.isEmpty || fieldWasQuoted { endRecord() }
-        guard let first = records.first else { throw CSVError(source: source, line: 1, message: "empty file, expected a header row") }
-        header = first.0
+        header = first.fields
         rows = []
         lineNumbers = []
-        for (fields, ln) in records.dropFirst() {
-            guard fields.count == header.count else {
-                throw CSVError(source: source, line: ln,
-                               message: "expected \(header.count) fields as in the header, found \(fields.count)")
+        rows.reserveCapacity(records.count)
+        lineNumbers.reserveCapacity(records.count)
+        for record in records.dropFirst() {
+            guard record.fields.count == header.count else {
+                throw CSVError(source: source, line: record.line,
+                               message: "expected \(header.count) fields as in the header, found \(record.fields.count)")
             }
-            rows.append(fields)
-            lineNumbers.append(ln)
+            rows.append(record.fields)
+            lineNumbers.append(record.line)
         }
+    }
+
+    /// Splits UTF-8 bytes into records; blank lines are skipped. Works on bytes because
+    /// every CSV delimiter is ASCII, which keeps multi-megabyte tables fast to read.
+    private static func records(in bytes: UnsafeBufferPointer<UInt8>, source: String) throws -> [(fields: [String], line: Int)] {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        var out: [(fields: [String], line: Int)] = []
+        var fields: [String] = []
+        var line = 1
+        var recordLine = 1
+        var i = 0
+        let n = bytes.count
+        var atRecordEnd = false
+        while i < n || (!fields.isEmpty && !atRecordEnd) {
+            atRecordEnd = false
+            // One field.
+            var value: String
+            if i < n && bytes[i] == quote {
+                var buf: [UInt8] = []
+                i += 1
+                var closed = false
+                while i < n {
+                    let c = bytes[i]
+                    if c == quote {
+                        if i + 1 < n && bytes[i + 1] == quote { buf.append(quote); i += 2; continue }
+                        i += 1; closed = true; break
+                    }
+                    if c == lf { line += 1 }
+                    buf.append(c); i += 1
+                }
+                if !closed { throw CSVError(source: source, line: recordLine, message: "unterminated quoted field") }
+                value = String(decoding: buf, as: UTF8.self)
+                // Anything between the closing quote and the delimiter is kept verbatim.
+                let s = i
+                while i < n && bytes[i] != comma && bytes[i] != lf && bytes[i] != cr { i += 1 }
+                if i > s { value += String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<i]), as: UTF8.self) }
+            } else {
+                let s = i
+                while i < n && bytes[i] != comma && bytes[i] != lf && bytes[i] != cr { i += 1 }
+                value = String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<i]), as: UTF8.self)
+            }
+            fields.append(value)
+            if i < n && bytes[i] == comma { i += 1; if i == n { fields.append("") } else { continue } }
+            // End of record: skip \r, \n.
+            if i < n && bytes[i] == cr { i += 1 }
+            if i < n && bytes[i] == lf { i += 1 }
+            if !(fields.count == 1 && fields[0].isEmpty) { out.append((fields, recordLine)) }
+            fields = []
+            atRecordEnd = true
+            line += 1
+            recordLine = line
+            if i >= n { break }
+        }
+        return out
     }
 
     /// The table as CSV text, quoting fields only where needed.

@@ -11,6 +11,9 @@ struct Phenoscope: ParsableCommand {
         commandName: "phenoscope",
         abstract: "Image-based cell phenotyping: segmentation, features, learned embeddings, profiles, MoA evaluation and search.",
         version: "0.1.0",
-        subcommands: [SynthCommand.self]
+        subcommands: [
+            RunCommand.self, SynthCommand.self, ImportCommand.self, ManifestCommand.self,
+            IndexCommand.self, SearchCommand.self, BenchCommand.self,
+        ]
     )
 }

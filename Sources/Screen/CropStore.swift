@@ -1,0 +1,117 @@
+import Foundation
+import Tensor
+
+/// Single-cell crops on disk: shards of `(cells, channels, size, size)` uint16 `.npy`
+/// arrays plus `cells.csv` (one row per cell, in shard order) and `crops.json`.
+///
+/// Shards keep memory flat however many cells a screen has: the writer holds one shard at a
+/// time, and the reader maps one shard at a time. numpy reads a shard with `np.load`, and
+/// `cells.csv` carries `Crop_Shard` and `Crop_Index` so any cell can be found directly.
+/// `crops.json` is written last, so a folder without it is an unfinished store.
+public struct CropStore: Sendable {
+    public struct Header: Codable, Equatable, Sendable {
+        public var channels: [String]
+        public var size: Int
+        public var count: Int
+        /// Cells per shard file (the last may hold fewer).
+        public var shardSize: Int
+        public var shards: [String]
+    }
+
+    public let directory: URL
+    public let header: Header
+    /// Per-cell metadata, row i = cell i.
+    public let cells: CSVTable
+
+    public static func open(_ directory: URL) throws -> CropStore {
+        let headerURL = directory.appendingPathComponent("crops.json")
+        guard let data = try? Data(contentsOf: headerURL) else {
+            throw CSVError(source: headerURL.path, line: 0, message: "missing; not a finished crop store")
+        }
+        let header = try JSONDecoder().decode(Header.self, from: data)
+        let cells = try CSVTable(contentsOf: directory.appendingPathComponent("cells.csv"))
+        guard cells.rows.count == header.count else {
+            throw CSVError(source: cells.source, line: 0, message: "\(cells.rows.count) cells, crops.json says \(header.count)")
+        }
+        return CropStore(directory: directory, header: header, cells: cells)
+    }
+
+    /// Values per cell: channels x size x size.
+    public var cellLength: Int { header.channels.count * header.size * header.size }
+
+    /// Calls `body` with each shard's first cell index and its crops (uint16, cells x
+    /// cellLength), one shard in memory at a time.
+    public func forEachShard(_ body: (Int, NPYArray) throws -> Void) throws {
+        var first = 0
+        for name in header.shards {
+            let url = directory.appendingPathComponent(name)
+            let shard = try NPYArray.read(url)
+            guard shard.dtype == .uint16, shard.shape.count == 4,
+                  Array(shard.shape.dropFirst()) == [header.channels.count, header.size, header.size] else {
+                throw NPYError("\(url.path): shape \(shard.shape) \(shard.dtype), expected (n, \(header.channels.count), \(header.size), \(header.size)) uint16")
+            }
+            try body(first, shard)
+            first += shard.shape[0]
+        }
+    }
+}
+
+/// Writes a `CropStore`, one shard at a time.
+public struct CropStoreWriter {
+    public let directory: URL
+    public let channels: [String]
+    public let size: Int
+    public let shardSize: Int
+    public private(set) var cells: CSVTable
+    private var buffer: [UInt16] = []
+    private var buffered = 0
+    private var shards: [String] = []
+    private var count = 0
+
+    /// - Parameter metadataColumns: the per-cell columns (e.g. DESIGN's Cells columns and the
+    ///   treatment); `Crop_Shard` and `Crop_Index` are added.
+    public init(directory: URL, channels: [String], size: Int, metadataColumns: [String], shardSize: Int = 4096) throws {
+        precondition(shardSize > 0)
+        self.directory = directory
+        self.channels = channels
+        self.size = size
+        self.shardSize = shardSize
+        self.cells = CSVTable(header: metadataColumns + ["Crop_Shard", "Crop_Index"], source: directory.appendingPathComponent("cells.csv").path)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // A previous, unfinished store must not be mistaken for this one.
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent("crops.json"))
+    }
+
+    /// Adds one cell's crop (channels x size x size values) and its metadata row.
+    public mutating func append(_ crop: [UInt16], metadata: [String]) throws {
+        precondition(crop.count == channels.count * size * size, "crop has \(crop.count) values, expected \(channels.count * size * size)")
+        precondition(metadata.count + 2 == cells.header.count, "metadata row has \(metadata.count) fields, expected \(cells.header.count - 2)")
+        buffer.append(contentsOf: crop)
+        cells.rows.append(metadata + [String(shards.count), String(buffered)])
+        cells.lineNumbers.append(cells.rows.count + 1)
+        buffered += 1
+        count += 1
+        if buffered == shardSize { try flush() }
+    }
+
+    private mutating func flush() throws {
+        guard buffered > 0 else { return }
+        let name = String(format: "shard-%05d.npy", shards.count)
+        try NPYArray(uint16: buffer, shape: [buffered, channels.count, size, size]).write(to: directory.appendingPathComponent(name))
+        shards.append(name)
+        buffer.removeAll(keepingCapacity: true)
+        buffered = 0
+    }
+
+    /// Writes the last shard, `cells.csv`, then `crops.json`; returns the store.
+    @discardableResult
+    public mutating func finish() throws -> CropStore {
+        try flush()
+        try cells.write(to: directory.appendingPathComponent("cells.csv"))
+        let header = CropStore.Header(channels: channels, size: size, count: count, shardSize: shardSize, shards: shards)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(enc.encode(header), to: directory.appendingPathComponent("crops.json"))
+        return CropStore(directory: directory, header: header, cells: cells)
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Tensor
+
+/// A vector index with its item metadata, saved as one folder.
+///
+/// The folder holds `index.json` (kind, metric, sizes, parameters), `vectors.f32` (raw
+/// float32 rows, memory-mapped on open), `deleted.u8`, the HNSW graph files for that kind,
+/// and `items.csv`-style metadata in `items.tsv`. Saving writes a new folder beside the
+/// old one and swaps them, so a reader never opens a half-written index.
+public struct SearchIndex: Sendable {
+    public enum Kind: String, Codable, Sendable { case exact, hnsw }
+
+    public var index: any VectorIndex
+    public var metadata: ItemMetadata
+
+    public init(kind: Kind, dimension: Int, metric: Metric = .cosine, metadataColumns: [String] = [],
+                hnsw: HNSWIndex.Parameters = .init()) {
+        switch kind {
+        case .exact: index = ExactIndex(dimension: dimension, metric: metric)
+        case .hnsw: index = HNSWIndex(dimension: dimension, metric: metric, parameters: hnsw)
+        }
+        metadata = ItemMetadata(columns: metadataColumns)
+    }
+
+    public var kind: Kind { index is HNSWIndex ? .hnsw : .exact }
+
+    /// Adds an item; returns its id.
+    public mutating func add(_ vector: [Float], fields: [String: String] = [:], tags: Set<String> = []) throws -> Int {
+        let id = try index.add(vector)
+        let mid = metadata.append(fields, tags: tags)
+        precondition(id == mid, "index and metadata ids diverged")
+        return id
+    }
+
+    public mutating func delete(_ id: Int) -> Bool { index.delete(id) }
+
+    /// The `k` best items for each query vector among those the filter accepts.
+    public func search(vectors: [[Float]], k: Int, filter: ItemFilter? = nil, ef: Int? = nil) throws -> [[SearchHit]] {
+        let predicate = try filter.map { try $0.predicate(metadata, queryID: nil) }
+        return try run(vectors, k: k, ef: ef, predicate)
+    }
+
+    /// The `k` best items like item `id` (itself excluded); `$query` filters refer to it.
+    public func search(id: Int, k: Int, filter: ItemFilter? = nil, ef: Int? = nil) throws -> [SearchHit] {
+        guard let v = index.vector(id) else { throw IndexError("no live item with id \(id) (index has ids 0..<\(metadata.count))") }
+        let p = try filter.map { try $0.predicate(metadata, queryID: id) }
+        let notSelf: (Int) -> Bool = { $0 != id && (p?($0) ?? true) }
+        return try run([v], k: k, ef: ef, notSelf)[0]
+    }
+
+    private func run(_ vectors: [[Float]], k: Int, ef: Int?, _ predicate: ((Int) -> Bool)?) throws -> [[SearchHit]] {
+        guard k >= 1 else { throw IndexError("k must be at least 1, got \(k)") }
+        if let h = index as? HNSWIndex, let ef { return try h.search(vectors, k: k, ef: ef, filter: predicate) }
+        return try index.search(vectors, k: k, filter: predicate)
+    }
+
+    // MARK: persistence
+
+    struct Header: Codable {
+        var format: Int
+        var kind: Kind
+        var metric: Metric
+        var dimension: Int
+        var rows: Int
+        var hnsw: HNSWIndex.Parameters?
+        var entryPoint: Int32?
+        var maxLevel: Int32?
+        var rngState: UInt64?
+        var metadataColumns: [String]
+    }
+
+    /// Writes the index folder at `url`, replacing any previous one only once complete.
+    public func save(to url: URL) throws {
+        let fm = FileManager.default
+        let parent = url.deletingLastPathComponent()
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let tmp = parent.appendingPathComponent(".tmp-\(UUID().uuidString)-\(url.lastPathComponent)")
+        try fm.createDirectory(at: tmp, withIntermediateDirectories: false)
+        do {
+            let store: VectorStore
+            var header = Header(format: 1, kind: kind, metric: index.metric, dimension: index.dimension, rows: 0,
+                                metadataColumns: metadata.columns)
+            if let h = index as? HNSWIndex {
+                store = h.store
+                header.hnsw = h.parameters; header.entryPoint = h.entryPoint; header.maxLevel = h.maxLevel
+                header.rngState = h.rng.state
+                try Data(from: h.levels).write(to: tmp.appendingPathComponent("hnsw_levels.i32"))
+                try Data(from: h.links0).write(to: tmp.appendingPathComponent("hnsw_links0.i32"))
+                try Data(from: h.upperLinks.flatMap { $0 }).write(to: tmp.appendingPathComponent("hnsw_upper.i32"))
+            } else {
+                store = (index as! ExactIndex).store
+            }
+            header.rows = store.count
+            try store.write(to: tmp.appendingPathComponent("vectors.f32"))
+            try Data(store.deleted.map { $0 ? 1 : 0 }).write(to: tmp.appendingPathComponent("deleted.u8"))
+            try metadataText().write(to: tmp.appendingPathComponent("items.tsv"), atomically: false, encoding: .utf8)
+            let enc = JSONEncoder()
+            enc.keyEncodingStrategy = .convertToSnakeCase
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try enc.encode(header).write(to: tmp.appendingPathComponent("index.json"))
+            let old = parent.appendingPathComponent(".old-\(UUID().uuidString)")
+            if fm.fileExists(atPath: url.path) { try fm.moveItem(at: url, to: old) }
+            try fm.moveItem(at: tmp, to: url)
+            try? fm.removeItem(at: old)
+        } catch {
+            try? fm.removeItem(at: tmp)
+            throw error
+        }
+    }
+
+    /// Opens an index folder written by `save(to:)`.
+    public static func open(_ url: URL) throws -> SearchIndex {
+        func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+        guard let headerData = try? Data(contentsOf: file("index.json")) else {
+            throw IndexError("\(url.path): no index.json; not an index folder")
+        }
+        let dec = JSONDecoder()
+        dec.keyDecodingStrategy = .convertFromSnakeCase
+        let header: Header
+        do { header = try dec.decode(Header.self, from: headerData) } catch {
+            throw IndexError("\(file("index.json").path): malformed header (\(error))")
+        }
+        guard header.format == 1 else { throw IndexError("\(url.path): index format \(header.format), this program reads 1") }
+        let deletedBytes = try Data(contentsOf: file("deleted.u8"))
+        guard deletedBytes.count == header.rows else {
+            throw IndexError("\(file("deleted.u8").path): \(deletedBytes.count) flags, expected \(header.rows)")
+        }
+        let store = try VectorStore(dimension: header.dimension, mapping: MappedFile(url: file("vectors.f32")),
+                                    deleted: deletedBytes.map { $0 != 0 })
+        var result = SearchIndex(kind: header.kind, dimension: header.dimension, metric: header.metric)
+        switch header.kind {
+        case .exact:
+            result.index = ExactIndex(store: store, metric: header.metric)
+        case .hnsw:
+            guard let p = header.hnsw, let ep = header.entryPoint, let ml = header.maxLevel, let rs = header.rngState else {
+                throw IndexError("\(file("index.json").path): hnsw index without graph parameters")
+            }
+            var h = HNSWIndex(dimension: header.dimension, metric: header.metric, parameters: p)
+            h.store = store
+            h.levels = try [Int32](file: file("hnsw_levels.i32"))
+            h.links0 = try [Int32](file: file("hnsw_links0.i32"))
+            let upper = try [Int32](file: file("hnsw_upper.i32"))
+            guard h.levels.count == header.rows, h.links0.count == header.rows * (2 * p.m + 1) else {
+                throw IndexError("\(url.path): graph files do not match \(header.rows) rows")
+            }
+            var offset = 0
+            h.upperLinks = h.levels.map { level in
+                let n = Int(level) * (p.m + 1)
+                defer { offset += n }
+                return offset + n <= upper.count ? Array(upper[offset..<offset + n]) : []
+            }
+            guard offset == upper.count else { throw IndexError("\(file("hnsw_upper.i32").path): wrong size") }
+            h.entryPoint = ep; h.maxLevel = ml; h.rng = SplitMix64(seed: 0); h.rng.state = rs
+            result.index = h
+        }
+        result.metadata = try parseMetadata(String(contentsOf: file("items.tsv"), encoding: .utf8),
+                                            columns: header.metadataColumns, rows: header.rows, source: file("items.tsv").path)
+        return result
+    }
+
+    /// Metadata as tab-separated text: a header of the columns plus `tags`, one line per id.
+    /// Tabs and newlines inside values are replaced by spaces.
+    func metadataText() -> String {
+        func clean(_ s: String) -> String { s.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ") }
+        var out = (metadata.columns + ["tags"]).map(clean).joined(separator: "\t") + "\n"
+        for id in 0..<metadata.count {
+            out += (metadata.values[id] + [metadata.tags[id].sorted().joined(separator: ";")]).map(clean).joined(separator: "\t") + "\n"
+        }
+        return out
+    }
+
+    static func parseMetadata(_ text: String, columns: [String], rows: Int, source: String) throws -> ItemMetadata {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        guard lines.count == rows + 1 else { throw IndexError("\(source): \(lines.count - 1) items, expected \(rows)") }
+        var values: [[String]] = []
+        var tags: [Set<String>] = []
+        for (i, line) in lines.dropFirst().enumerated() {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard f.count == columns.count + 1 else {
+                throw IndexError("\(source):\(i + 2): \(f.count) fields, expected \(columns.count + 1)")
+            }
+            values.append(Array(f.dropLast()))
+            tags.append(Set(f.last!.split(separator: ";").map(String.init)))
+        }
+        return ItemMetadata(columns: columns, values: values, tags: tags)
+    }
+}
+
+extension Data {
+    init<T>(from array: [T]) { self = array.withUnsafeBytes { Data($0) } }
+}
+
+extension Array where Element == Int32 {
+    init(file: URL) throws {
+        let d = try Data(contentsOf: file)
+        guard d.count % 4 == 0 else { throw IndexError("\(file.path): size \(d.count) is not a multiple of 4") }
+        self = d.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+    }
+}

@@ -1,0 +1,37 @@
+/// The few vector kernels the indexes need, written so the compiler vectorizes them.
+enum VectorMath {
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var s0: SIMD8<Float> = .zero, s1: SIMD8<Float> = .zero
+        var i = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 16 <= n {
+            s0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            s1 += ra.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+            i += 16
+        }
+        var s = (s0 + s1).sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in dot(pa.baseAddress!, pb.baseAddress!, a.count) } }
+    }
+
+    /// Checks a vector's size and values, and normalizes it for cosine.
+    static func prepared(_ v: [Float], dimension: Int, metric: Metric) throws -> [Float] {
+        guard v.count == dimension else {
+            throw IndexError("vector has \(v.count) dimensions, index has \(dimension)")
+        }
+        if let bad = v.firstIndex(where: { !$0.isFinite }) {
+            throw IndexError("vector component \(bad) is \(v[bad]); expected a finite number")
+        }
+        guard metric.normalizes else { return v }
+        let norm = dot(v, v).squareRoot()
+        guard norm > 0 else { throw IndexError("zero vector has no direction for cosine similarity") }
+        return v.map { $0 / norm }
+    }
+}

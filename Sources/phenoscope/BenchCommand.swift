@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `phenoscope bench`: speed and quality benchmarks, each against a baseline measured in the
+/// same run (a reference tool on the same inputs), reported as ratios.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks against reference tools, measured in the same run.",
+        subcommands: [BenchSearchCommand.self, BenchUMAPCommand.self]
+    )
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Screen
+import Search
+import Tensor
+
+/// `phenoscope index build`: a search index over embeddings or profiles.
+///
+/// Vectors come from a `.npy` (rows = items); metadata, when given, is a CSV with one row
+/// per vector in the same order (e.g. the metadata CSV `embed` writes, or a profiles table's
+/// `Metadata_*` columns), and becomes filterable fields of each item.
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Build a vector search index.",
+        subcommands: [Build.self]
+    )
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Build an exact or HNSW index from a .npy of vectors.")
+
+        @Option(help: "Vectors: .npy, shape (items, dims), float32/float64/float16.")
+        var vectors: String
+        @Option(help: "Per-item metadata CSV, one row per vector, in order.")
+        var metadata: String?
+        @Option(help: "exact or hnsw.")
+        var kind: SearchIndex.Kind = .hnsw
+        @Option(help: "cosine, ip (inner product) or l2.")
+        var metric: Metric = .cosine
+        @Option(help: "HNSW links per node.")
+        var m = 16
+        @Option(help: "HNSW beam width while building.")
+        var efConstruction = 40
+        @Option(help: "HNSW default beam width while searching.")
+        var efSearch = 16
+        @Option(help: "Seed for HNSW level assignment.")
+        var seed: UInt64 = 42
+        @Option(help: "Index folder to write.")
+        var out: String
+        @Flag(help: "No progress output.")
+        var quiet = false
+
+        func run() throws {
+            let array = try NPYArray.read(URL(fileURLWithPath: vectors))
+            guard array.shape.count == 2, array.shape[0] > 0, array.shape[1] > 0 else {
+                throw ValidationError("\(vectors): expected a 2-d array (items, dims), got shape \(array.shape)")
+            }
+            let (n, d) = (array.shape[0], array.shape[1])
+            var columns: [String] = []
+            var rows: [[String]] = []
+            if let metadata {
+                let table = try CSVTable(contentsOf: URL(fileURLWithPath: metadata))
+                guard table.rows.count == n else {
+                    throw ValidationError("\(metadata): \(table.rows.count) rows, expected \(n) (one per vector in \(vectors))")
+                }
+                columns = table.header
+                rows = table.rows
+            }
+            var index = SearchIndex(kind: kind, dimension: d, metric: metric, metadataColumns: columns,
+                                    hnsw: .init(m: m, efConstruction: efConstruction, efSearch: efSearch, seed: seed))
+            let flat = array.floats()
+            let progress = ProgressLine("index", total: n, quiet: quiet)
+            for i in 0..<n {
+                let fields = rows.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: zip(columns, rows[i]))
+                do { _ = try index.add(Array(flat[i * d ..< (i + 1) * d]), fields: fields) } catch {
+                    throw ValidationError("\(vectors): row \(i): \(error)")
+                }
+                progress.advance()
+            }
+            progress.finish()
+            try index.save(to: URL(fileURLWithPath: out))
+            Log.info("wrote \(out): \(kind.rawValue) index, \(n) x \(d), \(metric.rawValue)", quiet: quiet)
+        }
+    }
+}
+
+extension SearchIndex.Kind: ExpressibleByArgument {}
+extension Metric: ExpressibleByArgument {}
+
+/// `phenoscope search`: nearest neighbours from an index, by item id or by query vectors.
+///
+/// Filters select candidates by metadata (`Metadata_Batch=Week1`, `Metadata_Compound!=$query`,
+/// `!tag:bad`; see `ItemFilter`). `--out R.npy` writes the neighbour ids as int64, one row per
+/// query, best first (-1 where fewer than k candidates passed the filter).
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find the nearest items in an index."
+    )
+
+    @Option(help: "Index folder (from `phenoscope index build`).")
+    var index: String
+    @Option(help: "Query by the id of an indexed item (it is excluded from its own results).")
+    var id: Int?
+    @Option(help: "Query vectors: .npy, shape (queries, dims).")
+    var queries: String?
+    @Option(help: "Neighbours per query.")
+    var k = 10
+    @Option(help: "HNSW beam width (default: the index's).")
+    var ef: Int?
+    @Option(help: "Metadata filter, repeatable (all must hold): Field=v, Field!=v, Field!=$query, tag:w, !tag:w.")
+    var filter: [String] = []
+    @Flag(help: "Print one JSON object with the results on standard output.")
+    var json = false
+    @Option(help: "Write neighbour ids (int64, queries x k) to this .npy.")
+    var out: String?
+
+    func validate() throws {
+        guard (id == nil) != (queries == nil) else { throw ValidationError("give exactly one of --id or --queries") }
+        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+    }
+
+    func run() throws {
+        let idx = try SearchIndex.open(URL(fileURLWithPath: index))
+        let f = filter.isEmpty ? nil : try ItemFilter(filter)
+        let results: [[SearchHit]]
+        if let id {
+            results = [try idx.search(id: id, k: k, filter: f, ef: ef)]
+        } else {
+            let q = try NPYArray.read(URL(fileURLWithPath: queries!))
+            guard q.shape.count == 2, q.shape[1] == idx.index.dimension else {
+                throw ValidationError("\(queries!): shape \(q.shape), expected (queries, \(idx.index.dimension))")
+            }
+            let flat = q.floats()
+            let d = q.shape[1]
+            results = try idx.search(vectors: (0..<q.shape[0]).map { Array(flat[$0 * d ..< ($0 + 1) * d]) }, k: k, filter: f, ef: ef)
+        }
+        if let out {
+            var ids = [Int64](repeating: -1, count: results.count * k)
+            for (qi, hits) in results.enumerated() { for (j, h) in hits.enumerated() { ids[qi * k + j] = Int64(h.id) } }
+            try NPYArray(int64: ids, shape: [results.count, k]).write(to: URL(fileURLWithPath: out))
+        }
+        if json {
+            let obj: [String: Any] = ["k": k, "results": results.map { hits in
+                hits.map { h -> [String: Any] in
+                    var item: [String: Any] = ["id": h.id, "score": Double(h.score)]
+                    item["metadata"] = idx.metadata.fields(h.id)
+                    return item
+                }
+            }]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+        } else if out == nil || id != nil {
+            for (qi, hits) in results.enumerated() {
+                print("query \(id.map(String.init) ?? String(qi)):")
+                for h in hits {
+                    let meta = idx.metadata.columns.isEmpty ? "" : "  " + idx.metadata.columns.compactMap { c in
+                        idx.metadata.value(h.id, c).map { "\(c)=\($0)" } }.joined(separator: " ")
+                    print(String(format: "  %8d  %.4f", h.id, h.score) + meta)
+                }
+            }
+        }
+    }
+}

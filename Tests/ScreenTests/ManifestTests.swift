@@ -1,0 +1,64 @@
+import XCTest
+import Foundation
+@testable import Screen
+
+final class ManifestTests: XCTestCase {
+    private func tempDir() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID())")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    private let header = "Metadata_Plate,Metadata_Well,Metadata_Site,Metadata_Batch,Metadata_Compound,Metadata_Concentration,Metadata_MoA,Image_DNA,Image_Actin\n"
+
+    func testLoadAndRoundTrip() throws {
+        let dir = try tempDir()
+        for f in ["a.tif", "b.tif"] { _ = FileManager.default.createFile(atPath: dir.appendingPathComponent(f).path, contents: Data()) }
+        let url = dir.appendingPathComponent("manifest.csv")
+        try (header + "P1,B3,1,W1,taxol,0.3,Microtubule stabilizers,a.tif,b.tif\n").write(to: url, atomically: true, encoding: .utf8)
+        let m = try Manifest.load(url)
+        XCTAssertEqual(m.channels, ["DNA", "Actin"])
+        XCTAssertEqual(m.rows.first?.well.description, "B03")
+        XCTAssertEqual(m.rows.first?.treatment, Treatment(compound: "taxol", concentration: 0.3))
+        XCTAssertEqual(m.validate(plateWells: 96), [])
+        XCTAssertEqual(try CSVTable(parsing: m.table().encoded()).rows.first?[1], "B03")
+    }
+
+    func testStructuralErrorsNameTheLine() throws {
+        func loadError(_ body: String) -> String {
+            do { _ = try Manifest(table: CSVTable(parsing: header + body, source: "m.csv"), baseDirectory: URL(fileURLWithPath: "/")); return "" }
+            catch { return "\(error)" }
+        }
+        XCTAssertEqual(loadError("P1,B3,1,W1,x,0.3,,a,b\nP1,Z99x,1,W1,x,1,,a,b\n"),
+                       "m.csv:3: Metadata_Well: 'Z99x' is not a well name like B03")
+        XCTAssertEqual(loadError("P1,B3,one,W1,x,0.3,,a,b\n"),
+                       "m.csv:2: Metadata_Site: 'one' is not a non-negative integer")
+        XCTAssertEqual(loadError("P1,B3,1,W1,x,lots,,a,b\n"),
+                       "m.csv:2: Metadata_Concentration: 'lots' is not a non-negative number")
+        XCTAssertTrue(loadError("P1,B3,1\n").hasPrefix("m.csv:2: expected 9 fields"))
+        XCTAssertThrowsError(try Manifest(table: CSVTable(parsing: "Metadata_Plate\nP\n"), baseDirectory: URL(fileURLWithPath: "/")))
+    }
+
+    func testValidationFindsEveryProblemWithRows() throws {
+        let dir = try tempDir()
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("a.tif").path, contents: Data())
+        let body = """
+        P1,B3,1,W1,x,1,,a.tif,a.tif
+        P1,B3,1,W1,x,1,,a.tif,a.tif
+        P1,I13,1,W1,y,1,,a.tif,a.tif
+        P1,C1,1,W2,y,1,,a.tif,
+        P1,B3,2,W1,z,1,,a.tif,missing.tif
+
+        """
+        let m = try Manifest(table: CSVTable(parsing: header + body, source: "m.csv"), baseDirectory: dir)
+        let issues = m.validate(plateWells: 96).map(\.description)
+        XCTAssertEqual(issues, [
+            "line 3: Metadata_Site: duplicate site P1/B03/s1, first on line 2",
+            "line 4: Metadata_Well: unknown well I13 for a 96-well plate",
+            "line 5: Metadata_Batch: plate P1 is in batch 'W1' on line 2, here 'W2'",
+            "line 5: Image_Actin: no image for channel(s) Actin; every site needs all 2 channels",
+            "line 6: Metadata_Compound: well P1/B03 was x@1 on line 2, here z@1",
+            "line 6: Image_Actin: file not found: \(dir.appendingPathComponent("missing.tif").path)",
+        ])
+    }
+}

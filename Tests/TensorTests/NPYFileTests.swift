@@ -1,0 +1,44 @@
+import XCTest
+import Foundation
+@testable import Tensor
+
+/// Checks `.npy` reading against files numpy wrote (scripts/reference/make_npy_fixtures.py)
+/// and writing against numpy's exact bytes.
+final class NPYFileTests: XCTestCase {
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/npy")
+
+    func testReadsNumpyFiles() throws {
+        let f32 = try NPYArray.read(fixtures.appendingPathComponent("f32_2x3.npy"))
+        XCTAssertEqual(f32.shape, [2, 3])
+        XCTAssertEqual(f32.floats(), [-0.5, -0.25, 0, 0.25, 0.5, 0.75])
+        XCTAssertEqual(try NPYArray.read(fixtures.appendingPathComponent("f32_fortran.npy")), f32)
+        XCTAssertEqual(try NPYArray.read(fixtures.appendingPathComponent("f64_3.npy")).floats(), [1.5, -2.25, 1e10])
+        XCTAssertEqual(try NPYArray.read(fixtures.appendingPathComponent("i64_2x2.npy")).int64s(), [1, -2, 3, 1 << 40])
+        XCTAssertEqual(try NPYArray.read(fixtures.appendingPathComponent("u16_be.npy")).int64s(), [1, 256, 65535])
+        XCTAssertEqual(try NPYArray.read(fixtures.appendingPathComponent("f16_4.npy")).floats(), [0.5, -1, 65504, Float(Float16(0.1))])
+        let scalar = try NPYArray.read(fixtures.appendingPathComponent("u8_scalar_shape.npy"))
+        XCTAssertEqual(scalar.shape, [])
+        XCTAssertEqual(scalar.int64s(), [7])
+    }
+
+    func testWritesNumpysBytes() throws {
+        let numpy = try Data(contentsOf: fixtures.appendingPathComponent("f32_2x3.npy"))
+        let ours = NPYArray(float32: [-0.5, -0.25, 0, 0.25, 0.5, 0.75], shape: [2, 3]).encoded()
+        XCTAssertEqual(ours, numpy)
+        let big = NPYArray(int64: [5, 6], shape: [2])
+        XCTAssertEqual(try NPYArray.parse(big.encoded()), big)
+    }
+
+    func testBadFilesGiveOneLineErrors() throws {
+        let good = try Data(contentsOf: fixtures.appendingPathComponent("f32_2x3.npy"))
+        for cut in [0, 5, 9, 40, good.count - 1] {
+            XCTAssertThrowsError(try NPYArray.parse(good.prefix(cut), source: "x.npy")) { e in
+                XCTAssertTrue("\(e)".hasPrefix("x.npy: "), "\(e)")
+            }
+        }
+        var complex = good
+        complex.replaceSubrange(20..<23, with: Array("c8'".utf8))
+        XCTAssertThrowsError(try NPYArray.parse(complex, source: "c.npy"))
+        XCTAssertThrowsError(try NPYArray.read(fixtures.appendingPathComponent("missing.npy")))
+    }
+}

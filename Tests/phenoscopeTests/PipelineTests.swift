@@ -1,0 +1,74 @@
+import XCTest
+import Foundation
+@testable import phenoscope
+
+final class PipelineTests: XCTestCase {
+    func testSkipsUpToDateStagesAndRerunsOnChange() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let input = dir.appendingPathComponent("in.txt"), mid = dir.appendingPathComponent("mid.txt"),
+            out = dir.appendingPathComponent("out.txt")
+        try "a".write(to: input, atomically: true, encoding: .utf8)
+        var runs: [String] = []
+        func stages(_ param: String) -> [Stage] {
+            [Stage(name: "one", inputs: [input], outputs: [mid], parameters: param) {
+                runs.append("one"); try "m".write(to: mid, atomically: true, encoding: .utf8)
+            },
+             Stage(name: "two", inputs: [mid], outputs: [out], parameters: "") {
+                runs.append("two"); try "o".write(to: out, atomically: true, encoding: .utf8)
+            }]
+        }
+        let p = Pipeline(runDirectory: dir, quiet: true)
+        XCTAssertEqual(try p.run(stages("x")), ["one", "two"])
+        XCTAssertEqual(try p.run(stages("x")), [])
+        // A changed parameter re-runs the stage and everything after it.
+        XCTAssertEqual(try p.run(stages("y")), ["one", "two"])
+        // A newer input re-runs its stage.
+        for old in [mid, out] {
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-60)], ofItemAtPath: old.path)
+        }
+        XCTAssertEqual(try p.run(stages("y")), ["one", "two"])
+        // A missing output re-runs only from that stage.
+        try FileManager.default.removeItem(at: out)
+        XCTAssertEqual(try p.run(stages("y")), ["two"])
+        XCTAssertEqual(runs, ["one", "two", "one", "two", "one", "two", "two"])
+    }
+
+    func testFailingStageLeavesNoStamp() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-\(UUID())")
+        struct Boom: Error {}
+        let stage = Stage(name: "bad", inputs: [], outputs: [dir.appendingPathComponent("x")], parameters: "") { throw Boom() }
+        XCTAssertThrowsError(try Pipeline(runDirectory: dir, quiet: true).run([stage]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("stages/bad.done").path))
+        let lying = Stage(name: "lying", inputs: [], outputs: [dir.appendingPathComponent("never")], parameters: "") {}
+        XCTAssertThrowsError(try Pipeline(runDirectory: dir, quiet: true).run([lying]))
+    }
+}
+
+final class RunConfigTests: XCTestCase {
+    func testDefaultsAndResolvedRoundTrip() throws {
+        let c = try RunConfig.parse("name: demo\nscreen:\n  synthetic:\n    plates: 3\n", file: "c.yaml")
+        XCTAssertEqual(c.name, "demo")
+        XCTAssertEqual(c.screen.synthetic.plates, 3)
+        XCTAssertEqual(c.screen.synthetic.seed, 1)
+        XCTAssertEqual(try RunConfig.parse(c.yaml(), file: "r.yaml"), c)
+        XCTAssertEqual(try RunConfig.parse("", file: "e.yaml"), RunConfig())
+    }
+
+    func testErrorsNameTheKey() {
+        func message(_ yaml: String) -> String {
+            do { _ = try RunConfig.parse(yaml, file: "c.yaml"); return "" } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message("screen:\n  synthetc: {}\n"), "c.yaml: unknown key 'screen.synthetc'")
+        XCTAssertEqual(message("screen:\n  synthetic:\n    plates: many\n"), "c.yaml: screen.synthetic.plates: expected Int")
+        XCTAssertEqual(message("screen:\n  synthetic:\n    plates: 0\n"), "c.yaml: screen.synthetic.plates: expected at least 1")
+        let m = message("name: [unclosed\n")
+        XCTAssertTrue(m.hasPrefix("c.yaml: "), m)
+    }
+
+    func testShippedDefaultConfigParses() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/default.yaml")
+        XCTAssertEqual(try RunConfig.load(url).name, "default")
+    }
+}
