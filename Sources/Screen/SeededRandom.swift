@@ -1,24 +1,26 @@
 import Foundation
+import Tensor
 
-/// A small, fast, seedable random number generator (SplitMix64) that is a plain value.
+/// `Tensor.SplitMix64` plus what synthetic screens draw from it: derived streams, stable
+/// string hashes, and the distributions (uniform, normal, log-normal, Poisson) of the model.
 ///
 /// Synthetic screens must be identical for a seed whatever the thread count, so every
 /// random stream is derived from the seed and the identity of what it draws (plate, well,
 /// site, compound) with `init(seed:stream:)`, never from a shared generator.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    public var state: UInt64
+    public var base: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
     /// An independent stream for `keys` under `seed`: the keys are folded into the state
     /// through the SplitMix finaliser, so neighbouring keys give unrelated streams.
     public init(seed: UInt64, stream keys: [UInt64]) {
         var s = SeededRandom.mix(seed ^ 0x5DEE_CE66_D1CE_4E5B)
         for k in keys { s = SeededRandom.mix(s ^ SeededRandom.mix(k &+ 0x9E37_79B9_7F4A_7C15)) }
-        state = s
+        base = SplitMix64(seed: s)
     }
 
-    /// The SplitMix64 output function (a bijective 64-bit mixer).
+    /// The SplitMix64 output function (a bijective 64-bit mixer), for deriving seeds.
     @inlinable
     public static func mix(_ value: UInt64) -> UInt64 {
         var z = value
@@ -36,10 +38,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     @inlinable
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return SeededRandom.mix(state)
-    }
+    public mutating func next() -> UInt64 { base.next() }
 
     /// Uniform in [0, 1).
     @inlinable

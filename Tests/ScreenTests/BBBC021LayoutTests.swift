@@ -69,31 +69,32 @@ final class BBBC021LayoutTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let moa = dir.appendingPathComponent("moa.csv"), image = dir.appendingPathComponent("image.csv")
+        let header = "Image_FileName_DAPI,Image_PathName_DAPI,Image_FileName_Tubulin,Image_PathName_Tubulin,"
+            + "Image_FileName_Actin,Image_PathName_Actin,Image_Metadata_Plate_DAPI,Image_Metadata_Well_DAPI,"
+            + "Image_Metadata_Compound,Image_Metadata_Concentration"
+        try (header + "\nA01_s1_w1.tif,W1,A01_s1_w2.tif,W1,A01_s1_w4.tif,W1,Week1_1,A01,DMSO,0").write(to: image, atomically: true, encoding: .utf8)
         try "compound,concentration\nDMSO,0\n".write(to: moa, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ScreenLayout.bbbc021(imageTable: image, moaTable: moa, seed: 1)) { e in
             XCTAssertTrue("\(e)".contains("missing column 'moa'"), "\(e)")
         }
         try "compound,concentration,moa\nDMSO,0,DMSO\ntaxol,abc,Microtubule stabilizers\n".write(to: moa, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ScreenLayout.bbbc021(imageTable: image, moaTable: moa, seed: 1)) { e in
-            XCTAssertTrue("\(e)".contains("moa.csv:3: concentration 'abc'"), "\(e)")
+            XCTAssertTrue("\(e)".contains("moa.csv:3:"), "\(e)")
+        }
+        try "compound,concentration,moa\ntaxol,1,Microtubule stabilizers\n".write(to: moa, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ScreenLayout.bbbc021(imageTable: image, moaTable: moa, seed: 1)) { e in
+            XCTAssertTrue("\(e)".contains("no site has a (compound, concentration) listed"), "\(e)")
         }
         try "compound,concentration,moa\nDMSO,0,DMSO\n".write(to: moa, atomically: true, encoding: .utf8)
-        try """
-        Image_FileName_DAPI,Image_Metadata_Plate_DAPI,Image_Metadata_Well_DAPI,Image_Metadata_Compound,Image_Metadata_Concentration
-        A01_s1_w1.tif,Week1_1,A01,DMSO,0
-        A01_s2_w1.tif,Week1_1,Z,DMSO,0
-        """.write(to: image, atomically: true, encoding: .utf8)
+        try (header + "\nA01_s1_w1.tif,W1,A01_s1_w2.tif,W1,A01_s1_w4.tif,W1,Week1_1,A01,DMSO,0\n"
+            + "A01_s2_w1.tif,W1,A01_s2_w2.tif,W1,A01_s2_w4.tif,W1,Week1_1,A01,DMSO,0.5\n").write(to: image, atomically: true, encoding: .utf8)
+        try "compound,concentration,moa\nDMSO,0,DMSO\nDMSO,0.5,DMSO\n".write(to: moa, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ScreenLayout.bbbc021(imageTable: image, moaTable: moa, seed: 1)) { e in
-            XCTAssertTrue("\(e)".contains("image.csv:3: Image_Metadata_Well_DAPI 'Z'"), "\(e)")
+            XCTAssertTrue("\(e)".contains("image.csv:3: well Week1_1/A01 holds DMSO@0 on line 2, here DMSO@0.5"), "\(e)")
         }
         try FileManager.default.removeItem(at: image)
         XCTAssertThrowsError(try ScreenLayout.bbbc021(imageTable: image, moaTable: moa, seed: 1)) { e in
             XCTAssertTrue("\(e)".contains("image.csv: cannot read file"), "\(e)")
         }
-    }
-
-    func testSiteNumberFromFileName() {
-        XCTAssertEqual(ScreenLayout.siteNumber(fileName: "G10_s3_w1BEDC2073.tif"), 3)
-        XCTAssertNil(ScreenLayout.siteNumber(fileName: "G10.tif"))
     }
 }

@@ -36,7 +36,7 @@ final class SyntheticScreenTests: XCTestCase {
         _ = try tinyScreen(seed: 5).write(to: b)
         _ = try tinyScreen(seed: 6).write(to: c)
         let fa = try files(under: a), fb = try files(under: b), fc = try files(under: c)
-        XCTAssertEqual(fa.count, 2 * 5 * 2 * 5 + 6, "per site 3 channels + 2 masks; 6 CSVs")
+        XCTAssertEqual(fa.count, tinyScreen(seed: 5).layout.siteCount * 5 + 6, "per site 3 channels + 2 masks; 6 CSVs")
         XCTAssertEqual(Set(fa.keys), Set(fb.keys))
         for (k, v) in fa { XCTAssertEqual(v, fb[k], "\(k) differs between two runs with the same seed") }
         let images = fa.keys.filter { $0.hasSuffix("_DNA.tif") }
@@ -200,12 +200,16 @@ final class SyntheticScreenTests: XCTestCase {
     func testMoAsDifferFromDMSOInMeanNuclearArea() {
         let seed: UInt64 = 11
         let full = ScreenLayout.standard(plates: 1, seed: seed)
-        let screen = SyntheticScreen(layout: full, width: 160, height: 128, cellsPerSite: 30, defectRate: 0, seed: seed)
+        let screen = SyntheticScreen(layout: full, width: 160, height: 128, cellsPerSite: 40, defectRate: 0, seed: seed)
         let optics = screen.optics(for: full.plates[0])
         func meanArea(_ well: ScreenLayout.Well) -> Double {
-            let site = screen.render(well: well, site: 1, optics: optics)
-            let pixels = site.nuclei.pixels.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
-            return Double(pixels) / Double(max(1, site.centres.count))
+            var pixels = 0, cells = 0
+            for s in 1...2 {
+                let site = screen.render(well: well, site: s, optics: optics)
+                pixels += site.nuclei.pixels.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+                cells += site.centres.count
+            }
+            return Double(pixels) / Double(max(1, cells))
         }
         let dmso = full.wells.filter { $0.treatment.moa == "DMSO" }.prefix(10).map(meanArea)
         let mean = dmso.reduce(0, +) / Double(dmso.count)
@@ -218,6 +222,7 @@ final class SyntheticScreenTests: XCTestCase {
             let sameSide = areas.allSatisfy { $0 > mean } || areas.allSatisfy { $0 < mean }
             let far = areas.allSatisfy { abs($0 - mean) > 3 * sd }
             if outside && sameSide && far { separated.append(moa) }
+            print("mean nuclear area", moa, areas, "DMSO", mean, sd)
         }
         XCTAssertGreaterThanOrEqual(separated.count, 3, "separated: \(separated); DMSO \(mean) +- \(sd)")
         XCTAssertTrue(separated.contains("DNA damage"))
