@@ -2,60 +2,37 @@ import Foundation
 
 extension ScreenLayout {
     /// The layout of the real BBBC021 MoA subset: every site of `BBBC021_v1_image.csv`
-    /// whose (compound, concentration) appears in `BBBC021_v1_moa.csv`, with the real
-    /// plate names, batches (the `WeekN` prefix of the plate), wells, site numbers,
-    /// compounds, concentrations and MoAs.
+    /// whose (compound, concentration) is annotated in `BBBC021_v1_moa.csv` (read with
+    /// `BBBC021Import`, so plate names, batches, wells, site numbers, compounds,
+    /// concentrations and MoAs are exactly the importer's).
     ///
     /// `plates` keeps a subset of plates chosen greedily to cover as many compounds of
     /// as many MoAs as possible (so even 3 plates give several MoAs with two compounds);
     /// they are listed in table order. `sites` keeps the first sites of each well.
     public static func bbbc021(imageTable: URL, moaTable: URL, plates: Int? = nil, sites: Int? = nil,
                                seed: UInt64) throws -> ScreenLayout {
-        let moaCSV = try CSVTable(contentsOf: moaTable)
-        let cCompound = try moaCSV.requireColumn("compound")
-        let cConc = try moaCSV.requireColumn("concentration")
-        let cMoA = try moaCSV.requireColumn("moa")
-        var moaOf: [String: String] = [:]  // key: compound + "\u{1}" + canonical concentration
-        for (i, row) in moaCSV.rows.enumerated() {
-            let conc = try number(row[cConc], table: moaCSV, row: i, column: "concentration")
-            moaOf[key(row[cCompound], conc)] = row[cMoA]
-        }
+        let importer = try BBBC021Import(imageCSV: imageTable, moaCSV: moaTable)
+        let base = imageTable.deletingLastPathComponent()
+        let rows = try importer.manifest(imagesDirectory: base, manifestDirectory: base, annotatedOnly: true).rows
 
-        let image = try CSVTable(contentsOf: imageTable)
-        let cPlate = try image.requireColumn("Image_Metadata_Plate_DAPI")
-        let cWell = try image.requireColumn("Image_Metadata_Well_DAPI")
-        let cImgCompound = try image.requireColumn("Image_Metadata_Compound")
-        let cImgConc = try image.requireColumn("Image_Metadata_Concentration")
-        let cFile = image.column("Image_FileName_DAPI")
-
-        struct Entry { var treatment: Treatment; var sites: [Int] }
+        struct Entry { var treatment: Treatment; var sites: [Int]; var line: Int }
         var plateOrder: [String] = []
+        var batchOf: [String: String] = [:]
         var wellsByPlate: [String: [WellPosition: Entry]] = [:]
-        for (i, row) in image.rows.enumerated() {
-            let conc = try number(row[cImgConc], table: image, row: i, column: "Image_Metadata_Concentration")
-            guard let moa = moaOf[key(row[cImgCompound], conc)] else { continue }
-            let plate = row[cPlate]
-            guard !plate.isEmpty else {
-                throw CSVError(source: image.source, line: image.lineNumbers[i],
-                               message: "Image_Metadata_Plate_DAPI is empty, expected a plate name")
-            }
-            guard let position = WellPosition(row[cWell]) else {
-                throw CSVError(source: image.source, line: image.lineNumbers[i],
-                               message: "Image_Metadata_Well_DAPI '\(row[cWell])' is not a well name like B03")
-            }
-            if wellsByPlate[plate] == nil { plateOrder.append(plate); wellsByPlate[plate] = [:] }
-            let treatment = Treatment(compound: row[cImgCompound], concentration: conc, moa: moa)
-            var entry = wellsByPlate[plate]![position] ?? Entry(treatment: treatment, sites: [])
+        for row in rows {
+            if wellsByPlate[row.plate] == nil { plateOrder.append(row.plate); wellsByPlate[row.plate] = [:]; batchOf[row.plate] = row.batch }
+            let treatment = row.treatment
+            var entry = wellsByPlate[row.plate]![row.well] ?? Entry(treatment: treatment, sites: [], line: row.line)
             guard entry.treatment == treatment else {
-                throw CSVError(source: image.source, line: image.lineNumbers[i],
-                               message: "well \(plate) \(position) already holds \(entry.treatment.compound) at \(entry.treatment.concentrationText)")
+                throw CSVError(source: imageTable.path, line: row.line,
+                               message: "well \(row.plate)/\(row.well) holds \(entry.treatment) on line \(entry.line), here \(treatment)")
             }
-            let site = cFile.flatMap { siteNumber(fileName: row[$0]) } ?? (entry.sites.count + 1)
-            entry.sites.append(site)
-            wellsByPlate[plate]![position] = entry
+            entry.sites.append(row.site)
+            wellsByPlate[row.plate]![row.well] = entry
         }
         guard !plateOrder.isEmpty else {
-            throw CSVError(source: image.source, line: 1, message: "no site has a (compound, concentration) listed in \(moaTable.path)")
+            throw CSVError(source: imageTable.path, line: 1,
+                           message: "no site has a (compound, concentration) listed in \(moaTable.path)")
         }
 
         var chosen = plateOrder
@@ -68,7 +45,7 @@ extension ScreenLayout {
         var plateList: [Plate] = []
         var wells: [Well] = []
         for plate in chosen {
-            let batch = String(plate.prefix { $0 != "_" })
+            let batch = batchOf[plate]!
             plateList.append(Plate(name: plate, batch: batch))
             for (position, entry) in wellsByPlate[plate]! {
                 var s = entry.sites.sorted()
@@ -101,24 +78,5 @@ extension ScreenLayout {
             covered.formUnion(contents(b.plate))
         }
         return order.filter { picked.contains($0) }
-    }
-
-    private static func key(_ compound: String, _ concentration: Double) -> String {
-        compound + "\u{1}" + Treatment.format(concentration)
-    }
-
-    private static func number(_ text: String, table: CSVTable, row: Int, column: String) throws -> Double {
-        guard let v = Double(text.trimmingCharacters(in: .whitespaces)), v.isFinite, v >= 0 else {
-            throw CSVError(source: table.source, line: table.lineNumbers[row],
-                           message: "\(column) '\(text)' is not a non-negative number")
-        }
-        return v
-    }
-
-    /// The site number in a BBBC021 file name such as `G10_s3_w1....tif`.
-    static func siteNumber(fileName: String) -> Int? {
-        guard let r = fileName.range(of: "_s") else { return nil }
-        let digits = fileName[r.upperBound...].prefix { $0.isNumber }
-        return Int(digits)
     }
 }

@@ -67,7 +67,7 @@ public struct MoAPhenotype: Sendable {
             m.mitoticFraction = 0.5; m.monoastral = 0.95; m.rounding = 0.25; m.density = 0.85
         case "Protein synthesis":
             // Emetine-like: small, dim cells and nuclei, sparse.
-            m.cellSize = 0.72; m.nucleusSize = 0.78; m.cytoplasmIntensity = 0.5; m.dnaIntensity = 0.8
+            m.cellSize = 0.7; m.nucleusSize = 0.7; m.cytoplasmIntensity = 0.5; m.dnaIntensity = 0.8
             m.density = 0.6; m.mitoticFraction = 0.01; m.actinFibres = 0.6
         case "Protein degradation":
             // Proteasome inhibitors: rounded cells with perinuclear aggregates.

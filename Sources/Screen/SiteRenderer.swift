@@ -35,7 +35,7 @@ public enum SiteRenderer {
         if defect == .debris { addDebris(&planes, width: w, height: h, rng: &rng) }
         let sigma: Float = defect == .blur ? rng.uniform(3, 6) : 0.8
         for c in 0..<3 { blur(&planes[c], width: w, height: h, sigma: sigma) }
-        let exposure: Float = defect == .saturated ? rng.uniform(8, 16) : 1
+        let exposure: Float = defect == .saturated ? rng.uniform(20, 40) : 1
 
         var channels: [Image<UInt16>] = []
         for c in 0..<3 {

@@ -145,13 +145,13 @@ struct SyntheticCell: Sendable {
                 filaments = 12
                 filamentWeight *= 1.5
             case .monoastral:
-                nuclei = [SyntheticCell.nucleus(x: 0, y: 0, a: rn * 0.8, b: rn * 0.8, angle: angle,
+                nuclei = [SyntheticCell.nucleus(x: 0, y: 0, a: rn * 0.7, b: rn * 0.7, angle: angle,
                                                 irregularity: 0.1, intensity: dna * 1.8, texture: 0.1,
                                                 kind: .ring, rng: &rng)]
                 poles = [SIMD2(0, 0)]
                 filaments = 28
             default:  // .scattered
-                nuclei = [SyntheticCell.nucleus(x: 0, y: 0, a: rn * 0.9, b: rn * 0.9, angle: angle,
+                nuclei = [SyntheticCell.nucleus(x: 0, y: 0, a: rn * 0.75, b: rn * 0.75, angle: angle,
                                                 irregularity: 0.2, intensity: dna * 1.7, texture: 0.1,
                                                 kind: .clumps, rng: &rng)]
                 diffuseTubulin = 1

@@ -22,7 +22,7 @@ public struct SeededRandom: RandomNumberGenerator, Codable, Equatable, Sendable 
         state = s
     }
 
-    /// The SeededRandom output function (a bijective 64-bit mixer).
+    /// The SplitMix64 output function (a bijective 64-bit mixer), for deriving seeds.
     @inlinable
     public static func mix(_ value: UInt64) -> UInt64 {
         var z = value

@@ -97,19 +97,12 @@ struct SynthCommand: ParsableCommand {
         }
         let screen = SyntheticScreen(layout: layout, width: width, height: height, cellsPerSite: cellsPerSite,
                                      defectRate: Float(defectRate), seed: seed)
-        let showProgress = !quiet && isatty(STDERR_FILENO) != 0
+        let progress = ProgressLine("synth", total: layout.siteCount, quiet: quiet)
         let start = Date()
-        let report: @Sendable (Int, Int) -> Void = { done, total in
-            if done == total || done % 8 == 0 {
-                FileHandle.standardError.write(Data("\rsynth: \(done)/\(total) sites".utf8))
-            }
-        }
-        let summary = try screen.write(to: outURL, progress: showProgress ? report : nil)
-        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-        if !quiet {
-            let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
-            FileHandle.standardError.write(Data(("synth: wrote \(summary.plates) plates, \(summary.wells) wells, "
-                + "\(summary.sites) sites, \(summary.cells) cells, \(summary.defects) defective sites to \(out) in \(seconds) s\n").utf8))
-        }
+        let summary = try screen.write(to: outURL) { _, _ in progress.advance() }
+        progress.finish()
+        Log.info("synth: wrote \(summary.plates) plates, \(summary.wells) wells, \(summary.sites) sites, "
+            + "\(summary.cells) cells, \(summary.defects) defective sites to \(out) in "
+            + ProgressLine.duration(Date().timeIntervalSince(start)), quiet: quiet)
     }
 }

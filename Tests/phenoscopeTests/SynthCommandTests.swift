@@ -1,0 +1,32 @@
+import Foundation
+import XCTest
+@testable import phenoscope
+
+final class SynthCommandTests: XCTestCase {
+    func testBadOptionsAreRejectedWithTheirName() {
+        for (args, expected) in [
+            (["--out", "/tmp/x", "--wells", "100"], "--wells must be 96 or 384"),
+            (["--out", "/tmp/x", "--plates", "0"], "--plates must be at least 1"),
+            (["--out", "/tmp/x", "--width", "8"], "--width and --height"),
+            (["--out", "/tmp/x", "--defect-rate", "2"], "--defect-rate must be in [0, 1]"),
+        ] {
+            XCTAssertThrowsError(try SynthCommand.parse(args)) { e in
+                XCTAssertTrue(SynthCommand.message(for: e).contains(expected), "\(args): \(SynthCommand.message(for: e))")
+            }
+        }
+    }
+
+    func testWritesAScreenAndRefusesToOverwriteWithoutForce() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("synth-cli-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["--out", dir.path, "--sites", "1", "--width", "32", "--height", "32", "--cells-per-site", "2", "--quiet"]
+        var command = try SynthCommand.parse(args)
+        try command.run()
+        let manifest = dir.appendingPathComponent("manifest.csv")
+        XCTAssertEqual(try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n").count, 97)
+        command = try SynthCommand.parse(args)
+        XCTAssertThrowsError(try command.run()) { e in XCTAssertTrue("\(e)".contains("--force"), "\(e)") }
+        command = try SynthCommand.parse(args + ["--force", "--seed", "2"])
+        XCTAssertNoThrow(try command.run())
+    }
+}
