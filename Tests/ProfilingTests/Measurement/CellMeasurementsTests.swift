@@ -129,3 +129,25 @@ final class CellMeasurementsTests: XCTestCase {
         XCTAssertThrowsError(try CellMeasurements.measure(channels: ["DNA": constant(0)], nuclei: nuclei, cells: cells, options: options))
     }
 }
+
+extension CellMeasurementsTests {
+    func testCSVHasOneRowPerObjectAndEmptyFieldsForNaN() throws {
+        let (cells, nuclei) = sample()
+        var options = CellMeasurementOptions()
+        options.families = [.shape]
+        options.compartments = [.nuclei]
+        let t = try CellMeasurements.measure(channels: ["DNA": constant(0.5)], nuclei: nuclei, cells: cells, options: options)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cellmeasure-\(UUID().uuidString)/cells.csv")
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        try t.write(to: url)
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 5, "header, three objects, final newline")
+        let header = lines[0].split(separator: ",").map(String.init)
+        XCTAssertEqual(Array(header.prefix(4)), ["ObjectNumber", "Location_Center_X", "Location_Center_Y", "Nuclei_AreaShape_Area"])
+        XCTAssertEqual(header.count, 3 + ShapeMeasurement.names.count)
+        let row7 = lines[3].split(separator: ",", omittingEmptySubsequences: false)
+        XCTAssertEqual(row7[0], "7")
+        XCTAssertEqual(row7[3], "", "label 7 has no nucleus")
+        XCTAssertEqual(lines[1].split(separator: ",")[3], "8.0")
+    }
+}
