@@ -124,6 +124,11 @@ final class CellMeasurementsTests: XCTestCase {
             XCTAssertEqual("\($0)", "channel DNA has a non-finite value at x=3, y=2")
         }
         XCTAssertThrowsError(try CellMeasurements.measure(channels: ["DNA": constant(0)], nuclei: Image(width: 4, height: 4, repeating: 0), cells: cells))
+        var negative = cells
+        negative[1, 2] = -4
+        XCTAssertThrowsError(try CellMeasurements.measure(channels: ["DNA": constant(0)], nuclei: nuclei, cells: negative)) {
+            XCTAssertEqual("\($0)", "cell labels have negative label -4 at x=1, y=2; expected 0 for background or a positive object number")
+        }
         var options = CellMeasurementOptions()
         options.channelOrder = ["RNA"]
         XCTAssertThrowsError(try CellMeasurements.measure(channels: ["DNA": constant(0)], nuclei: nuclei, cells: cells, options: options))
