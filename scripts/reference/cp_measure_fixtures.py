@@ -12,6 +12,8 @@ nuclei, cells and cytoplasm (cells minus nuclei) label images, and writes:
     expected.csv              one row per object (label order), `Label` then every
                               feature column cp-measure computes, named the way
                               Profiling names them (e.g. Nuclei_Intensity_MeanIntensity_DNA)
+    zernike_robust.csv        Zernike columns with the unit-disk cut widened by 1e-9
+    intensity_legacy.csv      quartiles/median/MAD in CellProfiler's n*q convention
 
 Run: python3 scripts/reference/cp_measure_fixtures.py [--out DIR]
 It pip-installs what it needs into a private virtual environment on first use.
@@ -183,8 +185,19 @@ def measure_site(rng, make, out, scales):
         for key, vals in zernike_robust(lab).items():
             robust[f"{comp}_AreaShape_{key}"] = vals
 
+    # CellProfiler's own quartile convention (position n*q), cp-measure's legacy=True.
+    legacy = {"Label": columns["Label"]}
+    legacy_intensity = get_core_measurements(legacy=True)["intensity"]
+    for comp, lab in compartments.items():
+        for ch, img in channels.items():
+            for key, vals in legacy_intensity(lab, img).items():
+                if any(q in key for q in ("Quartile", "Median", "MAD")):
+                    cat, feat = key.split("_", 1)
+                    legacy[f"{comp}_{cat}_{feat}_{ch}"] = np.asarray(vals, dtype=np.float64)
+
     os.makedirs(out, exist_ok=True)
     write_csv(os.path.join(out, "zernike_robust.csv"), robust, n)
+    write_csv(os.path.join(out, "intensity_legacy.csv"), legacy, n)
     np.save(os.path.join(out, "DNA.npy"), dna)
     np.save(os.path.join(out, "Tubulin.npy"), tub)
     np.save(os.path.join(out, "nuclei.npy"), nuclei)

@@ -26,6 +26,8 @@ public struct CellMeasurementOptions: Sendable {
     public var textureLevels: Int = 256
     public var radialBins: Int = 4
     public var granularity = GranularityOptions()
+    /// Position convention of the intensity quartiles, median and MAD.
+    public var quantiles: QuantileConvention = .numpy
     /// Percent of each channel's in-object maximum above which Manders/RWC/overlap count a pixel.
     public var correlationThreshold: Double = 15
     /// Worker threads over objects; output order never depends on it.
@@ -218,7 +220,7 @@ public enum CellMeasurements {
         for (c, image) in images.enumerated() {
             let values = object.values(of: image)
             channelValues.append(values)
-            if fam.contains(.intensity) { IntensityMeasurement.measure(object, values: values, edge: edge, into: &out) }
+            if fam.contains(.intensity) { IntensityMeasurement.measure(object, values: values, edge: edge, convention: options.quantiles, into: &out) }
             if fam.contains(.texture) {
                 let q = TextureMeasurement.quantize(object, values: values, levels: options.textureLevels)
                 for s in options.textureScales { TextureMeasurement.measure(object, quantized: q, scale: s, into: &out) }

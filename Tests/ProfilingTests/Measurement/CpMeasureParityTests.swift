@@ -116,6 +116,25 @@ final class CpMeasureParityTests: XCTestCase {
         }.mapValues(\.count)
         report += "cp-measure columns not computed: \(missing.count) \(missingFamilies)\n"
         print("\(dir.lastPathComponent):\n\(report)")
+        // CellProfiler's own n*q quartile convention (cp-measure legacy=True).
+        options.quantiles = .cellProfiler
+        options.families = [.intensity]
+        let legacy = try CellMeasurements.measure(channels: ["DNA": try image("DNA"), "Tubulin": try image("Tubulin")],
+                                                  nuclei: try labels("nuclei"), cells: try labels("cells"), options: options)
+        let (lHeader, lRows) = try Self.csv(dir.appendingPathComponent("intensity_legacy.csv"))
+        var legacyDiffers = 0, legacyErr = 0.0
+        for (c, name) in lHeader.enumerated() where c > 0 {
+            let ours = try XCTUnwrap(legacy.column(name)), numpy = try XCTUnwrap(table.column(name))
+            for r in lRows.indices {
+                legacyErr = max(legacyErr, abs(ours[r] - lRows[r][c]) / max(abs(lRows[r][c]), 1e-9))
+                XCTAssertEqual(ours[r], lRows[r][c], accuracy: 1e-6 * abs(lRows[r][c]), "\(name) object \(r + 1), n*q quantiles")
+                if ours[r] != numpy[r] { legacyDiffers += 1 }
+            }
+        }
+        XCTAssertEqual(lHeader.count - 1, 24, "4 quantile features x 3 compartments x 2 channels")
+        XCTAssertGreaterThan(legacyDiffers, 0, "the two conventions should differ somewhere")
+        print(String(format: "quantiles in CellProfiler's n*q convention: 24 columns, max rel err %.2e", legacyErr))
+
         // The comparison must cover every family, not pass vacuously.
         for fam in ["Intensity", "Location", "AreaShape", "Zernike", "Texture", "Granularity", "RadialDistribution", "Correlation"] {
             XCTAssertGreaterThan(worst[fam]?.count ?? 0, 0, "no \(fam) column compared")
