@@ -14,6 +14,9 @@ nuclei, cells and cytoplasm (cells minus nuclei) label images, and writes:
                               Profiling names them (e.g. Nuclei_Intensity_MeanIntensity_DNA)
     zernike_robust.csv        Zernike columns with the unit-disk cut widened by 1e-9
     intensity_legacy.csv      quartiles/median/MAD in CellProfiler's n*q convention
+    costes_first.npy, costes_second.npy, costes.csv
+                              pixel sets (one per row) with defined Costes thresholds
+                              and cp-measure's two Costes coefficients for each
 
 Run: python3 scripts/reference/cp_measure_fixtures.py [--out DIR]
 It pip-installs what it needs into a private virtual environment on first use.
@@ -112,6 +115,32 @@ def main():
     measure_site(np.random.default_rng(args.seed + 1),
                  lambda rng: synthetic_site(rng, 96, 96, 8, crowded=True),
                  os.path.join(args.out, "crowded"), scales=(3,))
+    costes_fixture(np.random.default_rng(args.seed + 2), args.out)
+
+
+def costes_fixture(rng, out, objects=6, n=400):
+    """Pixel sets where Costes' thresholds are defined: a colocalised bright part over an
+    uncorrelated dim background (on the synthetic sites the channels correlate at every
+    threshold, so cp-measure reports NaN there)."""
+    import numpy as np
+    from cp_measure.core import measurecolocalization as coloc
+
+    first = np.zeros((objects, n), np.float32)
+    second = np.zeros((objects, n), np.float32)
+    c1 = np.zeros(objects)
+    c2 = np.zeros(objects)
+    for k in range(objects):
+        bright = rng.random(n) < rng.uniform(0.2, 0.6)
+        signal = rng.uniform(0.2, 0.8, n) * bright
+        f = 0.4 * signal + 0.08 * rng.random(n)
+        s = rng.uniform(0.2, 0.5) * signal + 0.1 * rng.random(n) * rng.uniform(0.5, 1.5)
+        first[k] = np.round(np.clip(f, 0, 1) * 65535) / 65535
+        second[k] = np.round(np.clip(s, 0, 1) * 65535) / 65535
+        c1[k], c2[k] = coloc._costes_pair(first[k].astype(np.float64), second[k].astype(np.float64), 65535, coloc.M_FASTER)
+    assert np.isfinite(c1).all() and np.isfinite(c2).all(), (c1, c2)
+    np.save(os.path.join(out, "costes_first.npy"), first)
+    np.save(os.path.join(out, "costes_second.npy"), second)
+    write_csv(os.path.join(out, "costes.csv"), {"Object": np.arange(objects, dtype=float), "Costes_1": c1, "Costes_2": c2}, objects)
 
 
 def measure_site(rng, make, out, scales):
@@ -164,6 +193,9 @@ def measure_site(rng, make, out, scales):
         w = corr["rwc"](channels[first], channels[second], lab)
         put(f"{comp}_Correlation_RWC_{first}_{second}", w["Correlation_RWC_1"])
         put(f"{comp}_Correlation_RWC_{second}_{first}", w["Correlation_RWC_2"])
+        cs = corr["costes"](channels[first], channels[second], lab, scale_max=65535)
+        put(f"{comp}_Correlation_Costes_{first}_{second}", cs["Correlation_Costes_1"])
+        put(f"{comp}_Correlation_Costes_{second}_{first}", cs["Correlation_Costes_2"])
         # Overlap and K are in cp-measure's colocalization module but not in its bulk
         # registry; call the per-object helper CellProfiler's formula lives in.
         ov = np.zeros(n); k1 = np.zeros(n); k2 = np.zeros(n)

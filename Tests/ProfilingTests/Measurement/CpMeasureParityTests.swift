@@ -142,3 +142,27 @@ final class CpMeasureParityTests: XCTestCase {
         XCTAssertGreaterThan(worst.values.reduce(0) { $0 + $1.count }, minimumCompared)
     }
 }
+
+extension CpMeasureParityTests {
+    /// Costes coefficients on pixel sets where the thresholds are defined (on the synthetic
+    /// sites the channels correlate at every threshold and both tools report NaN).
+    func testCostesAgreesWithCpMeasure() throws {
+        let dir = Self.fixtures
+        let first = try NumpyFile.read(dir.appendingPathComponent("costes_first.npy"), as: Float.self)
+        let second = try NumpyFile.read(dir.appendingPathComponent("costes_second.npy"), as: Float.self)
+        let (_, expected) = try Self.csv(dir.appendingPathComponent("costes.csv"))
+        XCTAssertEqual(expected.count, first.rows)
+        var worst = 0.0
+        for k in 0..<first.rows {
+            let f = (0..<first.cols).map { Double(first.data[k * first.cols + $0]) }
+            let s = (0..<second.cols).map { Double(second.data[k * second.cols + $0]) }
+            let (c1, c2) = CostesColocalization.coefficients(f, s)
+            XCTAssertEqual(c1, expected[k][1], accuracy: 1e-9, "object \(k) Costes_1")
+            XCTAssertEqual(c2, expected[k][2], accuracy: 1e-9, "object \(k) Costes_2")
+            worst = max(worst, abs(c1 - expected[k][1]) / expected[k][1], abs(c2 - expected[k][2]) / expected[k][2])
+        }
+        print(String(format: "Costes: %d objects, max rel err %.2e", first.rows, worst))
+        XCTAssertEqual(CostesColocalization.pythonFloorDiv(1, 0.1), 9, "Python: 1 // 0.1 == 9.0, floor(1 / 0.1) == 10")
+        XCTAssertEqual(CostesColocalization.pythonFloorDiv(65534, 1.2), 54611)
+    }
+}
