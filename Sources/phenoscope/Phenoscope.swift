@@ -12,7 +12,7 @@ struct Phenoscope: ParsableCommand {
         abstract: "Image-based cell phenotyping: segmentation, features, learned embeddings, profiles, MoA evaluation and search.",
         version: "0.1.0",
         subcommands: [
-            RunCommand.self, ImportCommand.self, ManifestCommand.self, BenchFeaturesCommand.self,
+            RunCommand.self, ImportCommand.self, ManifestCommand.self,
         ]
     )
 }
