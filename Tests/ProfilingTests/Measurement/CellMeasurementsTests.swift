@@ -93,16 +93,17 @@ final class CellMeasurementsTests: XCTestCase {
         XCTAssertEqual(u.column("Cells_Correlation_Overlap_A_B")![0], 1, accuracy: 1e-9)
     }
 
-    func testRadialFractionsSumToOneAndThreadsDoNotChangeOutput() throws {
+    func testAllFamiliesRadialFractionsSumToOneAndThreadsDoNotChangeOutput() throws {
         let site = SyntheticCellSite(width: 160, height: 128, cells: 8, seed: 3)
         var options = CellMeasurementOptions()
-        options.families = [.radial, .intensity, .shape, .granularity]
         options.threads = 1
         let one = try CellMeasurements.measure(channels: site.channels, nuclei: site.nuclei, cells: site.cells, options: options)
         options.threads = 2
         let two = try CellMeasurements.measure(channels: site.channels, nuclei: site.nuclei, cells: site.cells, options: options)
         XCTAssertGreaterThanOrEqual(one.rowCount, 6)
         XCTAssertEqual(one.columns, two.columns)
+        XCTAssertEqual(Set(one.columns).count, one.columns.count, "column names are unique")
+        XCTAssertEqual(one.columns.count, 3 * (ShapeMeasurement.names.count + 2 * (19 + 52 + 16 + 12)) + 3 * 11)
         XCTAssertEqual(one.labels, two.labels)
         XCTAssertTrue(zip(one.values, two.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
         for r in 0..<one.rowCount {
