@@ -1,13 +1,17 @@
 import ArgumentParser
 import Foundation
+import Imaging
+import Profiling
 import Screen
 import Tensor
 
 /// `phenoscope run CONFIG.yaml`: the whole flow for one screen, resumable.
 ///
 /// Reads the config (see `RunConfig`), writes the resolved config to `runs/<name>/config.yaml`,
-/// then runs each stage whose outputs are missing or older than its inputs, and ends by
-/// printing the headline figures and where the outputs are.
+/// then runs each stage whose outputs are missing or older than its inputs (or whose
+/// parameters changed), and ends by printing the headline figures and where the outputs are.
+/// Stages: screen (synthetic data) -> catalog -> features (per-cell measurements, well
+/// profiles) -> profiles (normalization, feature selection) -> evaluate.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -31,12 +35,21 @@ struct RunCommand: ParsableCommand {
         let runDir = resolve(cfg.runsDir).appendingPathComponent(cfg.name)
         try AtomicFile.write(cfg.yaml(), to: runDir.appendingPathComponent("config.yaml"))
         let layout = RunLayout(root: runDir)
-        let manifestURL = cfg.screen.manifest.isEmpty ? layout.syntheticManifest : resolve(cfg.screen.manifest)
+        let synthetic = cfg.screen.manifest.isEmpty
+        let manifestURL = synthetic ? layout.syntheticManifest : resolve(cfg.screen.manifest)
+        let masksURL = cfg.segmentation.method == "ground_truth" ? layout.groundTruthMasks : resolve(cfg.segmentation.masks)
+        let started = Date()
         var stages: [Stage] = []
-        stages.append(Stage(
-            name: "catalog", inputs: [manifestURL], outputs: [layout.catalog],
-            parameters: "plate_wells=\(cfg.screen.plateWells)\nmanifest=\(manifestURL.path)\n"
-        ) {
+
+        if synthetic {
+            let s = cfg.screen.synthetic
+            stages.append(Stage(name: "screen", inputs: [], outputs: [layout.syntheticManifest],
+                                parameters: try Self.canonical(s)) {
+                try Self.synthesize(s, into: layout.syntheticScreen, quiet: quiet)
+            })
+        }
+        stages.append(Stage(name: "catalog", inputs: [manifestURL], outputs: [layout.catalog],
+                            parameters: "plate_wells=\(cfg.screen.plateWells)\n") {
             let manifest = try Manifest.load(manifestURL)
             let issues = manifest.validate(plateWells: cfg.screen.plateWells, checkFiles: true)
             if let first = issues.first {
@@ -45,12 +58,96 @@ struct RunCommand: ParsableCommand {
             }
             try AtomicFile.write(to: layout.catalog) { tmp in try Catalog(url: tmp).load(manifest) }
         })
+        stages.append(Stage(name: "features", inputs: [manifestURL, masksURL], outputs: [layout.wellProfiles],
+                            parameters: try Self.canonical(cfg.features)) {
+            let manifest = try Manifest.load(manifestURL)
+            let masks = try MaskIndex.load(masksURL)
+            var measurement = ScreenMeasurement()
+            measurement.options.families = Set(cfg.features.families.compactMap(MeasurementFamily.init(rawValue:)))
+            measurement.options.textureScales = cfg.features.textureScales
+            let progress = ProgressLine("features", total: manifest.rows.count, quiet: quiet)
+            let result = try measurement.run(manifest: manifest, masks: masks, cellDirectory: layout.cells) { _, _ in progress.advance() }
+            progress.finish()
+            try result.wells.write(to: layout.wellProfiles)
+            Log.info("features: \(result.cellCount) cells in \(result.siteCount) sites, \(result.wells.featureCount) features per cell", quiet: quiet)
+        })
+        stages.append(Stage(name: "profiles", inputs: [layout.wellProfiles], outputs: [layout.normalizedProfiles],
+                            parameters: try Self.canonical(cfg.profiles)) {
+            let pipeline = Self.pipeline(cfg.profiles)
+            let wells = try ProfileTable(contentsOf: layout.wellProfiles, allowMissing: pipeline.acceptsMissingValues)
+            let normalized = try pipeline.apply(to: wells)
+            try normalized.write(to: layout.normalizedProfiles)
+            Log.info("profiles: \(normalized.rowCount) wells, \(normalized.featureCount) of \(wells.featureCount) features kept", quiet: quiet)
+        })
+        stages.append(Stage(name: "evaluate", inputs: [layout.wellProfiles, layout.normalizedProfiles],
+                            outputs: [layout.evaluation.appendingPathComponent("evaluation.json"),
+                                      layout.evaluationRaw.appendingPathComponent("evaluation.json")],
+                            parameters: try Self.canonical(cfg.evaluation)) {
+            var options = ProfileEvaluation.Options()
+            options.nullSize = cfg.evaluation.nullSize
+            options.seed = UInt64(cfg.evaluation.seed)
+            // The raw well means too, so the effect of normalization on NSCB is visible.
+            // Features undefined in some well (NaN) are dropped there, as nothing else is done to them.
+            let wells = try ProfileTable(contentsOf: layout.wellProfiles, allowMissing: true)
+            let defined = try ProfilePipeline(featureSelection: FeatureSelection(operations: [.dropNaColumns], naCutoff: 0)).apply(to: wells)
+            let raw = try ProfileEvaluation(defined, options: options)
+            try raw.write(to: layout.evaluationRaw)
+            let normalized = try ProfileEvaluation(ProfileTable(contentsOf: layout.normalizedProfiles), options: options)
+            try normalized.write(to: layout.evaluation)
+        })
         let pipeline = Pipeline(runDirectory: runDir, force: force, quiet: quiet)
         try pipeline.run(stages)
+        try printSummary(cfg, layout: layout, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The headline figures of the run, from its evaluation files.
+    func printSummary(_ cfg: RunConfig, layout: RunLayout, seconds: Double) throws {
+        func load(_ dir: URL) throws -> [String: Any] {
+            let data = try Data(contentsOf: dir.appendingPathComponent("evaluation.json"))
+            return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        }
+        let e = try load(layout.evaluation), r = try load(layout.evaluationRaw)
+        func f(_ d: [String: Any], _ k: String) -> String { (d[k] as? Double).map { String(format: "%.3f", $0) } ?? "n/a" }
         let counts = try Catalog(url: layout.catalog).counts()
-        print("phenoscope run \(cfg.name): \(counts["site"] ?? 0) sites, \(counts["well"] ?? 0) wells, "
-              + "\(counts["plate"] ?? 0) plates, \(counts["treatment"] ?? 0) treatments")
-        print("outputs: \(runDir.path)")
+        print("phenoscope run \(cfg.name): \(counts["site"] ?? 0) sites, \(counts["well"] ?? 0) wells, \(counts["plate"] ?? 0) plates, "
+              + "\(e["n_treatments"] ?? 0) treatments, \(e["n_moas"] ?? 0) MoAs (\(ProgressLine.duration(seconds)))")
+        print("  normalized (\(cfg.profiles.normalize)\(cfg.profiles.featureSelect ? ", feature selection" : "")"
+              + "\(cfg.profiles.spherize == "none" ? "" : ", \(cfg.profiles.spherize)")):  NSC \(f(e, "nsc"))  NSCB \(f(e, "nscb"))  mAP \(f(e, "map_moa"))")
+        print("  raw well means:              NSC \(f(r, "nsc"))  NSCB \(f(r, "nscb"))  mAP \(f(r, "map_moa"))")
+        print("outputs: \(layout.root.path)  (evaluation/, profiles/, cells/, catalog.sqlite)")
+    }
+
+    static func pipeline(_ p: RunConfig.ProfilesConfig) -> ProfilePipeline {
+        var pipeline = ProfilePipeline()
+        if let m = PlateNormalization.Method(rawValue: p.normalize) { pipeline.normalization = PlateNormalization(method: m) }
+        if p.featureSelect { pipeline.featureSelection = FeatureSelection() }
+        if let m = Spherize.Method(rawValue: p.spherize) { pipeline.spherize = Spherize(method: m) }
+        return pipeline
+    }
+
+    static func synthesize(_ s: RunConfig.SyntheticConfig, into dir: URL, quiet: Bool) throws {
+        let layout: ScreenLayout
+        if s.preset == "bbbc021" {
+            let tables = ReferenceScript.url("../../shared/data/bbbc021").standardizedFileURL
+            layout = try ScreenLayout.bbbc021(imageTable: tables.appendingPathComponent("BBBC021_v1_image.csv"),
+                                              moaTable: tables.appendingPathComponent("BBBC021_v1_moa.csv"),
+                                              plates: s.plates, sites: s.sites, seed: UInt64(s.seed))
+        } else {
+            layout = ScreenLayout.standard(plates: s.plates, sitesPerWell: s.sites, platesPerBatch: s.platesPerBatch, seed: UInt64(s.seed))
+        }
+        let screen = SyntheticScreen(layout: layout, width: s.width, height: s.height, seed: UInt64(s.seed))
+        try? FileManager.default.removeItem(at: dir)
+        let progress = ProgressLine("screen", total: layout.siteCount, quiet: quiet)
+        let summary = try screen.write(to: dir) { _, _ in progress.advance() }
+        progress.finish()
+        Log.info("screen: \(summary.plates) plates, \(summary.wells) wells, \(summary.sites) sites, \(summary.cells) cells", quiet: quiet)
+    }
+
+    /// A stage's parameters as canonical text (sorted-key JSON), for the up-to-date check.
+    static func canonical<T: Encodable>(_ value: T) throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return String(decoding: try enc.encode(value), as: UTF8.self)
     }
 }
 
@@ -59,5 +156,11 @@ struct RunLayout {
     var root: URL
     var syntheticScreen: URL { root.appendingPathComponent("screen") }
     var syntheticManifest: URL { syntheticScreen.appendingPathComponent("manifest.csv") }
+    var groundTruthMasks: URL { syntheticScreen.appendingPathComponent("ground_truth/masks.csv") }
     var catalog: URL { root.appendingPathComponent("catalog.sqlite") }
+    var cells: URL { root.appendingPathComponent("cells") }
+    var wellProfiles: URL { root.appendingPathComponent("profiles/wells.csv") }
+    var normalizedProfiles: URL { root.appendingPathComponent("profiles/wells_normalized.csv") }
+    var evaluation: URL { root.appendingPathComponent("evaluation") }
+    var evaluationRaw: URL { root.appendingPathComponent("evaluation/raw") }
 }

@@ -12,6 +12,10 @@ struct RunConfig: Codable, Equatable {
     /// Relative paths in the config are relative to the config file's folder.
     var runsDir = "runs"
     var screen = ScreenConfig()
+    var segmentation = SegmentationConfig()
+    var features = FeaturesConfig()
+    var profiles = ProfilesConfig()
+    var evaluation = EvaluationConfig()
 
     /// Where the images come from: an existing manifest, or a synthetic screen made on the fly.
     struct ScreenConfig: Codable, Equatable {
@@ -24,12 +28,62 @@ struct RunConfig: Codable, Equatable {
 
     /// Options of `phenoscope synth` for the built-in default data.
     struct SyntheticConfig: Codable, Equatable {
-        var preset = "default"
+        var preset = "standard"
         var plates = 2
+        var platesPerBatch = 1
+        var sites = 2
+        var width = 640
+        var height = 512
         var seed = 1
     }
 
-    enum CodingKeys: String, CodingKey { case name, runsDir = "runs_dir", screen }
+    /// Where cell masks come from. `ground_truth`: the synthetic screen's true masks (only for
+    /// synthetic data); `masks`: an existing masks.csv (DESIGN.md contract).
+    struct SegmentationConfig: Codable, Equatable {
+        var method = "ground_truth"
+        var masks = ""
+    }
+
+    /// Which CellProfiler-style measurements are made per cell.
+    struct FeaturesConfig: Codable, Equatable {
+        var families = ["intensity", "shape", "texture", "granularity", "radial", "correlation"]
+        var textureScales = [3]
+    }
+
+    /// Profile processing, in pycytominer's order: normalize per plate against DMSO, select
+    /// features, sphere against DMSO.
+    struct ProfilesConfig: Codable, Equatable {
+        /// none, standardize or robust-z.
+        var normalize = "robust-z"
+        var featureSelect = true
+        /// none, zca or zca-cor.
+        var spherize = "none"
+    }
+
+    struct EvaluationConfig: Codable, Equatable {
+        /// Permutations in the null distribution of mAP p-values.
+        var nullSize = 1000
+        var seed = 0
+    }
+}
+
+// Decoding with defaults: every key optional. Written out per type because Codable's
+// synthesized init requires every key.
+extension RunConfig {
+    enum CodingKeys: String, CodingKey {
+        case name, runsDir = "runs_dir", screen, segmentation, features, profiles, evaluation
+    }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
+        runsDir = try c.decodeIfPresent(String.self, forKey: .runsDir) ?? d.runsDir
+        screen = try c.decodeIfPresent(ScreenConfig.self, forKey: .screen) ?? d.screen
+        segmentation = try c.decodeIfPresent(SegmentationConfig.self, forKey: .segmentation) ?? d.segmentation
+        features = try c.decodeIfPresent(FeaturesConfig.self, forKey: .features) ?? d.features
+        profiles = try c.decodeIfPresent(ProfilesConfig.self, forKey: .profiles) ?? d.profiles
+        evaluation = try c.decodeIfPresent(EvaluationConfig.self, forKey: .evaluation) ?? d.evaluation
+    }
 }
 
 extension RunConfig.ScreenConfig {
@@ -44,24 +98,63 @@ extension RunConfig.ScreenConfig {
 }
 
 extension RunConfig.SyntheticConfig {
+    enum CodingKeys: String, CodingKey {
+        case preset, plates, platesPerBatch = "plates_per_batch", sites, width, height, seed
+    }
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         preset = try c.decodeIfPresent(String.self, forKey: .preset) ?? d.preset
         plates = try c.decodeIfPresent(Int.self, forKey: .plates) ?? d.plates
+        platesPerBatch = try c.decodeIfPresent(Int.self, forKey: .platesPerBatch) ?? d.platesPerBatch
+        sites = try c.decodeIfPresent(Int.self, forKey: .sites) ?? d.sites
+        width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
+        height = try c.decodeIfPresent(Int.self, forKey: .height) ?? d.height
+        seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? d.seed
+    }
+}
+
+extension RunConfig.SegmentationConfig {
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        method = try c.decodeIfPresent(String.self, forKey: .method) ?? d.method
+        masks = try c.decodeIfPresent(String.self, forKey: .masks) ?? d.masks
+    }
+}
+
+extension RunConfig.FeaturesConfig {
+    enum CodingKeys: String, CodingKey { case families, textureScales = "texture_scales" }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        families = try c.decodeIfPresent([String].self, forKey: .families) ?? d.families
+        textureScales = try c.decodeIfPresent([Int].self, forKey: .textureScales) ?? d.textureScales
+    }
+}
+
+extension RunConfig.ProfilesConfig {
+    enum CodingKeys: String, CodingKey { case normalize, featureSelect = "feature_select", spherize }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        normalize = try c.decodeIfPresent(String.self, forKey: .normalize) ?? d.normalize
+        featureSelect = try c.decodeIfPresent(Bool.self, forKey: .featureSelect) ?? d.featureSelect
+        spherize = try c.decodeIfPresent(String.self, forKey: .spherize) ?? d.spherize
+    }
+}
+
+extension RunConfig.EvaluationConfig {
+    enum CodingKeys: String, CodingKey { case nullSize = "null_size", seed }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        nullSize = try c.decodeIfPresent(Int.self, forKey: .nullSize) ?? d.nullSize
         seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? d.seed
     }
 }
 
 extension RunConfig {
-    init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = Self()
-        name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
-        runsDir = try c.decodeIfPresent(String.self, forKey: .runsDir) ?? d.runsDir
-        screen = try c.decodeIfPresent(ScreenConfig.self, forKey: .screen) ?? d.screen
-    }
-
     /// Reads, completes and checks a config file.
     static func load(_ url: URL) throws -> RunConfig {
         let text: String
@@ -93,12 +186,35 @@ extension RunConfig {
     }
 
     func check(file: String) throws {
-        guard !name.isEmpty, !name.contains("/") else {
-            throw ConfigError(file: file, message: "name: '\(name)' must be a non-empty folder name")
+        func fail(_ key: String, _ what: String) -> ConfigError { ConfigError(file: file, message: "\(key): \(what)") }
+        guard !name.isEmpty, !name.contains("/") else { throw fail("name", "'\(name)' must be a non-empty folder name") }
+        let s = screen.synthetic
+        guard s.plates >= 1 else { throw fail("screen.synthetic.plates", "expected at least 1") }
+        guard s.platesPerBatch >= 1 else { throw fail("screen.synthetic.plates_per_batch", "expected at least 1") }
+        guard s.sites >= 1 else { throw fail("screen.synthetic.sites", "expected at least 1") }
+        guard s.width >= 64, s.height >= 64 else { throw fail("screen.synthetic.width/height", "expected at least 64 pixels") }
+        guard ["standard", "bbbc021"].contains(s.preset) else { throw fail("screen.synthetic.preset", "'\(s.preset)': expected standard or bbbc021") }
+        guard ["ground_truth", "masks"].contains(segmentation.method) else {
+            throw fail("segmentation.method", "'\(segmentation.method)': expected ground_truth or masks")
         }
-        guard screen.synthetic.plates >= 1 else {
-            throw ConfigError(file: file, message: "screen.synthetic.plates: expected at least 1")
+        if segmentation.method == "ground_truth" && !screen.manifest.isEmpty {
+            throw fail("segmentation.method", "ground_truth masks exist only for a synthetic screen (screen.manifest is set)")
         }
+        if segmentation.method == "masks" && segmentation.masks.isEmpty {
+            throw fail("segmentation.masks", "method 'masks' needs the path of a masks.csv")
+        }
+        let known = ["intensity", "shape", "texture", "granularity", "radial", "correlation"]
+        if let bad = features.families.first(where: { !known.contains($0) }) {
+            throw fail("features.families", "'\(bad)': expected some of \(known.joined(separator: ", "))")
+        }
+        guard features.textureScales.allSatisfy({ $0 >= 1 }) else { throw fail("features.texture_scales", "expected positive integers") }
+        guard ["none", "standardize", "robust-z"].contains(profiles.normalize) else {
+            throw fail("profiles.normalize", "'\(profiles.normalize)': expected none, standardize or robust-z")
+        }
+        guard ["none", "zca", "zca-cor"].contains(profiles.spherize) else {
+            throw fail("profiles.spherize", "'\(profiles.spherize)': expected none, zca or zca-cor")
+        }
+        guard evaluation.nullSize >= 1 else { throw fail("evaluation.null_size", "expected at least 1") }
     }
 
     /// The resolved config as YAML, every key present.

@@ -7,7 +7,7 @@ DIR holds sites.json ({"channels": [...], "sites": [...]}) and, per site S,
 S_<channel>.npy (float32) plus S_nuclei.npy and S_cells.npy (int32 labels). For every
 site it runs the cp-measure 0.3.0 functions matching Profiling's default families
 (intensity, size/shape, Zernike, texture at scale 3, granularity, radial distribution,
-Pearson / Manders / RWC) on nuclei, cells and cytoplasm, and prints one JSON object:
+Pearson / Manders / RWC / Costes) on nuclei, cells and cytoplasm, and prints one JSON object:
 {"cells": N, "seconds": T, "cp_measure": VERSION}.
 
 It never installs anything: it uses the reference virtual environment made by
@@ -68,6 +68,7 @@ def main():
                     a, b = chans[names[i]], chans[names[j]]
                     for fn in ("pearson", "manders_fold", "rwc"):
                         corr[fn](a, b, lab)
+                    corr["costes"](a, b, lab, scale_max=65535)
         elapsed += time.perf_counter() - start
         cells_total += int(len(np.unique(cells)) - 1)
     version = getattr(cp_measure, "__version__", "0.3.0")

@@ -12,6 +12,11 @@ nuclei, cells and cytoplasm (cells minus nuclei) label images, and writes:
     expected.csv              one row per object (label order), `Label` then every
                               feature column cp-measure computes, named the way
                               Profiling names them (e.g. Nuclei_Intensity_MeanIntensity_DNA)
+    zernike_robust.csv        Zernike columns with the unit-disk cut widened by 1e-9
+    intensity_legacy.csv      quartiles/median/MAD in CellProfiler's n*q convention
+    costes_first.npy, costes_second.npy, costes.csv
+                              pixel sets (one per row) with defined Costes thresholds
+                              and cp-measure's two Costes coefficients for each
 
 Run: python3 scripts/reference/cp_measure_fixtures.py [--out DIR]
 It pip-installs what it needs into a private virtual environment on first use.
@@ -41,8 +46,10 @@ def ensure_venv():
     os.execve(py, [py, os.path.abspath(__file__), *sys.argv[1:]], env)
 
 
-def synthetic_site(rng, height=128, width=128, n_cells=10):
-    """Non-touching elliptical cells with an off-centre elliptical nucleus each."""
+def synthetic_site(rng, height=128, width=128, n_cells=10, crowded=False):
+    """Elliptical cells with an off-centre elliptical nucleus each. Normally the cells
+    neither touch each other nor the image border; `crowded` lets them cross the border
+    and press against earlier cells (a later cell keeps only unclaimed pixels)."""
     import numpy as np
 
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
@@ -55,7 +62,8 @@ def synthetic_site(rng, height=128, width=128, n_cells=10):
     while label < n_cells and attempts < 2000:
         attempts += 1
         a, b = rng.uniform(9, 15), rng.uniform(6, 11)
-        cy, cx = rng.uniform(a + 3, height - a - 3), rng.uniform(a + 3, width - a - 3)
+        margin = -0.4 * a if crowded else a + 3
+        cy, cx = rng.uniform(margin, height - margin), rng.uniform(margin, width - margin)
         th = rng.uniform(0, np.pi)
         dy, dx = yy - cy, xx - cx
         u = dx * np.cos(th) + dy * np.sin(th)
@@ -65,12 +73,18 @@ def synthetic_site(rng, height=128, width=128, n_cells=10):
         cell = (u / a) ** 2 + (v / b) ** 2 <= wobble**2
         grown = np.zeros_like(cell)
         grown[1:-1, 1:-1] = cell[1:-1, 1:-1] | cell[:-2, 1:-1] | cell[2:, 1:-1] | cell[1:-1, :-2] | cell[1:-1, 2:]
-        if (cells[grown] != 0).any():
+        if crowded:
+            if (cells[cell] != 0).sum() > 0.3 * cell.sum():
+                continue
+            cell &= cells == 0
+        elif (cells[grown] != 0).any():
             continue
-        label += 1
         ox, oy = rng.uniform(-0.25, 0.25) * a, rng.uniform(-0.25, 0.25) * b
         nu = ((u - ox) / (0.5 * a)) ** 2 + ((v - oy) / (0.55 * b)) ** 2 <= 1
         nu &= cell
+        if nu.sum() < 10 or (cell & ~nu).sum() < 10:
+            continue
+        label += 1
         cells[cell] = label
         nuclei[nu] = label
         rn = np.hypot((u - ox) / (0.5 * a), (v - oy) / (0.55 * b))
@@ -89,16 +103,52 @@ def main():
     ensure_venv()
     import argparse
     import numpy as np
-    from cp_measure.bulk import get_core_measurements, get_correlation_measurements
-    from cp_measure.core import measurecolocalization as coloc
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(ROOT, "Tests", "ProfilingTests", "Fixtures", "cp_measure"))
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    rng = np.random.default_rng(args.seed)
-    dna, tub, nuclei, cells = synthetic_site(rng)
+    # The main site: separate cells inside the image. "crowded": cells cut by the image
+    # border and pressed against each other, to check boundaries, edges and distances there.
+    measure_site(np.random.default_rng(args.seed), synthetic_site, args.out, scales=(3, 5))
+    measure_site(np.random.default_rng(args.seed + 1),
+                 lambda rng: synthetic_site(rng, 96, 96, 8, crowded=True),
+                 os.path.join(args.out, "crowded"), scales=(3,))
+    costes_fixture(np.random.default_rng(args.seed + 2), args.out)
+
+
+def costes_fixture(rng, out, objects=6, n=400):
+    """Pixel sets where Costes' thresholds are defined: a colocalised bright part over an
+    uncorrelated dim background (on the synthetic sites the channels correlate at every
+    threshold, so cp-measure reports NaN there)."""
+    import numpy as np
+    from cp_measure.core import measurecolocalization as coloc
+
+    first = np.zeros((objects, n), np.float32)
+    second = np.zeros((objects, n), np.float32)
+    c1 = np.zeros(objects)
+    c2 = np.zeros(objects)
+    for k in range(objects):
+        bright = rng.random(n) < rng.uniform(0.2, 0.6)
+        signal = rng.uniform(0.2, 0.8, n) * bright
+        f = 0.4 * signal + 0.08 * rng.random(n)
+        s = rng.uniform(0.2, 0.5) * signal + 0.1 * rng.random(n) * rng.uniform(0.5, 1.5)
+        first[k] = np.round(np.clip(f, 0, 1) * 65535) / 65535
+        second[k] = np.round(np.clip(s, 0, 1) * 65535) / 65535
+        c1[k], c2[k] = coloc._costes_pair(first[k].astype(np.float64), second[k].astype(np.float64), 65535, coloc.M_FASTER)
+    assert np.isfinite(c1).all() and np.isfinite(c2).all(), (c1, c2)
+    np.save(os.path.join(out, "costes_first.npy"), first)
+    np.save(os.path.join(out, "costes_second.npy"), second)
+    write_csv(os.path.join(out, "costes.csv"), {"Object": np.arange(objects, dtype=float), "Costes_1": c1, "Costes_2": c2}, objects)
+
+
+def measure_site(rng, make, out, scales):
+    import numpy as np
+    from cp_measure.bulk import get_core_measurements, get_correlation_measurements
+    from cp_measure.core import measurecolocalization as coloc
+
+    dna, tub, nuclei, cells = make(rng)
     cyto = np.where(nuclei == 0, cells, 0).astype(np.int32)
     channels = {"DNA": dna, "Tubulin": tub}
     compartments = {"Nuclei": nuclei, "Cells": cells, "Cytoplasm": cyto}
@@ -124,7 +174,7 @@ def main():
             for key, vals in core["intensity"](lab, img).items():
                 cat, feat = key.split("_", 1)
                 put(f"{comp}_{cat}_{feat}_{ch}", vals)
-            for scale in (3, 5):
+            for scale in scales:
                 for key, vals in core["texture"](lab, img, scale=scale).items():
                     feat, rest = key.split("_", 1)
                     put(f"{comp}_Texture_{feat}_{ch}_{rest}", vals)
@@ -143,6 +193,9 @@ def main():
         w = corr["rwc"](channels[first], channels[second], lab)
         put(f"{comp}_Correlation_RWC_{first}_{second}", w["Correlation_RWC_1"])
         put(f"{comp}_Correlation_RWC_{second}_{first}", w["Correlation_RWC_2"])
+        cs = corr["costes"](channels[first], channels[second], lab, scale_max=65535)
+        put(f"{comp}_Correlation_Costes_{first}_{second}", cs["Correlation_Costes_1"])
+        put(f"{comp}_Correlation_Costes_{second}_{first}", cs["Correlation_Costes_2"])
         # Overlap and K are in cp-measure's colocalization module but not in its bulk
         # registry; call the per-object helper CellProfiler's formula lives in.
         ov = np.zeros(n); k1 = np.zeros(n); k2 = np.zeros(n)
@@ -164,14 +217,25 @@ def main():
         for key, vals in zernike_robust(lab).items():
             robust[f"{comp}_AreaShape_{key}"] = vals
 
-    os.makedirs(args.out, exist_ok=True)
-    write_csv(os.path.join(args.out, "zernike_robust.csv"), robust, n)
-    np.save(os.path.join(args.out, "DNA.npy"), dna)
-    np.save(os.path.join(args.out, "Tubulin.npy"), tub)
-    np.save(os.path.join(args.out, "nuclei.npy"), nuclei)
-    np.save(os.path.join(args.out, "cells.npy"), cells)
-    write_csv(os.path.join(args.out, "expected.csv"), columns, n)
-    print(f"{n} objects, {len(columns) - 1} features -> {args.out}", file=sys.stderr)
+    # CellProfiler's own quartile convention (position n*q), cp-measure's legacy=True.
+    legacy = {"Label": columns["Label"]}
+    legacy_intensity = get_core_measurements(legacy=True)["intensity"]
+    for comp, lab in compartments.items():
+        for ch, img in channels.items():
+            for key, vals in legacy_intensity(lab, img).items():
+                if any(q in key for q in ("Quartile", "Median", "MAD")):
+                    cat, feat = key.split("_", 1)
+                    legacy[f"{comp}_{cat}_{feat}_{ch}"] = np.asarray(vals, dtype=np.float64)
+
+    os.makedirs(out, exist_ok=True)
+    write_csv(os.path.join(out, "zernike_robust.csv"), robust, n)
+    write_csv(os.path.join(out, "intensity_legacy.csv"), legacy, n)
+    np.save(os.path.join(out, "DNA.npy"), dna)
+    np.save(os.path.join(out, "Tubulin.npy"), tub)
+    np.save(os.path.join(out, "nuclei.npy"), nuclei)
+    np.save(os.path.join(out, "cells.npy"), cells)
+    write_csv(os.path.join(out, "expected.csv"), columns, n)
+    print(f"{n} objects, {len(columns) - 1} features -> {out}", file=sys.stderr)
 
 
 def write_csv(path, columns, n):

@@ -26,6 +26,8 @@ public struct CellMeasurementOptions: Sendable {
     public var textureLevels: Int = 256
     public var radialBins: Int = 4
     public var granularity = GranularityOptions()
+    /// Position convention of the intensity quartiles, median and MAD.
+    public var quantiles: QuantileConvention = .numpy
     /// Percent of each channel's in-object maximum above which Manders/RWC/overlap count a pixel.
     public var correlationThreshold: Double = 15
     /// Worker threads over objects; output order never depends on it.
@@ -110,6 +112,11 @@ public enum CellMeasurements {
               options.radialBins >= 1, options.radialBins <= 100 else {
             throw CellMeasurementError(description: "texture scales must be >= 1, texture levels in 2...256, radial bins in 1...100")
         }
+        for (name, labels) in [("nuclei", nuclei), ("cell", cells)] {
+            if let bad = labels.pixels.firstIndex(where: { $0 < 0 }) {
+                throw CellMeasurementError(description: "\(name) labels have negative label \(labels.pixels[bad]) at x=\(bad % w), y=\(bad / w); expected 0 for background or a positive object number")
+            }
+        }
         let images = order.map { channels[$0]! }
         let fam = options.families
 
@@ -136,11 +143,15 @@ public enum CellMeasurements {
         // Image-level granularity spectra, one per channel.
         var spectra: [GranularitySpectrum] = []
         if fam.contains(.granularity) {
-            let box = ResultBox<GranularitySpectrum>(count: images.count)
-            DispatchQueue.concurrentPerform(iterations: images.count) { c in
-                box.set(c, GranularitySpectrum(images[c], options: options.granularity))
+            if options.threads > 1 {
+                let box = ResultBox<GranularitySpectrum>(count: images.count)
+                DispatchQueue.concurrentPerform(iterations: images.count) { c in
+                    box.set(c, GranularitySpectrum(images[c], options: options.granularity))
+                }
+                spectra = box.values()
+            } else {
+                spectra = images.map { GranularitySpectrum($0, options: options.granularity) }
             }
-            spectra = box.values()
         }
 
         let nucleusBoxes = LabelBoxes(nuclei), cellBoxes = LabelBoxes(cells)
@@ -209,7 +220,7 @@ public enum CellMeasurements {
         for (c, image) in images.enumerated() {
             let values = object.values(of: image)
             channelValues.append(values)
-            if fam.contains(.intensity) { IntensityMeasurement.measure(object, values: values, edge: edge, into: &out) }
+            if fam.contains(.intensity) { IntensityMeasurement.measure(object, values: values, edge: edge, convention: options.quantiles, into: &out) }
             if fam.contains(.texture) {
                 let q = TextureMeasurement.quantize(object, values: values, levels: options.textureLevels)
                 for s in options.textureScales { TextureMeasurement.measure(object, quantized: q, scale: s, into: &out) }

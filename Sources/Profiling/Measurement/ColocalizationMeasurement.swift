@@ -5,13 +5,14 @@ import Foundation
 /// Pearson correlation and regression slope over the object's pixels; Manders, rank-weighted
 /// (RWC) and overlap/K coefficients over pixels at or above `threshold` percent of each
 /// channel's maximum within the object, as cp-measure's `_manders_pair`, `_rwc_pair` and
-/// `_overlap_pair`. Costes' automatic thresholds are not computed.
+/// `_overlap_pair`; and Costes' coefficients (`CostesColocalization`).
 enum ColocalizationMeasurement {
     static func names(_ a: String, _ b: String) -> [String] {
         ["Correlation_Correlation_\(a)_\(b)", "Correlation_Slope_\(a)_\(b)",
          "Correlation_Overlap_\(a)_\(b)", "Correlation_K_\(a)_\(b)", "Correlation_K_\(b)_\(a)",
          "Correlation_Manders_\(a)_\(b)", "Correlation_Manders_\(b)_\(a)",
-         "Correlation_RWC_\(a)_\(b)", "Correlation_RWC_\(b)_\(a)"]
+         "Correlation_RWC_\(a)_\(b)", "Correlation_RWC_\(b)_\(a)",
+         "Correlation_Costes_\(a)_\(b)", "Correlation_Costes_\(b)_\(a)"]
     }
 
     static func measure(_ f: [Float], _ s: [Float], threshold: Double, into out: inout [Double]) {
@@ -36,7 +37,8 @@ enum ColocalizationMeasurement {
                 cF += a; cS += b; ff += a * a; ss += b * b; fs += a * b
             }
         }
-        guard any else { out += [corr, slope, 0, 0, 0, 0, 0, 0, 0]; return }
+        let costes = CostesColocalization.coefficients(fd, sd)
+        guard any else { out += [corr, slope, 0, 0, 0, 0, 0, 0, 0, costes.0, costes.1]; return }
         // Rank-weighted colocalisation: dense ranks of each channel, weight (R - |r1 - r2|) / R.
         let r1 = denseRanks(fd), r2 = denseRanks(sd)
         let big = Double(max(r1.max() ?? 0, r2.max() ?? 0) + 1)
@@ -45,7 +47,8 @@ enum ColocalizationMeasurement {
             let wgt = (big - Double(abs(r1[k] - r2[k]))) / big
             rwF += fd[k] * wgt; rwS += sd[k] * wgt
         }
-        out += [corr, slope, fs / (ff * ss).squareRoot(), fs / ff, fs / ss, cF / totF, cS / totS, rwF / totF, rwS / totS]
+        out += [corr, slope, fs / (ff * ss).squareRoot(), fs / ff, fs / ss, cF / totF, cS / totS, rwF / totF, rwS / totS,
+                costes.0, costes.1]
     }
 
     /// 0 for the smallest value, +1 for each larger distinct value.

@@ -2,9 +2,8 @@ import Foundation
 
 /// CellProfiler's MeasureObjectIntensity for one object and one channel.
 ///
-/// Quartiles and the median use numpy's linear `(n - 1) q` convention, which is what
-/// cp-measure 0.3.0 computes by default; the MAD is the textbook median of absolute
-/// deviations. Edge statistics are over the object's inner-boundary pixels (4-connected, as
+/// Quartiles, median and MAD follow `QuantileConvention`: numpy's linear `(n - 1) q`
+/// (cp-measure 0.3.0's default) or CellProfiler's original `n q`. Edge statistics are over the object's inner-boundary pixels (4-connected, as
 /// scikit-image's `find_boundaries`). Locations are in image pixels.
 enum IntensityMeasurement {
     /// Feature names without compartment and channel, in output order.
@@ -20,7 +19,8 @@ enum IntensityMeasurement {
     ]
 
     /// `values` are the object's pixels in `object.pixels` order; `edge` flags its boundary.
-    static func measure(_ object: ObjectMask, values: [Float], edge: [Bool], into out: inout [Double]) {
+    static func measure(_ object: ObjectMask, values: [Float], edge: [Bool], convention: QuantileConvention,
+                        into out: inout [Double]) {
         let n = values.count
         var sum = 0.0, sumX = 0.0, sumY = 0.0, sumIX = 0.0, sumIY = 0.0
         var minV = Double.infinity, maxV = -Double.infinity, maxAt = 0
@@ -42,6 +42,7 @@ enum IntensityMeasurement {
         var sq = 0.0
         for v in values { let d = Double(v) - mean; sq += d * d }
         let sorted = values.map(Double.init).sorted()
+        func quantile(_ v: [Double], _ q: Double) -> Double { Self.quantile(v, q, convention) }
         let median = quantile(sorted, 0.5)
         let deviations = sorted.map { abs($0 - median) }.sorted()
         let cx = sumX / Double(n), cy = sumY / Double(n)
@@ -60,12 +61,18 @@ enum IntensityMeasurement {
         ]
     }
 
-    /// numpy.percentile's linear interpolation on sorted data.
-    static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+    /// Linear interpolation on sorted data at position `(n - 1) q` or `n q`.
+    static func quantile(_ sorted: [Double], _ q: Double, _ convention: QuantileConvention) -> Double {
         let n = sorted.count
-        let pos = Double(n - 1) * q
+        let pos = convention == .numpy ? Double(n - 1) * q : Double(n) * q
         let lo = min(Int(pos), n - 1), hi = min(lo + 1, n - 1)
         let f = pos - Double(lo)
         return sorted[lo] * (1 - f) + sorted[hi] * f
     }
+}
+
+/// Where a quantile falls among n sorted values: numpy's `(n - 1) q` (cp-measure 0.3.0's
+/// default) or CellProfiler's original `n q` (cp-measure's `legacy=True`).
+public enum QuantileConvention: String, Sendable {
+    case numpy, cellProfiler
 }

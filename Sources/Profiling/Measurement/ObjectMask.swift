@@ -7,27 +7,27 @@ import Imaging
 /// non-object pixels on every side (which may lie outside the image) so that neighbour
 /// look-ups, distance transforms and boundary tests need no bounds special cases; `inImage`
 /// says which margin pixels are real.
-public struct ObjectMask: Sendable {
+struct ObjectMask: Sendable {
     /// Top-left corner of the padded crop in image coordinates (may be -1).
-    public let x0: Int
-    public let y0: Int
+    let x0: Int
+    let y0: Int
     /// Padded crop size: the tight bounding box plus one pixel on each side.
-    public let width: Int
-    public let height: Int
+    let width: Int
+    let height: Int
     /// Size of the image the object was cut from.
-    public let imageWidth: Int
-    public let imageHeight: Int
+    let imageWidth: Int
+    let imageHeight: Int
     /// `width * height` flags, row-major, true on the object's pixels.
-    public let mask: [Bool]
+    let mask: [Bool]
     /// Crop indices of the object's pixels in row-major order.
-    public let pixels: [Int32]
+    let pixels: [Int32]
 
-    public var area: Int { pixels.count }
+    var area: Int { pixels.count }
     /// Tight bounding box, image coordinates, max exclusive (as scikit-image reports it).
-    public var minX: Int { x0 + 1 }
-    public var minY: Int { y0 + 1 }
-    public var maxX: Int { x0 + width - 1 }
-    public var maxY: Int { y0 + height - 1 }
+    var minX: Int { x0 + 1 }
+    var minY: Int { y0 + 1 }
+    var maxX: Int { x0 + width - 1 }
+    var maxY: Int { y0 + height - 1 }
 
     /// Builds the crop from a predicate over the image coordinates inside `box`
     /// (tight box, max exclusive); returns nil when no pixel passes.
@@ -62,14 +62,13 @@ public struct ObjectMask: Sendable {
     }
 
     /// Whether crop pixel `(cx, cy)` lies inside the image.
-    @inlinable
-    public func inImage(_ cx: Int, _ cy: Int) -> Bool {
+    func inImage(_ cx: Int, _ cy: Int) -> Bool {
         let x = cx + x0, y = cy + y0
         return x >= 0 && y >= 0 && x < imageWidth && y < imageHeight
     }
 
     /// The object's values of `image`, in the order of `pixels`.
-    public func values(of image: Image<Float>) -> [Float] {
+    func values(of image: Image<Float>) -> [Float] {
         pixels.map { i in
             let ci = Int(i)
             return image.pixels[(ci / width + y0) * image.width + (ci % width + x0)]
@@ -79,7 +78,7 @@ public struct ObjectMask: Sendable {
     /// True for each of `pixels` that has a 4-neighbour inside the image that is not part of
     /// the object: scikit-image's `find_boundaries(mode: "inner")`, whose reflecting border
     /// makes the image edge itself no boundary.
-    public func edgeFlags() -> [Bool] {
+    func edgeFlags() -> [Bool] {
         pixels.map { i in
             let ci = Int(i), cx = ci % width, cy = ci / width
             for (dx, dy) in [(1, 0), (-1, 0), (0, 1), (0, -1)] where inImage(cx + dx, cy + dy) {

@@ -20,7 +20,7 @@ enum ShapeMeasurement {
         "AreaShape_MaximumRadius", "AreaShape_MeanRadius", "AreaShape_MedianRadius",
         "AreaShape_EulerNumber", "AreaShape_FilledArea",
         "AreaShape_InertiaTensorEigenvalues_0", "AreaShape_InertiaTensorEigenvalues_1",
-        "AreaShape_MinFeretDiameter", "AreaShape_MaxFeretDiameter",
+        "AreaShape_MinFeretDiameter", "AreaShape_MaxFeretDiameter", "AreaShape_PerimeterCrofton",
     ] + ShapeMeasurement.momentNames(prefix: "SpatialMoment", rows: 3)
       + ShapeMeasurement.momentNames(prefix: "CentralMoment", rows: 3)
       + ShapeMeasurement.momentNames(prefix: "NormalizedMoment", rows: 4)
@@ -76,6 +76,7 @@ enum ShapeMeasurement {
             eigMajor, eigMinor,
         ]
         out += feret(object)
+        out.append(croftonPerimeter(object))
         out += moments(object, rowMean: mr, colMean: mc)
         out += [c, -b, -b, a]
         out += ZernikeMoments.shapeScores(object)
@@ -142,6 +143,24 @@ enum ShapeMeasurement {
             minWidth = 0
         }
         return [minWidth, Double(maxD2).squareRoot()]
+    }
+
+    /// scikit-image's `perimeter_crofton(image, 4)`: a lookup over 2x2 configurations
+    /// (pixel, left, up, up-left) of the zero-padded object.
+    static func croftonPerimeter(_ object: ObjectMask) -> Double {
+        let s2 = 2.0.squareRoot(), pi = Double.pi
+        let coefs = [0, pi / 4 * (1 + 1 / s2), pi / (4 * s2), pi / (2 * s2), 0, pi / 4 * (1 + 1 / s2), 0, pi / (4 * s2),
+                     pi / 4, pi / 2, pi / (4 * s2), pi / (4 * s2), pi / 4, pi / 2, 0, 0]
+        let w = object.width, m = object.mask
+        var hist = [Int](repeating: 0, count: 16)
+        // The crop with its empty margin is exactly scikit-image's zero-padded box.
+        for y in 0..<object.height {
+            for x in 0..<w {
+                func at(_ yy: Int, _ xx: Int) -> Int { yy >= 0 && yy < object.height && xx >= 0 && xx < w && m[yy * w + xx] ? 1 : 0 }
+                hist[at(y, x) + 4 * at(y, x - 1) + 2 * at(y - 1, x) + 8 * at(y - 1, x - 1)] += 1
+            }
+        }
+        return zip(coefs, hist).reduce(0) { $0 + $1.0 * Double($1.1) }
     }
 
     /// scikit-image's `perimeter(image, 4)`: border pixels (object pixels with a non-object

@@ -3,7 +3,8 @@ import Foundation
 /// Haralick's 13 texture features of an object, per direction, as CellProfiler's
 /// MeasureTexture computes them through mahotas.
 ///
-/// The channel is quantised as scikit-image's `img_as_ubyte` (round(v * 255)) and, for
+/// The channel is quantised as scikit-image's `img_as_ubyte` (round(v * 255), values outside
+/// 0...1 clamped where cp-measure would refuse them) and, for
 /// fewer than 256 levels, rescaled to `levels - 1`. For each of the four directions
 /// (0: right, 1: down-right, 2: down, 3: down-left) at distance `scale`, object pixel pairs
 /// with both levels non-zero are counted symmetrically into a co-occurrence matrix. An

@@ -93,16 +93,17 @@ final class CellMeasurementsTests: XCTestCase {
         XCTAssertEqual(u.column("Cells_Correlation_Overlap_A_B")![0], 1, accuracy: 1e-9)
     }
 
-    func testRadialFractionsSumToOneAndThreadsDoNotChangeOutput() throws {
+    func testAllFamiliesRadialFractionsSumToOneAndThreadsDoNotChangeOutput() throws {
         let site = SyntheticCellSite(width: 160, height: 128, cells: 8, seed: 3)
         var options = CellMeasurementOptions()
-        options.families = [.radial, .intensity, .shape, .granularity]
         options.threads = 1
         let one = try CellMeasurements.measure(channels: site.channels, nuclei: site.nuclei, cells: site.cells, options: options)
         options.threads = 2
         let two = try CellMeasurements.measure(channels: site.channels, nuclei: site.nuclei, cells: site.cells, options: options)
         XCTAssertGreaterThanOrEqual(one.rowCount, 6)
         XCTAssertEqual(one.columns, two.columns)
+        XCTAssertEqual(Set(one.columns).count, one.columns.count, "column names are unique")
+        XCTAssertEqual(one.columns.count, 3 * (ShapeMeasurement.names.count + 2 * (19 + 52 + 16 + 12)) + 3 * 11)
         XCTAssertEqual(one.labels, two.labels)
         XCTAssertTrue(zip(one.values, two.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
         for r in 0..<one.rowCount {
@@ -124,8 +125,35 @@ final class CellMeasurementsTests: XCTestCase {
             XCTAssertEqual("\($0)", "channel DNA has a non-finite value at x=3, y=2")
         }
         XCTAssertThrowsError(try CellMeasurements.measure(channels: ["DNA": constant(0)], nuclei: Image(width: 4, height: 4, repeating: 0), cells: cells))
+        var negative = cells
+        negative[1, 2] = -4
+        XCTAssertThrowsError(try CellMeasurements.measure(channels: ["DNA": constant(0)], nuclei: nuclei, cells: negative)) {
+            XCTAssertEqual("\($0)", "cell labels have negative label -4 at x=1, y=2; expected 0 for background or a positive object number")
+        }
         var options = CellMeasurementOptions()
         options.channelOrder = ["RNA"]
         XCTAssertThrowsError(try CellMeasurements.measure(channels: ["DNA": constant(0)], nuclei: nuclei, cells: cells, options: options))
+    }
+}
+
+extension CellMeasurementsTests {
+    func testCSVHasOneRowPerObjectAndEmptyFieldsForNaN() throws {
+        let (cells, nuclei) = sample()
+        var options = CellMeasurementOptions()
+        options.families = [.shape]
+        options.compartments = [.nuclei]
+        let t = try CellMeasurements.measure(channels: ["DNA": constant(0.5)], nuclei: nuclei, cells: cells, options: options)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cellmeasure-\(UUID().uuidString)/cells.csv")
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        try t.write(to: url)
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 5, "header, three objects, final newline")
+        let header = lines[0].split(separator: ",").map(String.init)
+        XCTAssertEqual(Array(header.prefix(4)), ["ObjectNumber", "Location_Center_X", "Location_Center_Y", "Nuclei_AreaShape_Area"])
+        XCTAssertEqual(header.count, 3 + ShapeMeasurement.names.count)
+        let row7 = lines[3].split(separator: ",", omittingEmptySubsequences: false)
+        XCTAssertEqual(row7[0], "7")
+        XCTAssertEqual(row7[3], "", "label 7 has no nucleus")
+        XCTAssertEqual(lines[1].split(separator: ",")[3], "8.0")
     }
 }
