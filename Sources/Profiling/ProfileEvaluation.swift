@@ -122,9 +122,9 @@ public struct ProfileEvaluation: Sendable {
     public func summary() -> [String: Any] {
         func num(_ v: Double?) -> Any { v.map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull() }
         var topK: [String: Any] = [:]
-        for (k, a) in zip(nsc.topK, nsc.topKAccuracy) { topK[String(k)] = a }
+        for (k, a) in zip(nsc.topK, nsc.topKAccuracy) { topK[String(k)] = num(a) }
         var topKB: [String: Any] = [:]
-        if let b = nscb { for (k, a) in zip(b.topK, b.topKAccuracy) { topKB[String(k)] = a } }
+        if let b = nscb { for (k, a) in zip(b.topK, b.topKAccuracy) { topKB[String(k)] = num(a) } }
         return [
             "input_level": inputLevel.rawValue,
             "n_treatments": labels.moaRows.count,

@@ -295,6 +295,20 @@ final class EvaluationEdgeTests: XCTestCase {
         XCTAssertEqual(summary["n_treatments"] as? Int, 4)
         XCTAssertTrue(try e.summaryJSON().contains("\"nscb\":null"))
     }
+
+    func testNSCBWithoutAnyCandidateIsNullNotNaN() throws {
+        let csv = """
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,Metadata_Batch,f1,f2
+        a,1,m1,B1,1,0
+        b,1,m1,B1,1,0.2
+        c,1,m2,B1,0,1
+        """
+        let e = try ProfileEvaluation(table(csv), options: options())
+        XCTAssertEqual(e.nscb?.queryCount, 0)
+        let json = try e.summaryJSON()
+        XCTAssertTrue(json.contains("\"nscb\":null"), json)
+        XCTAssertTrue(json.contains("\"top_k_nscb\":{\"1\":null,\"5\":null}"), json)
+    }
 }
 
 final class EmbeddingTests: XCTestCase {
