@@ -13,6 +13,7 @@ struct Phenoscope: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             EvaluateCommand.self,
+            ProfileCommand.self,
         ]
     )
 }
