@@ -212,6 +212,10 @@ def pycytominer_normalizations(wells, feats):
         out[method] = normalize(wells, features=feats, meta_features=meta, method="spherize",
                                 samples="Metadata_Compound == 'DMSO'", spherize_method=method,
                                 spherize_epsilon=1e-6, spherize_center=True)
+    # More DMSO rows than features: the full-rank path, without singular-value padding.
+    out["ZCA10"] = normalize(wells[meta + feats[:10]], features=feats[:10], meta_features=meta,
+                             method="spherize", samples="Metadata_Compound == 'DMSO'",
+                             spherize_method="ZCA", spherize_epsilon=1e-6, spherize_center=True)
     return out
 
 
