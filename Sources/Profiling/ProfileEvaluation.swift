@@ -11,6 +11,9 @@ import Tensor
 /// aggregated to treatments (mean by default; see `Aggregation` for how batches become a
 /// set) before the treatment figures; at treatment level aggregation is the identity.
 ///
+/// Table order, which breaks similarity ties, is the order of the treatment rows; for
+/// well-level input that is the order of each treatment's first well.
+///
 /// `map_moa` follows the definition, which is copairs' average precision with
 /// positives = same MoA and different compound, negatives = different MoA, over the MoA
 /// rows (no DMSO, no empty MoA): the mean AP over queries that have a positive. Per-MoA
@@ -33,6 +36,8 @@ public struct ProfileEvaluation: Sendable {
         public var linearProbe: Bool = true
         /// Trees of the random-forest probe; 0 skips it.
         public var forestTrees: Int = 100
+        /// Told the name of each stage as it starts (for progress on a terminal).
+        public var progress: (@Sendable (String) -> Void)?
         public init() {}
     }
 
@@ -84,6 +89,8 @@ public struct ProfileEvaluation: Sendable {
         guard !labels.moaRows.isEmpty else {
             throw ProfilingError("\(table.sourceDescription): no treatment with a MoA other than DMSO to evaluate")
         }
+        let progress = options.progress ?? { _ in }
+        progress("nearest neighbours and MoA mAP over \(labels.moaRows.count) treatments")
         let sim = try CosineSimilarity(treatments)
         nsc = try NearestNeighborMoA(labels: labels, similarity: sim, mode: .nsc, topK: options.topK)
         nscb = labels.batches == nil ? nil
@@ -94,6 +101,7 @@ public struct ProfileEvaluation: Sendable {
                                  isNegative: { l.moa[$0] != l.moa[$1] })
         moaMAP = MeanAveragePrecision(moaAP, groupOf: { l.moa[$0] }, nullSize: options.nullSize, seed: options.seed)
         if level == .well && inputLabels.isDMSO.contains(true) {
+            progress("replicate mAP over \(table.rowCount) wells")
             let w = inputLabels
             let wellSim = try CosineSimilarity(table, lazy: true)
             let ap = AveragePrecision(
@@ -108,7 +116,9 @@ public struct ProfileEvaluation: Sendable {
             replicateAP = nil
             replicateMAP = nil
         }
+        if options.linearProbe { progress("linear probe, leave-one-compound-out") }
         probe = options.linearProbe ? ClassifierProbe(table: treatments, labels: labels) : nil
+        if options.forestTrees > 0 { progress("random forest (\(options.forestTrees) trees), leave-one-compound-out") }
         forest = options.forestTrees > 0
             ? ClassifierProbe(table: treatments, labels: labels,
                               kind: .randomForest(trees: options.forestTrees, seed: options.seed))

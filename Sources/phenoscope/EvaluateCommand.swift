@@ -104,6 +104,9 @@ struct EvaluateCommand: ParsableCommand {
         options.linearProbe = !noProbe
         guard forestTrees >= 0 else { throw ProfilingError("--forest-trees: expected a non-negative integer") }
         options.forestTrees = forestTrees
+        if !quiet && !json && isatty(STDERR_FILENO) != 0 {
+            options.progress = { stage in FileHandle.standardError.write(Data("... \(stage)\n".utf8)) }
+        }
 
         var pipeline = ProfilePipeline()
         if normalize != "none" {
