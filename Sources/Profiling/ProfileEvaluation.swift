@@ -226,9 +226,10 @@ public struct ProfileEvaluation: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Writes evaluation.json, per_moa.csv, confusion.csv, neighbors.csv and
-    /// replicate_map.csv into `dir`, each atomically.
-    public func write(to dir: URL) throws {
+    /// Writes evaluation.json, per_moa.csv, confusion.csv, neighbors.csv,
+    /// replicate_map.csv and report.html into `dir`, each atomically.
+    public func write(to dir: URL, title: String = "Phenoscope evaluation") throws {
+        try AtomicFile.write(EvaluationReport.html(self, title: title), to: dir.appendingPathComponent("report.html"))
         try AtomicFile.write(summaryJSON(pretty: true) + "\n", to: dir.appendingPathComponent("evaluation.json"))
         try perMoATable().write(to: dir.appendingPathComponent("per_moa.csv"))
         try confusionTable().write(to: dir.appendingPathComponent("confusion.csv"))

@@ -205,7 +205,7 @@ final class KnownAnswerTests: XCTestCase {
         o.forestTrees = 10
         let eval = try ProfileEvaluation(Fixtures.table("wells.csv"), options: o)
         try eval.write(to: dir)
-        for name in ["evaluation.json", "per_moa.csv", "confusion.csv", "neighbors.csv", "replicate_map.csv"] {
+        for name in ["evaluation.json", "per_moa.csv", "confusion.csv", "neighbors.csv", "replicate_map.csv", "report.html"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), name)
         }
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("evaluation.json"))) as! [String: Any]
@@ -345,5 +345,28 @@ final class EmbeddingTests: XCTestCase {
                                               embeddingsSource: "e.npy")) {
             XCTAssertEqual("\($0)", "e.npy: 4 embedding rows but <memory> has 1 cells")
         }
+    }
+}
+
+final class EvaluationReportTests: XCTestCase {
+    func testReportHasEveryTreatmentAndEscapesNames() throws {
+        let csv = """
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1,f2,f3
+        a<b>,1,m&1,1,0,0.1
+        b,1,m&1,1,0.2,0
+        c,1,m2,0,1,0.3
+        d,1,m2,0.1,1,0
+        """
+        var o = ProfileEvaluation.Options()
+        o.nullSize = 50
+        o.forestTrees = 3
+        let e = try ProfileEvaluation(ProfileTable(csv: CSVTable(parsing: csv)), options: o)
+        let html = try EvaluationReport.html(e, title: "t <1>")
+        XCTAssertTrue(html.contains("<title>t &lt;1&gt;</title>"))
+        XCTAssertFalse(html.contains("a<b>"))
+        XCTAssertTrue(html.contains("a&lt;b&gt;@1"))
+        XCTAssertEqual(html.components(separatedBy: "<circle ").count - 1, 4)
+        XCTAssertTrue(html.contains("<th class=l>NSC</th><td>1.000</td>"))
+        XCTAssertTrue(html.hasSuffix("</body></html>\n"))
     }
 }
