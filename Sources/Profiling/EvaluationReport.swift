@@ -3,8 +3,9 @@ import Screen
 
 /// A self-contained HTML page (no scripts, no external files) presenting one evaluation:
 /// the headline figures, per-MoA accuracy and mAP, the NSC confusion matrix as a
-/// heatmap, a PCA map of the treatment profiles coloured by MoA (inline SVG), and each
-/// treatment's nearest other-compound neighbour.
+/// heatmap, a PCA map of the treatment profiles coloured by MoA (inline SVG), the most
+/// outlying treatments (`OutlierScores`), and each treatment's nearest other-compound
+/// neighbour.
 public enum EvaluationReport {
     public static func html(_ e: ProfileEvaluation, title: String) throws -> String {
         var out = """
@@ -24,6 +25,7 @@ public enum EvaluationReport {
         out += perMoA(e)
         out += confusion(e)
         out += try pcaMap(e)
+        out += try outliers(e)
         out += neighbours(e)
         out += "</body></html>\n"
         return out
@@ -114,6 +116,18 @@ public enum EvaluationReport {
             "<span style=\"color:hsl(\(360 * i / max(1, moas.count)),65%,45%)\">&#9679; \(escape(m))</span>"
         }.joined(separator: " ") + "</p>\n"
         return s
+    }
+
+    /// The ten treatments farthest from their nearest other treatment.
+    static func outliers(_ e: ProfileEvaluation) throws -> String {
+        guard e.treatments.rowCount >= 2 else { return "" }
+        let o = try OutlierScores(e.treatments, k: 1)
+        let labels = try TreatmentLabels(e.treatments, requireMoA: false)
+        var s = "<h2>Most outlying treatments (cosine distance to the nearest other treatment)</h2><table><tr><th class=l>treatment</th><th class=l>MoA</th><th>distance</th><th>robust z</th></tr>"
+        for r in o.ranking.prefix(10) {
+            s += "<tr><td class=l>\(escape(labels.treatment(r)))</td><td class=l>\(escape(labels.moa[r]))</td><td>\(fmt(o.scores[r]))</td><td>\(fmt(o.robustZ[r]))</td></tr>"
+        }
+        return s + "</table>\n"
     }
 
     static func neighbours(_ e: ProfileEvaluation) -> String {

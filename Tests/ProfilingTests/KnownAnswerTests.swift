@@ -367,6 +367,31 @@ final class EvaluationReportTests: XCTestCase {
         XCTAssertTrue(html.contains("a&lt;b&gt;@1"))
         XCTAssertEqual(html.components(separatedBy: "<circle ").count - 1, 4)
         XCTAssertTrue(html.contains("<th class=l>NSC</th><td>1.000</td>"))
+        XCTAssertTrue(html.contains("Most outlying treatments"))
         XCTAssertTrue(html.hasSuffix("</body></html>\n"))
+    }
+}
+
+final class OutlierScoreTests: XCTestCase {
+    func testKNNDistanceScoresByHand() throws {
+        // Rows 0-3 point nearly along x; row 4 along y. Cosine distances to the nearest
+        // other row: row 4 -> 1 - cos(angle to (1, 0.3)).
+        let csv = """
+        Metadata_Well,f1,f2
+        A,1,0
+        B,1,0.1
+        C,1,0.2
+        D,1,0.3
+        E,0,1
+        """
+        let t = try ProfileTable(csv: CSVTable(parsing: csv))
+        let o = try OutlierScores(t, k: 1)
+        XCTAssertEqual(o.ranking.first, 4)
+        XCTAssertEqual(o.scores[4], 1 - 0.3 / (1.09).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(o.scores[0], 1 - 1 / (1.01).squareRoot(), accuracy: 1e-12)
+        XCTAssertGreaterThan(o.robustZ[4], 3)
+        let k2 = try OutlierScores(t, k: 2)
+        XCTAssertEqual(k2.scores[0], 1 - 1 / (1.04).squareRoot(), accuracy: 1e-12)
+        XCTAssertThrowsError(try OutlierScores(t, k: 5))
     }
 }
