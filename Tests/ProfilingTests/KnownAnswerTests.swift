@@ -395,3 +395,14 @@ final class OutlierScoreTests: XCTestCase {
         XCTAssertThrowsError(try OutlierScores(t, k: 5))
     }
 }
+
+final class ErrorMessageTests: XCTestCase {
+    func testAggregatedTablesStillNameTheirFile() throws {
+        let t = try ProfileTable(csv: CSVTable(parsing: "Metadata_Plate,Metadata_Well,Metadata_Compound,f1\nP,A1,a,1\nP,A1,a,2\n", source: "w.csv"))
+        let wells = try Aggregation(keys: Aggregation.wellKeys).apply(to: t)
+        XCTAssertEqual(wells.rowOrigins, ["w.csv: group Metadata_Plate=P,Metadata_Well=A1"])
+        XCTAssertThrowsError(try PlateNormalization(method: .standardize).apply(to: wells)) {
+            XCTAssertEqual("\($0)", "w.csv: plate 'P' has no DMSO rows to normalize against (first row: w.csv: group Metadata_Plate=P,Metadata_Well=A1)")
+        }
+    }
+}

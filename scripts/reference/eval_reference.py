@@ -334,6 +334,8 @@ def main():
         expected["copairs_replicate"] = copairs_replicate(wells, feats, cache)
     from importlib.metadata import version
     expected["copairs_version"] = version("copairs")
+    expected["numpy_version"] = version("numpy")
+    expected["scikit_learn_version"] = version("scikit-learn")
 
     try:
         norms = pycytominer_normalizations(wells, feats)
