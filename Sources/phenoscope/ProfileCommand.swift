@@ -12,8 +12,9 @@ import Screen
 /// step only when asked and in pycytominer's order: per-plate normalization against DMSO,
 /// feature selection, sphering against DMSO. For `--by treatment` these steps run on
 /// well profiles, which are then aggregated to treatments (compound + concentration), as
-/// the BBBC021 protocol builds treatment profiles. The result is written atomically,
-/// `Metadata_*` columns first, ready for `phenoscope evaluate`, pycytominer or copairs.
+/// the BBBC021 protocol builds treatment profiles. The result is written atomically, as
+/// CSV (or Parquet for a `.parquet` name), `Metadata_*` columns first, ready for
+/// `phenoscope evaluate` (CSV), pycytominer or copairs.
 struct ProfileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
@@ -26,7 +27,7 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Float32/float64 .npy matrix of per-cell embeddings, one row per INPUT row.")
     var embeddings: String?
 
-    @Option(help: "Output profile CSV.")
+    @Option(help: "Output profiles: CSV, or Parquet when the name ends in .parquet.")
     var out: String
 
     @Option(help: "Aggregation level: none, site, well or treatment.")
@@ -98,7 +99,12 @@ struct ProfileCommand: ParsableCommand {
         if by == "treatment" {
             result = try Aggregation(keys: Aggregation.treatmentKeys, method: aggregation).apply(to: result)
         }
-        try result.write(to: URL(fileURLWithPath: out))
+        let outURL = URL(fileURLWithPath: out)
+        if outURL.pathExtension.lowercased() == "parquet" {
+            try ParquetWriter.write(result, to: outURL)
+        } else {
+            try result.write(to: outURL)
+        }
         if !quiet {
             FileHandle.standardError.write(Data(
                 "\(table.rowCount) rows x \(table.featureCount) features -> \(result.rowCount) \(by) profiles x \(result.featureCount) features in \(out)\n".utf8))
