@@ -11,6 +11,9 @@ import Tensor
 /// aggregated to treatments (mean by default; see `Aggregation` for how batches become a
 /// set) before the treatment figures; at treatment level aggregation is the identity.
 ///
+/// Table order, which breaks similarity ties, is the order of the treatment rows; for
+/// well-level input that is the order of each treatment's first well.
+///
 /// `map_moa` follows the definition, which is copairs' average precision with
 /// positives = same MoA and different compound, negatives = different MoA, over the MoA
 /// rows (no DMSO, no empty MoA): the mean AP over queries that have a positive. Per-MoA
@@ -33,6 +36,8 @@ public struct ProfileEvaluation: Sendable {
         public var linearProbe: Bool = true
         /// Trees of the random-forest probe; 0 skips it.
         public var forestTrees: Int = 100
+        /// Told the name of each stage as it starts (for progress on a terminal).
+        public var progress: (@Sendable (String) -> Void)?
         public init() {}
     }
 
@@ -84,6 +89,8 @@ public struct ProfileEvaluation: Sendable {
         guard !labels.moaRows.isEmpty else {
             throw ProfilingError("\(table.sourceDescription): no treatment with a MoA other than DMSO to evaluate")
         }
+        let progress = options.progress ?? { _ in }
+        progress("nearest neighbours and MoA mAP over \(labels.moaRows.count) treatments")
         let sim = try CosineSimilarity(treatments)
         nsc = try NearestNeighborMoA(labels: labels, similarity: sim, mode: .nsc, topK: options.topK)
         nscb = labels.batches == nil ? nil
@@ -94,6 +101,7 @@ public struct ProfileEvaluation: Sendable {
                                  isNegative: { l.moa[$0] != l.moa[$1] })
         moaMAP = MeanAveragePrecision(moaAP, groupOf: { l.moa[$0] }, nullSize: options.nullSize, seed: options.seed)
         if level == .well && inputLabels.isDMSO.contains(true) {
+            progress("replicate mAP over \(table.rowCount) wells")
             let w = inputLabels
             let wellSim = try CosineSimilarity(table, lazy: true)
             let ap = AveragePrecision(
@@ -108,7 +116,9 @@ public struct ProfileEvaluation: Sendable {
             replicateAP = nil
             replicateMAP = nil
         }
+        if options.linearProbe { progress("linear probe, leave-one-compound-out") }
         probe = options.linearProbe ? ClassifierProbe(table: treatments, labels: labels) : nil
+        if options.forestTrees > 0 { progress("random forest (\(options.forestTrees) trees), leave-one-compound-out") }
         forest = options.forestTrees > 0
             ? ClassifierProbe(table: treatments, labels: labels,
                               kind: .randomForest(trees: options.forestTrees, seed: options.seed))
@@ -122,9 +132,9 @@ public struct ProfileEvaluation: Sendable {
     public func summary() -> [String: Any] {
         func num(_ v: Double?) -> Any { v.map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull() }
         var topK: [String: Any] = [:]
-        for (k, a) in zip(nsc.topK, nsc.topKAccuracy) { topK[String(k)] = a }
+        for (k, a) in zip(nsc.topK, nsc.topKAccuracy) { topK[String(k)] = num(a) }
         var topKB: [String: Any] = [:]
-        if let b = nscb { for (k, a) in zip(b.topK, b.topKAccuracy) { topKB[String(k)] = a } }
+        if let b = nscb { for (k, a) in zip(b.topK, b.topKAccuracy) { topKB[String(k)] = num(a) } }
         return [
             "input_level": inputLevel.rawValue,
             "n_treatments": labels.moaRows.count,
@@ -216,9 +226,10 @@ public struct ProfileEvaluation: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Writes evaluation.json, per_moa.csv, confusion.csv, neighbors.csv and
-    /// replicate_map.csv into `dir`, each atomically.
-    public func write(to dir: URL) throws {
+    /// Writes evaluation.json, per_moa.csv, confusion.csv, neighbors.csv,
+    /// replicate_map.csv and report.html into `dir`, each atomically.
+    public func write(to dir: URL, title: String = "Phenoscope evaluation") throws {
+        try AtomicFile.write(EvaluationReport.html(self, title: title), to: dir.appendingPathComponent("report.html"))
         try AtomicFile.write(summaryJSON(pretty: true) + "\n", to: dir.appendingPathComponent("evaluation.json"))
         try perMoATable().write(to: dir.appendingPathComponent("per_moa.csv"))
         try confusionTable().write(to: dir.appendingPathComponent("confusion.csv"))

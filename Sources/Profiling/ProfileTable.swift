@@ -58,6 +58,7 @@ public struct ProfileTable: Sendable, Equatable {
     /// The file the rows came from, as named in `rowOrigins` (for table-level errors).
     var sourceDescription: String {
         guard let first = rowOrigins.first else { return "<empty table>" }
+        if let group = first.range(of: ": group ") { return String(first[..<group.lowerBound]) }
         if let colon = first.lastIndex(of: ":"), Int(first[first.index(after: colon)...]) != nil {
             return String(first[..<colon])
         }
@@ -155,12 +156,4 @@ public struct ProfileTable: Sendable, Equatable {
     static func format(_ v: Double) -> String {
         v.isNaN ? "NaN" : "\(v)"
     }
-}
-
-/// A profiling failure with a one-line message naming the input at fault.
-public struct ProfilingError: Error, CustomStringConvertible, LocalizedError {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-    public var errorDescription: String? { message }
 }

@@ -92,22 +92,31 @@ public struct RandomForest: Sendable {
             var features = Array(0..<d)
             var best: (feature: Int, threshold: Double, score: Double)?
             let n = Double(rows.count)
+            let total2 = counts.reduce(0) { $0 + $1 * $1 }
+            var pairs = [(value: Double, label: Int)](repeating: (0, 0), count: rows.count)
+            var left = [Double](repeating: 0, count: k)
             for drawn in 0..<d {
                 if drawn >= mtry && best != nil { break }
                 let pick = drawn + RandomForest.uniform(d - drawn, &rng)
                 features.swapAt(drawn, pick)
                 let f = features[drawn]
-                let sorted = rows.sorted { x[$0 * d + f] < x[$1 * d + f] }
-                var left = [Double](repeating: 0, count: k)
+                for (i, r) in rows.enumerated() { pairs[i] = (x[r * d + f], y[r]) }
+                pairs.sort { $0.value < $1.value }
+                for c in 0..<k { left[c] = 0 }
                 var right = counts
-                for i in 0..<(sorted.count - 1) {
-                    left[y[sorted[i]]] += 1
-                    right[y[sorted[i]]] -= 1
-                    let a = x[sorted[i] * d + f], b = x[sorted[i + 1] * d + f]
+                // Sums of squared class counts on each side, updated in O(1) per move.
+                var left2 = 0.0, right2 = total2
+                for i in 0..<(pairs.count - 1) {
+                    let c = pairs[i].label
+                    left2 += 2 * left[c] + 1
+                    right2 -= 2 * right[c] - 1
+                    left[c] += 1
+                    right[c] -= 1
+                    let a = pairs[i].value, b = pairs[i + 1].value
                     guard a < b else { continue }
                     let nl = Double(i + 1), nr = n - nl
-                    // Weighted child impurity, up to constants: minimize -(sum l^2/nl + sum r^2/nr).
-                    let score = -(left.reduce(0) { $0 + $1 * $1 } / nl + right.reduce(0) { $0 + $1 * $1 } / nr)
+                    // Gini decrease is maximal where sum l^2 / nl + sum r^2 / nr is.
+                    let score = -(left2 / nl + right2 / nr)
                     if best == nil || score < best!.score {
                         var t = (a + b) / 2
                         if t >= b { t = a }  // midpoint rounding up to b would misroute b

@@ -51,6 +51,17 @@ public struct NPYArray: Equatable, Sendable {
         }
     }
 
+    /// The elements converted to Double (exact for every supported dtype but int64 > 2^53).
+    public func doubles() -> [Double] {
+        bytes.withUnsafeBytes { raw -> [Double] in
+            switch dtype {
+            case .float64: return Array(raw.bindMemory(to: Double.self))
+            case .int64: return raw.bindMemory(to: Int64.self).map { Double($0) }
+            default: return floats().map { Double($0) }
+            }
+        }
+    }
+
     /// The elements as Int64; only for integer dtypes.
     public func int64s() -> [Int64]? {
         bytes.withUnsafeBytes { raw -> [Int64]? in

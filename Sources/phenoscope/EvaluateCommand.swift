@@ -10,7 +10,7 @@ import Profiling
 /// per-MoA accuracy, the NSC confusion matrix, copairs mAP with p-values for same-MoA and
 /// replicate retrieval, and the leave-compound-out linear probe and random forest. Results go to
 /// `--out DIR` (evaluation.json, per_moa.csv, confusion.csv, neighbors.csv,
-/// replicate_map.csv, each written atomically); the summary goes to stderr, or with
+/// replicate_map.csv and a self-contained report.html, each written atomically); the summary goes to stderr, or with
 /// `--json` one JSON object to stdout.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -104,6 +104,9 @@ struct EvaluateCommand: ParsableCommand {
         options.linearProbe = !noProbe
         guard forestTrees >= 0 else { throw ProfilingError("--forest-trees: expected a non-negative integer") }
         options.forestTrees = forestTrees
+        if !quiet && !json && isatty(STDERR_FILENO) != 0 {
+            options.progress = { stage in FileHandle.standardError.write(Data("... \(stage)\n".utf8)) }
+        }
 
         var pipeline = ProfilePipeline()
         if normalize != "none" {
@@ -121,7 +124,7 @@ struct EvaluateCommand: ParsableCommand {
         let evaluation = try ProfileEvaluation(table, options: options)
         let dir = out.map { URL(fileURLWithPath: $0) }
             ?? url.deletingLastPathComponent().appendingPathComponent("evaluation")
-        try evaluation.write(to: dir)
+        try evaluation.write(to: dir, title: "Phenoscope evaluation: \(url.lastPathComponent)")
         if json {
             print(try evaluation.summaryJSON())
         }
@@ -154,7 +157,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         if let p = e.probe { lines.append("linear probe (leave-compound-out) \(f(p.accuracy))") }
         if let p = e.forest { lines.append("random forest (leave-compound-out) \(f(p.accuracy))") }
-        lines.append("wrote \(dir.path)/{evaluation.json,per_moa.csv,confusion.csv,neighbors.csv,replicate_map.csv}")
+        lines.append("wrote \(dir.path)/{evaluation.json,per_moa.csv,confusion.csv,neighbors.csv,replicate_map.csv,report.html}")
         return lines.joined(separator: "\n")
     }
 }

@@ -206,7 +206,7 @@ final class KnownAnswerTests: XCTestCase {
         o.forestTrees = 10
         let eval = try ProfileEvaluation(Fixtures.table("wells.csv"), options: o)
         try eval.write(to: dir)
-        for name in ["evaluation.json", "per_moa.csv", "confusion.csv", "neighbors.csv", "replicate_map.csv"] {
+        for name in ["evaluation.json", "per_moa.csv", "confusion.csv", "neighbors.csv", "replicate_map.csv", "report.html"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), name)
         }
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("evaluation.json"))) as! [String: Any]
@@ -296,16 +296,29 @@ final class EvaluationEdgeTests: XCTestCase {
         XCTAssertEqual(summary["n_treatments"] as? Int, 4)
         XCTAssertTrue(try e.summaryJSON().contains("\"nscb\":null"))
     }
+
+    func testNSCBWithoutAnyCandidateIsNullNotNaN() throws {
+        let csv = """
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,Metadata_Batch,f1,f2
+        a,1,m1,B1,1,0
+        b,1,m1,B1,1,0.2
+        c,1,m2,B1,0,1
+        """
+        let e = try ProfileEvaluation(table(csv), options: options())
+        XCTAssertEqual(e.nscb?.queryCount, 0)
+        let json = try e.summaryJSON()
+        XCTAssertTrue(json.contains("\"nscb\":null"), json)
+        XCTAssertTrue(json.contains("\"top_k_nscb\":{\"1\":null,\"5\":null}"), json)
+    }
 }
 
 final class EmbeddingTests: XCTestCase {
     /// embeddings.npy (float32, 4 x 3) and its values as numpy printed them in float64.
     func testReadsNumpyFloat32AndAggregatesCellsToWells() throws {
-        let m = try NumpyMatrix(contentsOf: Fixtures.url("embeddings.npy"))
-        XCTAssertEqual(m.rows, 4)
-        XCTAssertEqual(m.columns, 3)
-        XCTAssertEqual(Array(m.values[0..<3]), [-0.8019314408302307, -1.3243589401245117, -0.24836161732673645])
-        XCTAssertEqual(m.values[11], -1.2333287000656128)
+        let m = try NPYArray.read(Fixtures.url("embeddings.npy"))
+        XCTAssertEqual(m.shape, [4, 3])
+        XCTAssertEqual(Array(m.doubles()[0..<3]), [-0.8019314408302307, -1.3243589401245117, -0.24836161732673645])
+        XCTAssertEqual(m.doubles()[11], -1.2333287000656128)
         let cells = try CSVTable(contentsOf: Fixtures.url("embeddings_cells.csv"))
         let table = try ProfileTable(cells: cells, embeddings: m)
         XCTAssertEqual(table.metadataColumns, ["Metadata_Plate", "Metadata_Well", "Metadata_Cell"])
@@ -319,18 +332,102 @@ final class EmbeddingTests: XCTestCase {
     }
 
     func testBadNumpyFilesAreOneLineErrors() throws {
-        XCTAssertThrowsError(try NumpyMatrix(data: Data("hello".utf8), source: "x.npy")) {
-            XCTAssertEqual("\($0)", "x.npy: not a 2-D float .npy file: missing \\x93NUMPY magic")
+        XCTAssertThrowsError(try NPYArray.parse(Data("hello".utf8), source: "x.npy")) {
+            XCTAssertEqual("\($0)", "x.npy: not a .npy file (bad magic)")
         }
         var data = try Data(contentsOf: Fixtures.url("embeddings.npy"))
         data.removeLast(4)
-        XCTAssertThrowsError(try NumpyMatrix(data: data, source: "t.npy")) {
-            XCTAssertEqual("\($0)", "t.npy: not a 2-D float .npy file: expected 48 data bytes for shape (4, 3), found 44")
+        XCTAssertThrowsError(try NPYArray.parse(data, source: "t.npy")) {
+            XCTAssertEqual("\($0)", "t.npy: truncated data: 44 bytes, expected 48 for shape [4, 3]")
         }
+        XCTAssertThrowsError(try ProfileTable(cells: CSVTable(parsing: "Metadata_Cell\n1\n"),
+                                              embeddings: NPYArray(int64: [1], shape: [1]), embeddingsSource: "i.npy"))
         let cells = try CSVTable(parsing: "Metadata_Cell\n1\n")
-        XCTAssertThrowsError(try ProfileTable(cells: cells, embeddings: NumpyMatrix(contentsOf: Fixtures.url("embeddings.npy")),
+        XCTAssertThrowsError(try ProfileTable(cells: cells, embeddings: NPYArray.read(Fixtures.url("embeddings.npy")),
                                               embeddingsSource: "e.npy")) {
             XCTAssertEqual("\($0)", "e.npy: 4 embedding rows but <memory> has 1 cells")
         }
+    }
+}
+
+final class EvaluationReportTests: XCTestCase {
+    func testReportHasEveryTreatmentAndEscapesNames() throws {
+        let csv = """
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1,f2,f3
+        a<b>,1,m&1,1,0,0.1
+        b,1,m&1,1,0.2,0
+        c,1,m2,0,1,0.3
+        d,1,m2,0.1,1,0
+        """
+        var o = ProfileEvaluation.Options()
+        o.nullSize = 50
+        o.forestTrees = 3
+        let e = try ProfileEvaluation(ProfileTable(csv: CSVTable(parsing: csv)), options: o)
+        let html = try EvaluationReport.html(e, title: "t <1>")
+        XCTAssertTrue(html.contains("<title>t &lt;1&gt;</title>"))
+        XCTAssertFalse(html.contains("a<b>"))
+        XCTAssertTrue(html.contains("a&lt;b&gt;@1"))
+        XCTAssertEqual(html.components(separatedBy: "<circle ").count - 1, 4)
+        XCTAssertTrue(html.contains("<th class=l>NSC</th><td>1.000</td>"))
+        XCTAssertTrue(html.contains("Most outlying treatments"))
+        XCTAssertTrue(html.hasSuffix("</body></html>\n"))
+    }
+}
+
+final class OutlierScoreTests: XCTestCase {
+    func testKNNDistanceScoresByHand() throws {
+        // Rows 0-3 point nearly along x; row 4 along y. Cosine distances to the nearest
+        // other row: row 4 -> 1 - cos(angle to (1, 0.3)).
+        let csv = """
+        Metadata_Well,f1,f2
+        A,1,0
+        B,1,0.1
+        C,1,0.2
+        D,1,0.3
+        E,0,1
+        """
+        let t = try ProfileTable(csv: CSVTable(parsing: csv))
+        let o = try OutlierScores(t, k: 1)
+        XCTAssertEqual(o.ranking.first, 4)
+        XCTAssertEqual(o.scores[4], 1 - 0.3 / (1.09).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(o.scores[0], 1 - 1 / (1.01).squareRoot(), accuracy: 1e-12)
+        XCTAssertGreaterThan(o.robustZ[4], 3)
+        let k2 = try OutlierScores(t, k: 2)
+        XCTAssertEqual(k2.scores[0], 1 - 1 / (1.04).squareRoot(), accuracy: 1e-12)
+        XCTAssertThrowsError(try OutlierScores(t, k: 5))
+    }
+}
+
+final class ErrorMessageTests: XCTestCase {
+    func testAggregatedTablesStillNameTheirFile() throws {
+        let t = try ProfileTable(csv: CSVTable(parsing: "Metadata_Plate,Metadata_Well,Metadata_Compound,f1\nP,A1,a,1\nP,A1,a,2\n", source: "w.csv"))
+        let wells = try Aggregation(keys: Aggregation.wellKeys).apply(to: t)
+        XCTAssertEqual(wells.rowOrigins, ["w.csv: group Metadata_Plate=P,Metadata_Well=A1"])
+        XCTAssertThrowsError(try PlateNormalization(method: .standardize).apply(to: wells)) {
+            XCTAssertEqual("\($0)", "w.csv: plate 'P' has no DMSO rows to normalize against (first row: w.csv: group Metadata_Plate=P,Metadata_Well=A1)")
+        }
+    }
+}
+
+final class ParquetWriterTests: XCTestCase {
+    /// The committed .parquet fixtures were written by this writer and read back equal to
+    /// their CSVs by pyarrow/pandas (expected.json); the writer must still produce them.
+    func testWritesTheBytesPyarrowVerified() throws {
+        let verified = (try Fixtures.expected())["parquet_read_by_pyarrow"] as! [String: Any]
+        for name in ["treatments", "featsel"] {
+            XCTAssertEqual(verified[name] as? Bool, true, name)
+            let table = try Fixtures.table("\(name).csv", allowMissing: true)
+            let expected = try Data(contentsOf: Fixtures.url("\(name).parquet"))
+            XCTAssertEqual(ParquetWriter.data(table), expected, name)
+        }
+    }
+
+    func testThriftCompactEncodings() {
+        var t = ThriftCompact()
+        t.i32(1, -3)        // delta 1, type 5, zigzag(-3) = 5
+        t.i64(20, 300)      // delta 19 > 15: long form, id zigzag 40, value zigzag 600 = 0xD8 0x04
+        t.string(21, "ab")
+        t.stop()
+        XCTAssertEqual([UInt8](t.bytes), [0x15, 0x05, 0x06, 0x28, 0xD8, 0x04, 0x18, 0x02, 0x61, 0x62, 0x00])
     }
 }

@@ -35,6 +35,15 @@ final class PreprocessingParityTests: XCTestCase {
         }
     }
 
+    func testSpherizeFullRankMatchesPycytominer() throws {
+        let wells = try Fixtures.table("wells.csv").selectingFeatures(Array(0..<10))
+        let ours = try Spherize(method: .zca, epsilon: 1e-6).apply(to: wells)
+        let theirs = try Fixtures.table("wells_zca10.csv")
+        let d = maxAbsDiff(ours, theirs)
+        XCTAssertLessThan(d, 1e-9)
+        print("parity spherize zca (n > d): max|ours-pycytominer|=\(d)")
+    }
+
     func testFeatureSelectionMatchesPycytominer() throws {
         let expected = try Fixtures.expected()
         let table = try Fixtures.table("featsel.csv", allowMissing: true)

@@ -212,6 +212,10 @@ def pycytominer_normalizations(wells, feats):
         out[method] = normalize(wells, features=feats, meta_features=meta, method="spherize",
                                 samples="Metadata_Compound == 'DMSO'", spherize_method=method,
                                 spherize_epsilon=1e-6, spherize_center=True)
+    # More DMSO rows than features: the full-rank path, without singular-value padding.
+    out["ZCA10"] = normalize(wells[meta + feats[:10]], features=feats[:10], meta_features=meta,
+                             method="spherize", samples="Metadata_Compound == 'DMSO'",
+                             spherize_method="ZCA", spherize_epsilon=1e-6, spherize_center=True)
     return out
 
 
@@ -311,6 +315,26 @@ def write_embeddings():
         "P1,A01,1,10,12\nP1,A01,2,30,40\nP1,A02,1,5,5\nP1,A01,3,7,8\n")
 
 
+def check_parquet():
+    """pyarrow/pandas read the Parquet files Swift's ParquetWriter wrote (committed
+    fixtures; the Swift test checks the writer still produces these exact bytes)."""
+    try:
+        import pyarrow.parquet as pq
+        from importlib.metadata import version
+    except ImportError:
+        return None
+    out = {"pyarrow_version": version("pyarrow")}
+    for name in ["treatments", "featsel"]:
+        path = OUT / f"{name}.parquet"
+        if not path.exists():
+            continue
+        got = pd.read_parquet(path)
+        csv = pd.read_csv(OUT / f"{name}.csv", keep_default_na=False, na_values={c: ["", "NaN"] for c in got.columns if not c.startswith("Metadata_")},
+                          dtype={c: (str if c.startswith("Metadata_") else float) for c in got.columns})
+        out[name] = bool(got.equals(csv)) and list(pq.ParquetFile(path).schema_arrow.names) == list(csv.columns)
+    return out
+
+
 def main():
     rng = np.random.default_rng(SEED)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -330,6 +354,8 @@ def main():
         expected["copairs_replicate"] = copairs_replicate(wells, feats, cache)
     from importlib.metadata import version
     expected["copairs_version"] = version("copairs")
+    expected["numpy_version"] = version("numpy")
+    expected["scikit_learn_version"] = version("scikit-learn")
 
     try:
         norms = pycytominer_normalizations(wells, feats)
@@ -358,6 +384,7 @@ def main():
     expected["linear_probe"] = linear_probe(tr, feats)
     expected["random_forest"] = random_forest(tr, feats)
     expected["pca"] = pca_reference(tr, feats)
+    expected["parquet_read_by_pyarrow"] = check_parquet()
     (OUT / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
     bf, cm = expected["brute_force"], expected["copairs_moa"]
     print(f"nsc={bf['nsc']:.6f} nscb={bf['nscb']:.6f} map_moa(brute)={bf['map_moa']:.9f} "
