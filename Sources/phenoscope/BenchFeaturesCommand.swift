@@ -96,10 +96,10 @@ struct BenchFeaturesCommand: ParsableCommand {
                 let name = String(format: "site%03d", k)
                 names.append(name)
                 for (channel, image) in site.channels {
-                    try NumpyWriter.write(image, to: dir.appendingPathComponent("\(name)_\(channel).npy"))
+                    try NPYArray(image).write(to: dir.appendingPathComponent("\(name)_\(channel).npy"))
                 }
-                try NumpyWriter.write(site.nuclei, to: dir.appendingPathComponent("\(name)_nuclei.npy"))
-                try NumpyWriter.write(site.cells, to: dir.appendingPathComponent("\(name)_cells.npy"))
+                try NPYArray(site.nuclei).write(to: dir.appendingPathComponent("\(name)_nuclei.npy"))
+                try NPYArray(site.cells).write(to: dir.appendingPathComponent("\(name)_cells.npy"))
             }
             let spec = try JSONSerialization.data(withJSONObject: ["channels": ["DNA", "Tubulin"], "sites": names])
             try AtomicFile.write(spec, to: dir.appendingPathComponent("sites.json"))
@@ -128,26 +128,14 @@ struct BenchFeaturesCommand: ParsableCommand {
     }
 }
 
-/// Minimal `.npy` writer (little-endian float32 / int32, C order) for handing images to the
-/// Python reference; numpy reads it with `np.load`.
-enum NumpyWriter {
-    static func write(_ image: Image<Float>, to url: URL) throws {
-        try write(descr: "<f4", width: image.width, height: image.height, body: image.pixels.withUnsafeBufferPointer { Data(buffer: $0) }, to: url)
+extension NPYArray {
+    /// A plane as a (height, width) array, for handing images to the Python reference.
+    init(_ image: Image<Float>) {
+        self.init(float32: image.pixels, shape: [image.height, image.width])
     }
 
-    static func write(_ image: Image<Int32>, to url: URL) throws {
-        try write(descr: "<i4", width: image.width, height: image.height, body: image.pixels.withUnsafeBufferPointer { Data(buffer: $0) }, to: url)
-    }
-
-    private static func write(descr: String, width: Int, height: Int, body: Data, to url: URL) throws {
-        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(height), \(width)), }"
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
-        let n = UInt16(header.utf8.count)
-        data += Data([UInt8(n & 0xFF), UInt8(n >> 8)])
-        data += Data(header.utf8)
-        data += body
-        try AtomicFile.write(data, to: url)
+    init(_ labels: Image<Int32>) {
+        self.init(shape: [labels.height, labels.width], dtype: .int32,
+                  bytes: labels.pixels.withUnsafeBufferPointer { Data(buffer: $0) })
     }
 }
