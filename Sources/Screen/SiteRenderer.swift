@@ -34,7 +34,12 @@ public enum SiteRenderer {
         if defect == .debris { addDebris(&planes, width: w, height: h, rng: &rng) }
         let sigma: Float = defect == .blur ? rng.uniform(3, 6) : 0.8
         for c in 0..<3 { blur(&planes[c], width: w, height: h, sigma: sigma) }
-        let exposure: Float = defect == .saturated ? rng.uniform(20, 40) : 1
+        var exposure: Float = 1
+        if defect == .saturated {
+            // Long enough that at least the brightest DNA clips, even on an empty site.
+            let peak = (0..<(w * h)).reduce(Float(0)) { max($0, planes[0][$1] * optics.fields[0][$1]) }
+            exposure = max(rng.uniform(20, 40), 1.5 * 65535 / (optics.gains[0] * max(peak, 1e-3)))
+        }
 
         var channels: [Image<UInt16>] = []
         for c in 0..<3 {
