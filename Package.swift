@@ -23,7 +23,7 @@ let package = Package(
             "Imaging", "Tensor",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .target(name: "Profiling", dependencies: ["Tensor", "Screen", "COpenBLAS"]),
+        .target(name: "Profiling", dependencies: ["Tensor", "Screen", "Imaging", "COpenBLAS"]),
         .target(name: "Search", dependencies: ["Tensor", "COpenBLAS"]),
         .executableTarget(name: "phenoscope", dependencies: [
             "Tensor", "Imaging", "Screen", "Profiling", "Search",
@@ -33,7 +33,8 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
-        .testTarget(name: "ProfilingTests", dependencies: ["Profiling"], exclude: ["Fixtures"]),
+        .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Screen", "Tensor"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
         .testTarget(name: "phenoscopeTests", dependencies: ["phenoscope"]),
     ],

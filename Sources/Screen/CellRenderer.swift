@@ -1,3 +1,4 @@
+import Tensor
 import Foundation
 
 /// The working planes of one site while it is drawn: noiseless signal per channel and

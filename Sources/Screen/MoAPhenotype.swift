@@ -1,3 +1,5 @@
+import Tensor
+
 /// A mechanism of action as the synthetic cell model sees it: the morphology of a well
 /// treated at a saturating dose. Each class moves a different set of `Morphology` fields,
 /// so the classes differ in distinct ways (nuclear size, multinucleation, microtubule

@@ -1,3 +1,4 @@
+import Tensor
 import Foundation
 
 /// A star-shaped region: an ellipse whose radius is modulated by a few angular

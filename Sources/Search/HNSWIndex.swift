@@ -34,7 +34,7 @@ public struct HNSWIndex: VectorIndex {
     var upperLinks: [[Int32]] = []
     var entryPoint: Int32 = -1
     var maxLevel: Int32 = -1
-    var rng: SplitMix64
+    var rng: SeededRandom
 
     var m0: Int { 2 * parameters.m }
 
@@ -43,7 +43,7 @@ public struct HNSWIndex: VectorIndex {
         self.metric = metric
         self.parameters = parameters
         self.store = VectorStore(dimension: dimension)
-        self.rng = SplitMix64(seed: parameters.seed)
+        self.rng = SeededRandom(seed: parameters.seed)
     }
 
     public var dimension: Int { store.dimension }
@@ -98,7 +98,7 @@ public struct HNSWIndex: VectorIndex {
         let v = try VectorMath.prepared(vector, dimension: dimension, metric: metric)
         let id = Int32(store.append(v))
         // Level drawn from the exponential distribution with scale 1/ln(m), as in the paper.
-        let u = max(rng.nextUnitDouble(), 1e-12)
+        let u = max(rng.uniformDouble(), 1e-12)
         let level = Int32(Int(-log(u) / log(Double(parameters.m))))
         levels.append(level)
         links0.append(contentsOf: repeatElement(0, count: m0 + 1))

@@ -150,7 +150,7 @@ public struct SearchIndex: Sendable {
                 return offset + n <= upper.count ? Array(upper[offset..<offset + n]) : []
             }
             guard offset == upper.count else { throw IndexError("\(file("hnsw_upper.i32").path): wrong size") }
-            h.entryPoint = ep; h.maxLevel = ml; h.rng = SplitMix64(seed: 0); h.rng.state = rs
+            h.entryPoint = ep; h.maxLevel = ml; h.rng = SeededRandom(seed: 0); h.rng.state = rs
             result.index = h
         }
         result.metadata = try parseMetadata(String(contentsOf: file("items.tsv"), encoding: .utf8),

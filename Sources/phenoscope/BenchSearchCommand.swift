@@ -28,10 +28,10 @@ struct BenchSearchCommand: ParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let clusters = max(1, n / 1000)
         func gaussian() -> Float {
-            let u1 = max(rng.nextUnitDouble(), 1e-12), u2 = rng.nextUnitDouble()
+            let u1 = max(rng.uniformDouble(), 1e-12), u2 = rng.uniformDouble()
             return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
         }
         let centres = (0..<clusters * dim).map { _ in gaussian() }

@@ -13,7 +13,7 @@ struct Phenoscope: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, SynthCommand.self, ImportCommand.self, ManifestCommand.self,
-            IndexCommand.self, SearchCommand.self, BenchCommand.self,
+            EvaluateCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self,
         ]
     )
 }

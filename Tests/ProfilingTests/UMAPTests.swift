@@ -33,11 +33,11 @@ final class UMAPTests: XCTestCase {
 
     func testTrustworthinessKnownAnswers() {
         // An embedding identical to the data is perfectly trustworthy.
-        var rng = SplitMix64(seed: 1)
-        let x = (0..<(60 * 3)).map { _ in Float(rng.nextUnitDouble()) }
+        var rng = SeededRandom(seed: 1)
+        let x = (0..<(60 * 3)).map { _ in Float(rng.uniformDouble()) }
         XCTAssertEqual(Trustworthiness.score(original: x, dimension: 3, embedded: x, embeddedDimension: 3, count: 60, k: 5), 1, accuracy: 1e-12)
         // A random embedding of structured data is far from it.
-        let r = (0..<(60 * 2)).map { _ in Float(rng.nextUnitDouble()) }
+        let r = (0..<(60 * 2)).map { _ in Float(rng.uniformDouble()) }
         XCTAssertLessThan(Trustworthiness.score(original: x, dimension: 3, embedded: r, embeddedDimension: 2, count: 60, k: 5), 0.8)
     }
 }

@@ -6,9 +6,9 @@ import Tensor
 final class SearchIndexTests: XCTestCase {
     /// Clustered random vectors: realistic for embeddings, and hard enough for HNSW.
     static func vectors(_ n: Int, _ d: Int, seed: UInt64) -> [[Float]] {
-        var rng = SplitMix64(seed: seed)
-        let centres = (0..<20).map { _ in (0..<d).map { _ in Float(rng.nextUnitDouble() * 2 - 1) } }
-        return (0..<n).map { i in centres[i % 20].map { $0 + Float(rng.nextUnitDouble() - 0.5) * 0.8 } }
+        var rng = SeededRandom(seed: seed)
+        let centres = (0..<20).map { _ in (0..<d).map { _ in Float(rng.uniformDouble() * 2 - 1) } }
+        return (0..<n).map { i in centres[i % 20].map { $0 + Float(rng.uniformDouble() - 0.5) * 0.8 } }
     }
 
     /// Independent brute force in Double: ranks by score, ties by smaller id.

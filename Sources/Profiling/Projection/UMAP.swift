@@ -31,7 +31,7 @@ public struct UMAP: Sendable {
         precondition(n > neighbors, "UMAP needs more points than neighbours")
         let graph = NeighborGraph(data: data, count: n, dimension: d, k: neighbors, distance: distance)
         let w = fuzzySimplicialSet(graph)
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var embedding = spectralLayout(w, count: n, rng: &rng)
         let nEpochs = epochs > 0 ? epochs : (n <= 10_000 ? 500 : 200)
         let (a, b) = UMAP.fitAB(spread: spread, minDist: minDist)
@@ -106,7 +106,7 @@ public struct UMAP: Sendable {
     /// Laplacian), by subspace iteration with Rayleigh-Ritz; scaled to [-10, 10] plus a
     /// little noise, as umap-learn does. Falls back to random coordinates where the graph
     /// gives no usable spectrum.
-    func spectralLayout(_ e: Edges, count n: Int, rng: inout SplitMix64) -> [Float] {
+    func spectralLayout(_ e: Edges, count n: Int, rng: inout SeededRandom) -> [Float] {
         let dim = components
         var degree = [Double](repeating: 0, count: n)
         for (h, w) in zip(e.head, e.weight) { degree[Int(h)] += Double(w) }
@@ -114,7 +114,7 @@ public struct UMAP: Sendable {
         let trivial: [Double] = { let v = degree.map { $0.squareRoot() }; let s = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / s } }()
         let block = dim + 4
         var v = [Double](repeating: 0, count: n * block)   // column-major n x block
-        for i in 0..<v.count { v[i] = rng.nextUnitDouble() - 0.5 }
+        for i in 0..<v.count { v[i] = rng.uniformDouble() - 0.5 }
         func multiply(_ x: [Double]) -> [Double] {
             // y = (I + D^-1/2 W D^-1/2) / 2 x: shifted so every eigenvalue is in [0, 1].
             var y = x.map { $0 * 0.5 }
@@ -180,17 +180,17 @@ public struct UMAP: Sendable {
         }
         let maxAbs = out.map { abs($0) }.max() ?? 0
         if !(maxAbs > 0) || maxAbs.isNaN {
-            for i in 0..<out.count { out[i] = Float(rng.nextUnitDouble() * 20 - 10) }
+            for i in 0..<out.count { out[i] = Float(rng.uniformDouble() * 20 - 10) }
             return out
         }
         let expansion = 10 / maxAbs
-        for i in 0..<out.count { out[i] = out[i] * expansion + Float(rng.nextUnitDouble() - 0.5) * 1e-4 }
+        for i in 0..<out.count { out[i] = out[i] * expansion + Float(rng.uniformDouble() - 0.5) * 1e-4 }
         return out
     }
 
     // MARK: layout optimisation
 
-    func optimize(_ y: inout [Float], graph e: Edges, count n: Int, epochs: Int, a: Float, b: Float, rng: inout SplitMix64) {
+    func optimize(_ y: inout [Float], graph e: Edges, count n: Int, epochs: Int, a: Float, b: Float, rng: inout SeededRandom) {
         let dim = components
         // Rescale each coordinate to [0, 10], as umap-learn does before optimising.
         for c in 0..<dim {

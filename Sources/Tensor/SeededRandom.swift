@@ -1,23 +1,25 @@
 import Foundation
-import Tensor
 
-/// `Tensor.SplitMix64` plus what synthetic screens draw from it: derived streams, stable
-/// string hashes, and the distributions (uniform, normal, log-normal, Poisson) of the model.
+/// A small, fast, seedable random number generator (SplitMix64, Steele et al. 2014) that is
+/// a plain value: the one generator of the project. Every component that makes random
+/// choices owns its stream, seeded from the user's seed, so the same seed gives the same
+/// output and no global generator couples unrelated parts; saving the value saves where
+/// the stream is.
 ///
 /// Synthetic screens must be identical for a seed whatever the thread count, so every
 /// random stream is derived from the seed and the identity of what it draws (plate, well,
 /// site, compound) with `init(seed:stream:)`, never from a shared generator.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    public var base: SplitMix64
+public struct SeededRandom: RandomNumberGenerator, Codable, Equatable, Sendable {
+    public var state: UInt64
 
-    public init(seed: UInt64) { base = SplitMix64(seed: seed) }
+    public init(seed: UInt64) { state = seed }
 
     /// An independent stream for `keys` under `seed`: the keys are folded into the state
     /// through the SplitMix finaliser, so neighbouring keys give unrelated streams.
     public init(seed: UInt64, stream keys: [UInt64]) {
         var s = SeededRandom.mix(seed ^ 0x5DEE_CE66_D1CE_4E5B)
         for k in keys { s = SeededRandom.mix(s ^ SeededRandom.mix(k &+ 0x9E37_79B9_7F4A_7C15)) }
-        base = SplitMix64(seed: s)
+        state = s
     }
 
     /// The SplitMix64 output function (a bijective 64-bit mixer), for deriving seeds.
@@ -38,7 +40,10 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     @inlinable
-    public mutating func next() -> UInt64 { base.next() }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        return SeededRandom.mix(state)
+    }
 
     /// Uniform in [0, 1).
     @inlinable
@@ -47,6 +52,26 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// Uniform in [lo, hi).
     @inlinable
     public mutating func uniform(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * uniform() }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    @inlinable
+    public mutating func uniformDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// Uniform in [lo, hi) with 53 random bits.
+    @inlinable
+    public mutating func uniformDouble(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * uniformDouble() }
+
+    /// A seed derived from `seed` and some integers, so that a stream depends only on its own
+    /// configuration, not on which other streams were drawn before it.
+    public static func derive(_ seed: UInt64, _ parts: Int...) -> UInt64 {
+        var g = SeededRandom(seed: seed)
+        var h = g.next()
+        for p in parts {
+            g = SeededRandom(seed: h ^ UInt64(bitPattern: Int64(p)))
+            h = g.next()
+        }
+        return h
+    }
 
     /// An integer in 0..<n.
     @inlinable

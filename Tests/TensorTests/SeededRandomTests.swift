@@ -1,5 +1,5 @@
 import XCTest
-@testable import Screen
+@testable import Tensor
 
 final class SeededRandomTests: XCTestCase {
     func testSameSeedSameSequenceAndStreamsDiffer() {

@@ -1,0 +1,166 @@
+import Foundation
+import Screen
+
+/// A table of profiles: one row per cell, site, well or treatment, with string metadata
+/// columns (`Metadata_*`) and a dense Double feature matrix.
+///
+/// Feature columns are every column whose name does not start with `Metadata_`; on disk
+/// the metadata columns come first, as pycytominer and copairs expect, so both read our
+/// files unchanged. Every feature value must parse as a finite number: a non-numeric
+/// field, an empty field or `NaN` is an error naming the file, line and column, unless the
+/// caller asks to keep missing values (`allowMissing`), which only the NaN-dropping step
+/// of feature selection does; `requireFinite` re-checks before evaluation.
+public struct ProfileTable: Sendable, Equatable {
+    /// Metadata column names, all starting with `Metadata_`.
+    public var metadataColumns: [String]
+    /// `metadata[row][column]`.
+    public var metadata: [[String]]
+    public var featureNames: [String]
+    /// Row-major `rowCount x featureNames.count`.
+    public var features: [Double]
+    /// Where each row came from, for error messages (`file:line`, or a group description).
+    public var rowOrigins: [String]
+
+    public init(metadataColumns: [String], metadata: [[String]], featureNames: [String],
+                features: [Double], rowOrigins: [String]? = nil) {
+        precondition(metadata.allSatisfy { $0.count == metadataColumns.count })
+        precondition(features.count == metadata.count * featureNames.count)
+        self.metadataColumns = metadataColumns
+        self.metadata = metadata
+        self.featureNames = featureNames
+        self.features = features
+        self.rowOrigins = rowOrigins ?? metadata.indices.map { "row \($0 + 1)" }
+    }
+
+    public var rowCount: Int { metadata.count }
+    public var featureCount: Int { featureNames.count }
+
+    /// The feature vector of `row`.
+    public func row(_ row: Int) -> ArraySlice<Double> {
+        features[row * featureCount ..< (row + 1) * featureCount]
+    }
+
+    public subscript(row: Int, feature: Int) -> Double {
+        get { features[row * featureCount + feature] }
+        set { features[row * featureCount + feature] = newValue }
+    }
+
+    public func columnIndex(_ name: String) -> Int? { metadataColumns.firstIndex(of: name) }
+
+    /// The values of metadata column `name`, or an error naming the table and the column.
+    public func metadataValues(_ name: String) throws -> [String] {
+        guard let c = columnIndex(name) else {
+            throw ProfilingError("\(sourceDescription): missing column '\(name)'")
+        }
+        return metadata.map { $0[c] }
+    }
+
+    /// The file the rows came from, as named in `rowOrigins` (for table-level errors).
+    var sourceDescription: String {
+        guard let first = rowOrigins.first else { return "<empty table>" }
+        if let colon = first.lastIndex(of: ":"), Int(first[first.index(after: colon)...]) != nil {
+            return String(first[..<colon])
+        }
+        return first
+    }
+
+    /// The rows at `indices`, in that order.
+    public func selectingRows(_ indices: [Int]) -> ProfileTable {
+        var f: [Double] = []
+        f.reserveCapacity(indices.count * featureCount)
+        for i in indices { f.append(contentsOf: row(i)) }
+        return ProfileTable(metadataColumns: metadataColumns, metadata: indices.map { metadata[$0] },
+                            featureNames: featureNames, features: f,
+                            rowOrigins: indices.map { rowOrigins[$0] })
+    }
+
+    /// The feature columns at `indices`, in that order.
+    public func selectingFeatures(_ indices: [Int]) -> ProfileTable {
+        var f: [Double] = []
+        f.reserveCapacity(rowCount * indices.count)
+        for r in 0..<rowCount { for j in indices { f.append(self[r, j]) } }
+        return ProfileTable(metadataColumns: metadataColumns, metadata: metadata,
+                            featureNames: indices.map { featureNames[$0] }, features: f,
+                            rowOrigins: rowOrigins)
+    }
+
+    /// Fails with the file, line and column of the first non-finite feature value.
+    public func requireFinite() throws {
+        for r in 0..<rowCount {
+            for j in 0..<featureCount where !self[r, j].isFinite {
+                throw ProfilingError("\(rowOrigins[r]): column '\(featureNames[j])': expected a finite number, found \(self[r, j])")
+            }
+        }
+    }
+
+    // MARK: CSV
+
+    /// Builds a table from parsed CSV. `allowMissing` lets empty and `NaN` feature fields
+    /// through as NaN (for the NaN-dropping feature selection step); anything else that is
+    /// not a number is always an error.
+    public init(csv: CSVTable, allowMissing: Bool = false) throws {
+        let metaIdx = csv.header.indices.filter { csv.header[$0].hasPrefix("Metadata_") }
+        let featIdx = csv.header.indices.filter { !csv.header[$0].hasPrefix("Metadata_") }
+        guard !featIdx.isEmpty else {
+            throw CSVError(source: csv.source, line: 1, message: "no feature columns (every column starts with 'Metadata_')")
+        }
+        var seen = Set<String>()
+        for name in csv.header where !seen.insert(name).inserted {
+            throw CSVError(source: csv.source, line: 1, message: "duplicate column '\(name)'")
+        }
+        var features: [Double] = []
+        features.reserveCapacity(csv.rows.count * featIdx.count)
+        for (r, fields) in csv.rows.enumerated() {
+            for j in featIdx {
+                let field = fields[j].trimmingCharacters(in: .whitespaces)
+                if let v = Double(field), v.isFinite {
+                    features.append(v)
+                } else if allowMissing && (field.isEmpty || field.lowercased() == "nan") {
+                    features.append(.nan)
+                } else {
+                    throw CSVError(source: csv.source, line: csv.lineNumbers[r],
+                                   message: "column '\(csv.header[j])': expected a finite number, found '\(fields[j])'")
+                }
+            }
+        }
+        self.init(metadataColumns: metaIdx.map { csv.header[$0] },
+                  metadata: csv.rows.map { row in metaIdx.map { row[$0] } },
+                  featureNames: featIdx.map { csv.header[$0] }, features: features,
+                  rowOrigins: csv.lineNumbers.map { "\(csv.source):\($0)" })
+    }
+
+    /// Reads a profile CSV (see `init(csv:allowMissing:)`).
+    public init(contentsOf url: URL, allowMissing: Bool = false) throws {
+        try self.init(csv: CSVTable(contentsOf: url), allowMissing: allowMissing)
+    }
+
+    /// The table as CSV: metadata columns first, then features written with enough digits
+    /// to read back the same Double.
+    public func csvTable() -> CSVTable {
+        var rows: [[String]] = []
+        rows.reserveCapacity(rowCount)
+        for r in 0..<rowCount {
+            var fields = metadata[r]
+            for j in 0..<featureCount { fields.append(Self.format(self[r, j])) }
+            rows.append(fields)
+        }
+        return CSVTable(header: metadataColumns + featureNames, rows: rows)
+    }
+
+    /// Writes the table as CSV, atomically.
+    public func write(to url: URL) throws {
+        try csvTable().write(to: url)
+    }
+
+    static func format(_ v: Double) -> String {
+        v.isNaN ? "NaN" : "\(v)"
+    }
+}
+
+/// A profiling failure with a one-line message naming the input at fault.
+public struct ProfilingError: Error, CustomStringConvertible, LocalizedError {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+    public var errorDescription: String? { message }
+}

@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import Profiling
+
+/// `phenoscope evaluate PROFILES`: MoA evaluation of a profile table (BBBC021 protocol).
+///
+/// Reads well- or treatment-level profiles (CSV, `Metadata_*` columns then features),
+/// optionally normalizes them per plate against DMSO, selects features and spheres them
+/// (in pycytominer's order), aggregates wells to treatments, and reports NSC, NSCB, top-k,
+/// per-MoA accuracy, the NSC confusion matrix, copairs mAP with p-values for same-MoA and
+/// replicate retrieval, and the leave-compound-out linear probe and random forest. Results go to
+/// `--out DIR` (evaluation.json, per_moa.csv, confusion.csv, neighbors.csv,
+/// replicate_map.csv, each written atomically); the summary goes to stderr, or with
+/// `--json` one JSON object to stdout.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "NSC/NSCB 1-NN MoA accuracy, top-k, confusion, copairs mAP and a linear probe for a profile table.",
+        discussion: """
+        Similarity is the cosine of the feature vectors (every column not starting with Metadata_). \
+        DMSO (Metadata_Compound 'DMSO', any case) and treatments with an empty Metadata_MoA are \
+        neither queries nor candidates. NSC: the nearest treatment of another compound; NSCB: also \
+        sharing no batch (a treatment spanning several batches excludes all of them); ties go to the \
+        first row in table order. map_moa: copairs average precision, positives same MoA and other \
+        compound, negatives other MoA.
+        """
+    )
+
+    @Argument(help: "Profile CSV, well-level or treatment-level (one row per compound + concentration).")
+    var profiles: String
+
+    @Flag(help: "Print one JSON object with the figures on stdout.")
+    var json = false
+
+    @Option(help: "Directory for the result files (default: 'evaluation' beside PROFILES).")
+    var out: String?
+
+    @Option(name: .customLong("k"), help: "Comma-separated k for top-k accuracy.")
+    var k = "1,5"
+
+    @Option(help: "Input level: auto, well or treatment (auto: well when a treatment has several rows).")
+    var level = "auto"
+
+    @Option(help: "How wells are aggregated to treatments: mean or median.")
+    var aggregate = "mean"
+
+    @Option(help: "Per-plate normalization against DMSO before evaluation: none, standardize or robust-z.")
+    var normalize = "none"
+
+    @Flag(help: "Feature selection (variance, correlation > 0.9, > 5% NaN) after normalization.")
+    var featureSelect = false
+
+    @Option(help: "Sphering against DMSO after feature selection: none, zca or zca-cor.")
+    var spherize = "none"
+
+    @Option(help: "Sphering regularizer added to the singular values.")
+    var spherizeEpsilon = 1e-6
+
+    @Option(help: "Size of the permutation null for mAP p-values.")
+    var nullSize = 10_000
+
+    @Option(help: "Seed for the permutation null.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Skip the linear probe.")
+    var noProbe = false
+
+    @Option(help: "Trees of the leave-compound-out random forest (0 skips it).")
+    var forestTrees = 100
+
+    @Flag(help: "No summary on stderr.")
+    var quiet = false
+
+    func run() throws {
+        do {
+            try evaluate()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("phenoscope evaluate: error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    func choice<T: RawRepresentable>(_ value: String, _ option: String, _ type: T.Type) throws -> T where T.RawValue == String {
+        guard let v = T(rawValue: value) else { throw ProfilingError("--\(option): unknown value '\(value)'") }
+        return v
+    }
+
+    func evaluate() throws {
+        let url = URL(fileURLWithPath: profiles)
+        var options = ProfileEvaluation.Options()
+        options.level = try choice(level, "level", ProfileEvaluation.Level.self)
+        options.aggregation = try choice(aggregate, "aggregate", Aggregation.Method.self)
+        options.topK = try k.split(separator: ",").map { s -> Int in
+            guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 1 else {
+                throw ProfilingError("--k: expected positive integers separated by commas, found '\(k)'")
+            }
+            return v
+        }
+        guard nullSize >= 1 else { throw ProfilingError("--null-size: expected a positive integer") }
+        options.nullSize = nullSize
+        options.seed = seed
+        options.linearProbe = !noProbe
+        guard forestTrees >= 0 else { throw ProfilingError("--forest-trees: expected a non-negative integer") }
+        options.forestTrees = forestTrees
+
+        var pipeline = ProfilePipeline()
+        if normalize != "none" {
+            pipeline.normalization = PlateNormalization(method: try choice(normalize, "normalize", PlateNormalization.Method.self))
+        }
+        if featureSelect { pipeline.featureSelection = FeatureSelection() }
+        if spherize != "none" {
+            pipeline.spherize = Spherize(method: try choice(spherize, "spherize", Spherize.Method.self), epsilon: spherizeEpsilon)
+        }
+        let input = try ProfileTable(contentsOf: url, allowMissing: pipeline.acceptsMissingValues)
+        let table = try pipeline.apply(to: input)
+        if featureSelect {
+            note("feature selection kept \(table.featureCount) of \(input.featureCount) features")
+        }
+        let evaluation = try ProfileEvaluation(table, options: options)
+        let dir = out.map { URL(fileURLWithPath: $0) }
+            ?? url.deletingLastPathComponent().appendingPathComponent("evaluation")
+        try evaluation.write(to: dir)
+        if json {
+            print(try evaluation.summaryJSON())
+        }
+        note(Self.describe(evaluation, dir: dir))
+    }
+
+    func note(_ text: String) {
+        guard !quiet && !json else { return }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    static func describe(_ e: ProfileEvaluation, dir: URL) -> String {
+        func f(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.4f", $0) : "n/a" } ?? "n/a" }
+        let s = e.labels.moaRows
+        var lines = ["evaluated \(s.count) treatments, \(Set(s.map { e.labels.moa[$0] }).count) MoAs (\(e.inputLevel.rawValue)-level input)"]
+        func topK(_ nn: NearestNeighborMoA) -> String {
+            zip(nn.topK, nn.topKAccuracy).map { "top-\($0) \(f($1))" }.joined(separator: "  ")
+        }
+        lines.append("NSC   \(f(e.nsc.accuracy))  (\(e.nsc.queryCount) queries)  \(topK(e.nsc))")
+        if let b = e.nscb {
+            lines.append("NSCB  \(f(b.accuracy))  (\(b.queryCount) queries)  \(topK(b))")
+        } else {
+            lines.append("NSCB  n/a (no Metadata_Batch column)")
+        }
+        let sig = e.moaMAP.groups.filter { $0.correctedPValue < 0.05 }.count
+        lines.append("mAP same-MoA  \(f(e.moaAP.meanAveragePrecision))  normalized \(f(e.moaAP.meanNormalizedAveragePrecision))  MoAs with corrected p < 0.05: \(sig)/\(e.moaMAP.groups.count)")
+        if let r = e.replicateMAP {
+            let rs = r.groups.filter { $0.correctedPValue < 0.05 }.count
+            lines.append("mAP replicate \(f(r.meanOfGroups))  treatments with corrected p < 0.05: \(rs)/\(r.groups.count)")
+        }
+        if let p = e.probe { lines.append("linear probe (leave-compound-out) \(f(p.accuracy))") }
+        if let p = e.forest { lines.append("random forest (leave-compound-out) \(f(p.accuracy))") }
+        lines.append("wrote \(dir.path)/{evaluation.json,per_moa.csv,confusion.csv,neighbors.csv,replicate_map.csv}")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,336 @@
+import Foundation
+import Screen
+import XCTest
+@testable import Profiling
+import Tensor
+
+/// Small hand-checked cases for the rules the parity fixtures do not pin down: tie
+/// breaking, the batch-set rule, exclusions, aggregation bookkeeping, errors.
+final class KnownAnswerTests: XCTestCase {
+    func table(_ csv: String, source: String = "t.csv") throws -> ProfileTable {
+        try ProfileTable(csv: CSVTable(parsing: csv, source: source))
+    }
+
+    func testNonNumericAndNaNFeaturesNameFileLineAndColumn() throws {
+        let csv = "Metadata_Compound,f1,f2\na,1,2\nb,x,2\n"
+        XCTAssertThrowsError(try table(csv)) {
+            XCTAssertEqual("\($0)", "t.csv:3: column 'f1': expected a finite number, found 'x'")
+        }
+        XCTAssertThrowsError(try table("Metadata_Compound,f1\na,1\nb,nan\n")) {
+            XCTAssertEqual("\($0)", "t.csv:3: column 'f1': expected a finite number, found 'nan'")
+        }
+        XCTAssertThrowsError(try table("Metadata_Compound,f1\na,\n")) {
+            XCTAssertTrue("\($0)".hasPrefix("t.csv:2: column 'f1'"), "\($0)")
+        }
+        // Only the NaN-dropping path lets missing values through, and evaluation re-checks.
+        let t = try ProfileTable(csv: CSVTable(parsing: "Metadata_Compound,f1\na,\n", source: "t.csv"), allowMissing: true)
+        XCTAssertTrue(t[0, 0].isNaN)
+        XCTAssertThrowsError(try t.requireFinite())
+    }
+
+    func testCSVRoundTripKeepsMetadataFirstAndExactValues() throws {
+        let t = try table("f1,Metadata_A,f2\n0.1,x,1e-300\n-2.5,\"y,z\",3\n")
+        XCTAssertEqual(t.metadataColumns, ["Metadata_A"])
+        let back = try ProfileTable(csv: CSVTable(parsing: t.csvTable().encoded()))
+        XCTAssertEqual(back.csvTable().header, ["Metadata_A", "f1", "f2"])
+        XCTAssertEqual(back.features, t.features)
+        XCTAssertEqual(back.metadata, t.metadata)
+    }
+
+    /// Treatments: q (m1) is equally similar to b (m2) and c (m1); b comes first in the
+    /// table, so it wins and q misses. d is the same compound as q and closer, so it is
+    /// never a candidate.
+    func testTiesGoToTheFirstRowAndSameCompoundIsExcluded() throws {
+        let csv = """
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,Metadata_Batch,f1,f2
+        q,1,m1,B1,1,0
+        b,1,m2,B2,1,1
+        c,1,m1,B3,1,-1
+        q,2,m1,B1,1,0.01
+        DMSO,0,,B1,1,0
+        x,1,,B2,1,0
+        """
+        let t = try table(csv)
+        let labels = try TreatmentLabels(t)
+        let nn = try NearestNeighborMoA(labels: labels, similarity: CosineSimilarity(t), mode: .nsc)
+        let q = try XCTUnwrap(nn.neighbors.first { $0.query == 0 })
+        XCTAssertEqual(q.neighbor, 1)
+        XCTAssertFalse(q.hit)
+        // DMSO and the empty-MoA treatment are neither queries nor candidates.
+        XCTAssertEqual(nn.neighbors.map(\.query), [0, 1, 2, 3])
+        XCTAssertFalse(nn.neighbors.contains { [4, 5].contains($0.neighbor) })
+    }
+
+    /// A treatment spanning batches B1 and B2 may not match a candidate in either.
+    func testNSCBExcludesCandidatesSharingAnyBatch() throws {
+        let wells = """
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,Metadata_Batch,f1,f2
+        q,1,m1,B1,1,0
+        q,1,m1,B2,1,0
+        a,1,m1,B2,1,0.1
+        b,1,m1,B3,0,1
+        c,1,m2,B3,1,0.2
+        """
+        let agg = try Aggregation(keys: Aggregation.treatmentKeys).apply(to: table(wells))
+        XCTAssertEqual(try agg.metadataValues("Metadata_Batch"), ["B1;B2", "B2", "B3", "B3"])
+        let labels = try TreatmentLabels(agg)
+        let sim = try CosineSimilarity(agg)
+        let nscb = try NearestNeighborMoA(labels: labels, similarity: sim, mode: .nscb)
+        let q = try XCTUnwrap(nscb.neighbors.first { $0.query == 0 })
+        XCTAssertEqual(q.neighbor, 3, "c (row 3) is the closest candidate outside B1 and B2")
+        XCTAssertFalse(q.hit)
+        let nsc = try NearestNeighborMoA(labels: labels, similarity: sim, mode: .nsc)
+        XCTAssertEqual(nsc.neighbors.first { $0.query == 0 }?.neighbor, 1)
+        // a (B2) has only B3 candidates left; b and c (B3) only q and a.
+        XCTAssertEqual(nscb.neighbors.first { $0.query == 1 }?.neighbor, 3)
+    }
+
+    func testAggregationMeanMedianAndCounts() throws {
+        let csv = """
+        Metadata_Plate,Metadata_Well,Metadata_Count,f1
+        P,A01,10,1
+        P,A01,5,2
+        P,A01,1,9
+        P,A02,3,4
+        """
+        let t = try table(csv)
+        let mean = try Aggregation(keys: Aggregation.wellKeys).apply(to: t)
+        XCTAssertEqual(mean.features, [4, 4])
+        XCTAssertEqual(try mean.metadataValues("Metadata_Count"), ["16", "3"])
+        let median = try Aggregation(keys: Aggregation.wellKeys, method: .median).apply(to: t)
+        XCTAssertEqual(median.features, [2, 4])
+        let noCount = try Aggregation(keys: ["Metadata_Plate"]).apply(to: table("Metadata_Plate,f1\nP,1\nP,2\n"))
+        XCTAssertEqual(try noCount.metadataValues("Metadata_Count"), ["2"])
+        XCTAssertThrowsError(try Aggregation(keys: ["Metadata_Site"]).apply(to: t)) {
+            XCTAssertTrue("\($0)".contains("missing column 'Metadata_Site'"), "\($0)")
+        }
+    }
+
+    func testAggregationMatchesPandasOnFixture() throws {
+        let wells = try Fixtures.table("wells.csv")
+        let ours = try Aggregation(keys: Aggregation.treatmentKeys).apply(to: wells)
+        let theirs = try Fixtures.table("treatments.csv")
+        XCTAssertEqual(ours.rowCount, theirs.rowCount)
+        let key = { (t: ProfileTable, r: Int) in t.metadata[r][t.columnIndex("Metadata_Compound")!] + "@" + t.metadata[r][t.columnIndex("Metadata_Concentration")!] }
+        var index: [String: Int] = [:]
+        for r in 0..<theirs.rowCount { index[key(theirs, r)] = r }
+        var maxDiff = 0.0
+        for r in 0..<ours.rowCount {
+            let s = try XCTUnwrap(index[key(ours, r)])
+            XCTAssertEqual(ours.metadata[r][ours.columnIndex("Metadata_Batch")!], theirs.metadata[s][theirs.columnIndex("Metadata_Batch")!])
+            for j in 0..<ours.featureCount { maxDiff = max(maxDiff, abs(ours[r, j] - theirs[s, j])) }
+        }
+        XCTAssertLessThan(maxDiff, 1e-12)
+    }
+
+    /// Query q: similarities to p1 (positive) 0.9, n1 (negative) 0.9, n2 0.5, p2 0.1.
+    /// copairs ranks tied positives first: p1, n1, n2, p2 -> AP = (1/1 + 2/4) / 2.
+    func testAveragePrecisionTieRanksPositiveFirst() throws {
+        let cos = { (s: Double) in "\(s),\((1 - s * s).squareRoot())" }
+        let csv = """
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1,f2
+        q,1,m1,1,0
+        n1,1,m2,\(cos(0.9))
+        p1,1,m1,\(cos(0.9))
+        n2,1,m2,\(cos(0.5))
+        p2,1,m1,\(cos(0.1))
+        """
+        let t = try table(csv)
+        let l = try TreatmentLabels(t)
+        let ap = AveragePrecision(similarity: try CosineSimilarity(t), rows: l.moaRows,
+                                  isPositive: { l.moa[$0] == l.moa[$1] && l.compound[$0] != l.compound[$1] },
+                                  isNegative: { l.moa[$0] != l.moa[$1] })
+        let q = try XCTUnwrap(ap.queries.first { $0.row == 0 })
+        XCTAssertEqual(q.averagePrecision!, 0.75, accuracy: 1e-12)
+        XCTAssertEqual(q.positives, 2)
+        XCTAssertEqual(q.total, 4)
+        // n1's query has no positive (m2 has one other compound n2: it does).
+        XCTAssertEqual(ap.queries.count, 5)
+    }
+
+    func testExpectedAPAndNullDistribution() {
+        // M = 1 of L = 2: AP is 1 or 1/2, expected 3/4.
+        XCTAssertEqual(AveragePrecision.expected(positives: 1, total: 2), 0.75, accuracy: 1e-15)
+        let null = MeanAveragePrecision.nullDistribution(positives: 3, total: 20, size: 20_000, seed: 7)
+        let mean = null.reduce(0, +) / Double(null.count)
+        let mu0 = AveragePrecision.expected(positives: 3, total: 20)
+        let sd = (null.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(null.count)).squareRoot()
+        XCTAssertEqual(mean, mu0, accuracy: 5 * sd / Double(null.count).squareRoot())
+        XCTAssertEqual(null, MeanAveragePrecision.nullDistribution(positives: 3, total: 20, size: 20_000, seed: 7))
+        XCTAssertNotEqual(null, MeanAveragePrecision.nullDistribution(positives: 3, total: 20, size: 20_000, seed: 8))
+        XCTAssertTrue(null.allSatisfy { $0 > 0 && $0 <= 1 })
+    }
+
+    func testBenjaminiHochbergMatchesStatsmodels() {
+        // statsmodels.stats.multitest.multipletests([0.01, 0.04, 0.03, 0.5], method="fdr_bh")[1]
+        let adjusted = MeanAveragePrecision.benjaminiHochberg([0.01, 0.04, 0.03, 0.5])
+        for (a, b) in zip(adjusted, [0.04, 0.05333333333333334, 0.05333333333333334, 0.5]) {
+            XCTAssertEqual(a, b, accuracy: 1e-15)
+        }
+    }
+
+    func testLogisticGradientMatchesFiniteDifferences() {
+        var rng = SeededRandom(seed: 3)
+        let n = 7, d = 4, k = 3
+        let x = (0..<(n * d)).map { _ in Double.random(in: -1...1, using: &rng) }
+        let y = (0..<n).map { $0 % k }
+        let theta = (0..<(k * (d + 1))).map { _ in Double.random(in: -1...1, using: &rng) }
+        let (_, g) = LogisticRegression.lossAndGradient(theta: theta, x: x, n: n, d: d, y: y, k: k, c: 0.7)
+        let h = 1e-6
+        for i in theta.indices {
+            var p = theta, m = theta
+            p[i] += h; m[i] -= h
+            let fd = (LogisticRegression.lossAndGradient(theta: p, x: x, n: n, d: d, y: y, k: k, c: 0.7).0
+                - LogisticRegression.lossAndGradient(theta: m, x: x, n: n, d: d, y: y, k: k, c: 0.7).0) / (2 * h)
+            XCTAssertEqual(g[i], fd, accuracy: 1e-7, "parameter \(i)")
+        }
+    }
+
+    func testTreatmentLevelRejectsDuplicatesAndZeroProfiles() throws {
+        let dup = try table("Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1\na,1,m,1\na,1,m,2\nb,1,m,1\n")
+        var o = ProfileEvaluation.Options()
+        o.level = .treatment
+        XCTAssertThrowsError(try ProfileEvaluation(dup, options: o)) {
+            XCTAssertEqual("\($0)", "t.csv:3: treatment a@1 appears twice in a treatment-level table")
+        }
+        let zero = try table("Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1\na,1,m,0\nb,1,m,1\n")
+        XCTAssertThrowsError(try ProfileEvaluation(zero)) {
+            XCTAssertTrue("\($0)".hasPrefix("t.csv:2: profile is all zeros"), "\($0)")
+        }
+    }
+
+    func testWriteProducesAllFiles() throws {
+        let dir = try temporaryDirectory(self)
+        var o = ProfileEvaluation.Options()
+        o.nullSize = 200
+        o.forestTrees = 10
+        let eval = try ProfileEvaluation(Fixtures.table("wells.csv"), options: o)
+        try eval.write(to: dir)
+        for name in ["evaluation.json", "per_moa.csv", "confusion.csv", "neighbors.csv", "replicate_map.csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), name)
+        }
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("evaluation.json"))) as! [String: Any]
+        for key in ["nsc", "nscb", "map_moa", "n_treatments"] { XCTAssertNotNil(json[key], key) }
+        let confusion = try CSVTable(contentsOf: dir.appendingPathComponent("confusion.csv"))
+        XCTAssertEqual(confusion.rows.count, 8)
+        let total = confusion.rows.reduce(0) { $0 + $1.dropFirst().reduce(0) { $0 + Int($1)! } }
+        XCTAssertEqual(total, eval.nsc.queryCount)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".tmp") }
+        XCTAssertEqual(leftovers, [])
+    }
+}
+
+/// The random forest: a known separable case, determinism, and scikit-learn's accuracy
+/// on the fixture within a few treatments (different random streams, same algorithm).
+final class RandomForestTests: XCTestCase {
+    func testSeparableDataIsLearnedAndSeedsRepeat() {
+        var rng = SeededRandom(seed: 11)
+        let n = 60, d = 5
+        var x: [Double] = [], y: [Int] = []
+        for i in 0..<n {
+            let c = i % 3
+            for j in 0..<d { x.append(Double.random(in: 0..<1, using: &rng) + (j == 2 ? Double(c) * 2 : 0)) }
+            y.append(c)
+        }
+        let forest = RandomForest(x: x, n: n, d: d, y: y, classCount: 3, treeCount: 25, seed: 1)
+        XCTAssertEqual((0..<n).filter { forest.predict(x[($0 * d)..<(($0 + 1) * d)]) == y[$0] }.count, n)
+        XCTAssertEqual(forest.predict([0.5, 0.5, 4.5, 0.5, 0.5]), 2)
+        XCTAssertEqual(forest.predict([0.5, 0.5, 0.5, 0.5, 0.5]), 0)
+        let again = RandomForest(x: x, n: n, d: d, y: y, classCount: 3, treeCount: 25, seed: 1)
+        let other = RandomForest(x: x, n: n, d: d, y: y, classCount: 3, treeCount: 25, seed: 2)
+        let probe: [Double] = [0.5, 0.5, 1.0, 0.5, 0.5]
+        XCTAssertEqual(forest.probabilities(probe[...]), again.probabilities(probe[...]))
+        XCTAssertNotEqual(forest.probabilities(probe[...]), other.probabilities(probe[...]))
+    }
+
+    func testLeaveCompoundOutAccuracyNearScikitLearn() throws {
+        let expected = try Fixtures.expected()
+        let ref = (expected["random_forest"] as! [String: Any])["accuracy"] as! Double
+        let table = try Fixtures.table("treatments.csv")
+        let probe = ClassifierProbe(table: table, labels: try TreatmentLabels(table),
+                                    kind: .randomForest(trees: 100, seed: 0))
+        // 60 treatments: within 6 of scikit-learn's correct count.
+        XCTAssertEqual(probe.accuracy, ref, accuracy: 0.1)
+        print("parity forest: ours=\(probe.accuracy) sklearn=\(ref)")
+    }
+}
+
+final class EvaluationEdgeTests: XCTestCase {
+    func table(_ csv: String) throws -> ProfileTable {
+        try ProfileTable(csv: CSVTable(parsing: csv, source: "e.csv"))
+    }
+
+    func options() -> ProfileEvaluation.Options {
+        var o = ProfileEvaluation.Options()
+        o.nullSize = 100
+        o.forestTrees = 5
+        return o
+    }
+
+    func testConflictingMoAAcrossWellsIsAnError() throws {
+        let t = try table("""
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1,f2
+        a,1,m1,1,0
+        a,1,m2,1,0.1
+        b,1,m1,0,1
+        """)
+        XCTAssertThrowsError(try ProfileEvaluation(t, options: options())) {
+            XCTAssertEqual("\($0)", "e.csv:3: treatment a@1 has MoA 'm2' but e.csv:2 gives 'm1'")
+        }
+    }
+
+    func testWithoutBatchColumnNSCBIsNull() throws {
+        let t = try table("""
+        Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1,f2
+        a,1,m1,1,0
+        b,1,m1,1,0.2
+        c,1,m2,0,1
+        d,1,m2,0.1,1
+        """)
+        let e = try ProfileEvaluation(t, options: options())
+        XCTAssertNil(e.nscb)
+        XCTAssertEqual(e.nsc.accuracy, 1)
+        XCTAssertEqual(e.moaAP.meanAveragePrecision, 1)
+        let summary = e.summary()
+        XCTAssertTrue(summary["nscb"] is NSNull)
+        XCTAssertEqual(summary["n_treatments"] as? Int, 4)
+        XCTAssertTrue(try e.summaryJSON().contains("\"nscb\":null"))
+    }
+}
+
+final class EmbeddingTests: XCTestCase {
+    /// embeddings.npy (float32, 4 x 3) and its values as numpy printed them in float64.
+    func testReadsNumpyFloat32AndAggregatesCellsToWells() throws {
+        let m = try NumpyMatrix(contentsOf: Fixtures.url("embeddings.npy"))
+        XCTAssertEqual(m.rows, 4)
+        XCTAssertEqual(m.columns, 3)
+        XCTAssertEqual(Array(m.values[0..<3]), [-0.8019314408302307, -1.3243589401245117, -0.24836161732673645])
+        XCTAssertEqual(m.values[11], -1.2333287000656128)
+        let cells = try CSVTable(contentsOf: Fixtures.url("embeddings_cells.csv"))
+        let table = try ProfileTable(cells: cells, embeddings: m)
+        XCTAssertEqual(table.metadataColumns, ["Metadata_Plate", "Metadata_Well", "Metadata_Cell"])
+        XCTAssertEqual(table.featureNames, ["Embedding_0000", "Embedding_0001", "Embedding_0002"])
+        let wells = try Aggregation(keys: Aggregation.wellKeys).apply(to: table)
+        XCTAssertEqual(try wells.metadataValues("Metadata_Count"), ["3", "1"])
+        XCTAssertEqual(try wells.metadataValues("Metadata_Cell"), ["1;2;3", "1"])
+        for (a, b) in zip(Array(wells.row(0)), [0.417765607436498, 0.02815211812655131, -0.4573279718557994]) {
+            XCTAssertEqual(a, b, accuracy: 1e-15)
+        }
+    }
+
+    func testBadNumpyFilesAreOneLineErrors() throws {
+        XCTAssertThrowsError(try NumpyMatrix(data: Data("hello".utf8), source: "x.npy")) {
+            XCTAssertEqual("\($0)", "x.npy: not a 2-D float .npy file: missing \\x93NUMPY magic")
+        }
+        var data = try Data(contentsOf: Fixtures.url("embeddings.npy"))
+        data.removeLast(4)
+        XCTAssertThrowsError(try NumpyMatrix(data: data, source: "t.npy")) {
+            XCTAssertEqual("\($0)", "t.npy: not a 2-D float .npy file: expected 48 data bytes for shape (4, 3), found 44")
+        }
+        let cells = try CSVTable(parsing: "Metadata_Cell\n1\n")
+        XCTAssertThrowsError(try ProfileTable(cells: cells, embeddings: NumpyMatrix(contentsOf: Fixtures.url("embeddings.npy")),
+                                              embeddingsSource: "e.npy")) {
+            XCTAssertEqual("\($0)", "e.npy: 4 embedding rows but <memory> has 1 cells")
+        }
+    }
+}
