@@ -18,7 +18,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
-        .target(name: "Imaging", dependencies: ["Tensor"]),
+        .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "Imaging", dependencies: ["Tensor", "CTIFF", "CZlib"]),
         .target(name: "Screen", dependencies: [
             "Imaging", "Tensor",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -31,7 +33,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
         .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Screen", "Tensor"],
                     resources: [.copy("Fixtures")]),

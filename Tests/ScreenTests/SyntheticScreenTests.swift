@@ -55,10 +55,10 @@ final class SyntheticScreenTests: XCTestCase {
         let plate = screen.layout.plates.first { $0.name == well.plate }!
         let site = screen.render(well: well, site: 2, optics: screen.optics(for: plate))
         let stem = "\(well.position)_s2"
-        let written = try Data(contentsOf: dir.appendingPathComponent("images/\(well.plate)/\(stem)_Tubulin.tif"))
-        XCTAssertEqual(TIFFWriter.encode([site.channels[1]]), written)
-        let mask = try Data(contentsOf: dir.appendingPathComponent("ground_truth/masks/\(well.plate)/\(stem)_nuclei.tif"))
-        XCTAssertEqual(TIFFWriter.encode([site.nuclei]), mask)
+        let written = try TIFFReader.readUInt16(dir.appendingPathComponent("images/\(well.plate)/\(stem)_Tubulin.tif"))
+        XCTAssertEqual(written, site.channels[1])
+        let mask = try TIFFReader.readLabels(dir.appendingPathComponent("ground_truth/masks/\(well.plate)/\(stem)_nuclei.tif"))
+        XCTAssertEqual(mask.pixels, site.nuclei.pixels.map { Int32($0) })
     }
 
     func testContractColumnsAndPaths() throws {

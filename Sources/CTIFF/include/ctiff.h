@@ -1,0 +1,23 @@
+// Thin C glue over libtiff for Swift: libtiff's field accessors are variadic and its error
+// handlers take a va_list, neither of which Swift can call or implement directly.
+#ifndef CTIFF_H
+#define CTIFF_H
+#include <stddef.h>
+#include <stdint.h>
+#include <tiffio.h>
+
+/// Errors libtiff reported for one open file: the first message and how many there were.
+typedef struct {
+    char first[512];
+    int count;
+} ctiff_errors;
+
+/// Opens `path` with `mode` ("r", "w"), routing libtiff's errors into `errors` (which must
+/// outlive the handle) and dropping its warnings. NULL on failure.
+TIFF *ctiff_open(const char *path, const char *mode, ctiff_errors *errors);
+
+int ctiff_get_u32(TIFF *tif, uint32_t tag, uint32_t *value);
+int ctiff_get_u16(TIFF *tif, uint32_t tag, uint16_t *value);   // with libtiff's defaults
+int ctiff_set_u32(TIFF *tif, uint32_t tag, uint32_t value);
+int ctiff_set_u16(TIFF *tif, uint32_t tag, uint16_t value);
+#endif
