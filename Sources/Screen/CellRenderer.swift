@@ -81,6 +81,7 @@ enum CellRenderer {
         let w = c.width, h = c.height
         guard let b = cell.body.bounds(width: w, height: h) else { return }
         let cyto = cell.cytoplasm
+        let extent = cell.body.extent
         let diffuse = cyto * (0.12 + 0.55 * cell.diffuseTubulin)
         // Cytoplasm: perinuclear tubulin, cortical actin rim.
         for y in b.y0...b.y1 {
@@ -88,8 +89,11 @@ enum CellRenderer {
                 let p = y * w + x
                 guard c.cell[p] == id else { continue }
                 let d = min(1, cell.body.distance(Float(x), Float(y)))
-                tub[p] += diffuse * (0.45 + 0.55 * (1 - d * d))
-                act[p] += cyto * (0.14 + 0.3 * cell.rim * expf(-(1 - d) * 9))
+                // Lamellae thin out toward the edge; the lattice gives uneven, patchy cytoplasm.
+                let edge = min(1, (1 - d) * 5 + 0.35)
+                let t = 0.55 + 0.9 * lattice(cell.cytoLattice, x: Float(x) - cell.body.cx, y: Float(y) - cell.body.cy, extent: extent)
+                tub[p] += diffuse * (0.45 + 0.55 * (1 - d * d)) * t * edge
+                act[p] += cyto * (0.09 * t * edge + 0.3 * cell.rim * expf(-(1 - d) * 9))
             }
         }
         // Chromatin.
@@ -114,7 +118,7 @@ enum CellRenderer {
             splat(&tub, c, id: id, x: pole.x, y: pole.y, amount: cyto * 1.2)
             for _ in 0..<perPole {
                 var angle = rng.uniform(0, 2 * .pi)
-                let curl = 0.06 * rng.normal()
+                let curl = 0.03 * rng.normal()
                 var x = pole.x, y = pole.y
                 var length: Float = 0
                 let weight = cyto * cell.filamentWeight * rng.uniform(0.6, 1.3)
@@ -131,8 +135,8 @@ enum CellRenderer {
         // Actin stress fibres: straight bundles across the cell along its long axis.
         for _ in 0..<cell.fibres {
             guard let start = pointInside(cell, rng: &rng, within: 0.75) else { break }
-            let angle = cell.fibreAngle + 0.15 * rng.normal()
-            let weight = cyto * rng.uniform(0.15, 0.4)
+            let angle = cell.fibreAngle + 0.3 * rng.normal()
+            let weight = cyto * rng.uniform(0.08, 0.3)
             for dir: Float in [1, -1] {
                 var x = start.x, y = start.y
                 for _ in 0..<400 {
@@ -162,13 +166,7 @@ enum CellRenderer {
         var v: Float
         switch n.kind {
         case .interphase:
-            // Bilinear lattice over the nucleus bounding square gives smooth chromatin texture.
-            let gx = max(0, min(4.999, (x - n.shape.cx + extent) / (2 * extent) * 5))
-            let gy = max(0, min(4.999, (y - n.shape.cy + extent) / (2 * extent) * 5))
-            let ix = Int(gx), iy = Int(gy), tx = gx - Float(ix), ty = gy - Float(iy)
-            let l = n.lattice
-            let t = (l[iy * 6 + ix] * (1 - tx) + l[iy * 6 + ix + 1] * tx) * (1 - ty)
-                + (l[(iy + 1) * 6 + ix] * (1 - tx) + l[(iy + 1) * 6 + ix + 1] * tx) * ty
+            let t = lattice(n.lattice, x: x - n.shape.cx, y: y - n.shape.cy, extent: extent)
             v = (1 - 0.2 * d * d) * (1 + n.texture * (2 * t - 1))
         case .condensed:
             v = 1
@@ -183,6 +181,17 @@ enum CellRenderer {
             v += s.w * expf(-(dx * dx + dy * dy) * s.z)
         }
         return max(0, n.intensity * v * edge)
+    }
+
+    /// Smooth texture: a 6 x 6 lattice of values stretched over the square of half-side
+    /// `extent` round a shape's centre, interpolated bilinearly at offset (x, y).
+    @inline(__always)
+    private static func lattice(_ l: [Float], x: Float, y: Float, extent: Float) -> Float {
+        let gx = max(0, min(4.999, (x + extent) / (2 * extent) * 5))
+        let gy = max(0, min(4.999, (y + extent) / (2 * extent) * 5))
+        let ix = Int(gx), iy = Int(gy), tx = gx - Float(ix), ty = gy - Float(iy)
+        return (l[iy * 6 + ix] * (1 - tx) + l[iy * 6 + ix + 1] * tx) * (1 - ty)
+            + (l[(iy + 1) * 6 + ix] * (1 - tx) + l[(iy + 1) * 6 + ix + 1] * tx) * ty
     }
 
     /// Adds `amount` at a sub-pixel point, shared bilinearly among the cell's own pixels.

@@ -31,23 +31,32 @@ public enum SiteRenderer {
         var planes = canvas.planes
         // Faint autofluorescence everywhere.
         let background: [Float] = [0.03, 0.06, 0.05]
-        for c in 0..<3 { for p in 0..<(w * h) { planes[c][p] += background[c] } }
+        for c in 0..<3 { planes[c].withUnsafeMutableBufferPointer { b in for p in b.indices { b[p] += background[c] } } }
         if defect == .debris { addDebris(&planes, width: w, height: h, rng: &rng) }
         let sigma: Float = defect == .blur ? rng.uniform(3, 6) : 0.8
         for c in 0..<3 { blur(&planes[c], width: w, height: h, sigma: sigma) }
-        let exposure: Float = defect == .saturated ? rng.uniform(20, 40) : 1
+        var exposure: Float = 1
+        if defect == .saturated {
+            // Long enough that at least the brightest DNA clips, even on an empty site.
+            let peak = (0..<(w * h)).reduce(Float(0)) { max($0, planes[0][$1] * optics.fields[0][$1]) }
+            exposure = max(rng.uniform(20, 40), 1.5 * 65535 / (optics.gains[0] * max(peak, 1e-3)))
+        }
 
         var channels: [Image<UInt16>] = []
         for c in 0..<3 {
             let field = optics.fields[c], gain = optics.gains[c] * exposure, offset = optics.offsets[c]
             var out = [UInt16](repeating: 0, count: w * h)
-            let plane = planes[c]
-            for p in 0..<(w * h) {
-                let signal = max(0, gain * field[p] * plane[p])
-                // Shot noise (about 2 ADU per photoelectron) and read noise.
-                var v = offset + signal + (2 * signal).squareRoot() * rng.fastNormal() + 6 * rng.fastNormal()
-                v = min(65535, max(0, v.rounded()))
-                out[p] = UInt16(v)
+            planes[c].withUnsafeBufferPointer { plane in
+                field.withUnsafeBufferPointer { field in
+                    out.withUnsafeMutableBufferPointer { out in
+                        for p in 0..<(w * h) {
+                            let signal = max(0, gain * field[p] * plane[p])
+                            // Shot noise (about 2 ADU per photoelectron) and read noise.
+                            let v = offset + signal + (2 * signal).squareRoot() * rng.fastNormal() + 6 * rng.fastNormal()
+                            out[p] = UInt16(min(65535, max(0, v + 0.5)))
+                        }
+                    }
+                }
             }
             channels.append(Image(width: w, height: h, pixels: out))
         }
@@ -135,36 +144,40 @@ public enum SiteRenderer {
     /// Separable Gaussian blur with edge clamping (the microscope's point-spread function,
     /// or defocus).
     static func blur(_ plane: inout [Float], width: Int, height: Int, sigma: Float) {
-        let radius = max(1, Int((3 * sigma).rounded(.up)))
+        let radius = max(1, Int((2.5 * sigma).rounded(.up)))
         var kernel = (-radius...radius).map { expf(-Float($0 * $0) / (2 * sigma * sigma)) }
         let total = kernel.reduce(0, +)
         kernel = kernel.map { $0 / total }
         var tmp = [Float](repeating: 0, count: plane.count)
-        plane.withUnsafeBufferPointer { src in
-            tmp.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<height {
-                    let row = y * width
-                    for x in 0..<width {
-                        var s: Float = 0
-                        for k in -radius...radius {
-                            let xx = min(width - 1, max(0, x + k))
-                            s += kernel[k + radius] * src[row + xx]
+        kernel.withUnsafeBufferPointer { kp in
+            let k = kp.baseAddress! + radius  // k[-radius...radius]
+            plane.withUnsafeBufferPointer { src in
+                tmp.withUnsafeMutableBufferPointer { dst in
+                    for y in 0..<height {
+                        let row = y * width
+                        for x in 0..<width {
+                            var s: Float = 0
+                            if x >= radius && x < width - radius {
+                                for j in -radius...radius { s += k[j] * src[row + x + j] }
+                            } else {
+                                for j in -radius...radius { s += k[j] * src[row + min(width - 1, max(0, x + j))] }
+                            }
+                            dst[row + x] = s
                         }
-                        dst[row + x] = s
                     }
                 }
             }
-        }
-        tmp.withUnsafeBufferPointer { src in
-            plane.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<height {
-                    for x in 0..<width {
-                        var s: Float = 0
-                        for k in -radius...radius {
-                            let yy = min(height - 1, max(0, y + k))
-                            s += kernel[k + radius] * src[yy * width + x]
+            // Vertical pass row by row, so the inner loop runs along memory.
+            tmp.withUnsafeBufferPointer { src in
+                plane.withUnsafeMutableBufferPointer { dst in
+                    for y in 0..<height {
+                        let row = y * width
+                        for x in 0..<width { dst[row + x] = 0 }
+                        for j in -radius...radius {
+                            let srcRow = min(height - 1, max(0, y + j)) * width
+                            let w = k[j]
+                            for x in 0..<width { dst[row + x] += w * src[srcRow + x] }
                         }
-                        dst[y * width + x] = s
                     }
                 }
             }

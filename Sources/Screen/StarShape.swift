@@ -15,6 +15,8 @@ struct StarShape: Sendable {
     var amp: [Float]
     var phaseCos: [Float]
     var phaseSin: [Float]
+    /// 1 + sum of |amp|: no boundary point lies further out (in ellipse units).
+    var maxFactor: Float = 1
 
     init(cx: Float, cy: Float, a: Float, b: Float, angle: Float, irregularity: Float, harmonics: Int,
          rng: inout SeededRandom) {
@@ -26,10 +28,11 @@ struct StarShape: Sendable {
             let ph = rng.uniform(0, 2 * .pi)
             phaseCos.append(cos(ph)); phaseSin.append(sin(ph))
         }
+        maxFactor = 1 + amp.reduce(0) { $0 + abs($1) }
     }
 
     /// Largest radius the boundary can reach, for bounding boxes.
-    var extent: Float { max(a, b) * (1 + amp.reduce(0) { $0 + abs($1) }) }
+    var extent: Float { max(a, b) * maxFactor }
 
     /// Normalised distance of (x, y): 0 at the centre, 1 on the boundary.
     @inline(__always)
@@ -38,7 +41,8 @@ struct StarShape: Sendable {
         let u = (dx * cosA + dy * sinA) / a
         let v = (-dx * sinA + dy * cosA) / b
         let r = (u * u + v * v).squareRoot()
-        if r < 1e-6 || amp.isEmpty { return r }
+        // Beyond the outermost possible boundary the harmonics cannot bring it inside.
+        if r < 1e-6 || amp.isEmpty || r >= maxFactor { return r }
         let c1 = u / r, s1 = v / r
         // cos/sin of k*theta for k = 2, 3, ... by complex multiplication.
         var ck = c1 * c1 - s1 * s1, sk = 2 * c1 * s1

@@ -22,7 +22,7 @@ struct SyntheticCell: Sendable {
         var spots: [SIMD4<Float>]
     }
 
-    static let nucleusRadius: Float = 8.5
+    static let nucleusRadius: Float = 9.5
     static let cellRadius: Float = 20
 
     var body: StarShape
@@ -43,6 +43,8 @@ struct SyntheticCell: Sendable {
     var granules: Int
     /// Seed for the drawing-time randomness (filament paths, puncta placement).
     var drawSeed: UInt64
+    /// 6 x 6 lattice of smooth cytoplasm texture over the body's bounding square.
+    var cytoLattice: [Float]
 
     /// Samples a cell centred at the origin.
     init(morphology m: Morphology, rng: inout SeededRandom) {
@@ -158,6 +160,7 @@ struct SyntheticCell: Sendable {
             }
         }
         drawSeed = rng.next()
+        cytoLattice = (0..<36).map { _ in rng.uniform() }
     }
 
     /// Moves the whole cell by (dx, dy).
