@@ -120,7 +120,8 @@ struct RunCommand: ParsableCommand {
     static func pipeline(_ p: RunConfig.ProfilesConfig) -> ProfilePipeline {
         var pipeline = ProfilePipeline()
         if let m = PlateNormalization.Method(rawValue: p.normalize) { pipeline.normalization = PlateNormalization(method: m) }
-        if p.featureSelect { pipeline.featureSelection = FeatureSelection() }
+        // Evaluation needs every kept feature defined in every well, so any NaN drops a column.
+        if p.featureSelect { pipeline.featureSelection = FeatureSelection(naCutoff: 0) }
         if let m = Spherize.Method(rawValue: p.spherize) { pipeline.spherize = Spherize(method: m) }
         return pipeline
     }
