@@ -10,7 +10,7 @@ import Tensor
 /// Reads the config (see `RunConfig`), writes the resolved config to `runs/<name>/config.yaml`,
 /// then runs each stage whose outputs are missing or older than its inputs (or whose
 /// parameters changed), and ends by printing the headline figures and where the outputs are.
-/// Stages: screen (synthetic data) -> catalog -> features (per-cell measurements, well
+/// Stages: screen (synthetic data) -> catalog -> qc (flag defective sites) -> features (per-cell measurements, well
 /// profiles) -> profiles (normalization, feature selection) -> evaluate.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,18 +58,30 @@ struct RunCommand: ParsableCommand {
             }
             try AtomicFile.write(to: layout.catalog) { tmp in try Catalog(url: tmp).load(manifest) }
         })
-        stages.append(Stage(name: "features", inputs: [manifestURL, masksURL], outputs: [layout.wellProfiles],
-                            parameters: try Self.canonical(cfg.features)) {
+        stages.append(Stage(name: "qc", inputs: [manifestURL], outputs: [layout.qc], parameters: "") {
+            let manifest = try Manifest.load(manifestURL)
+            let progress = ProgressLine("qc", total: manifest.rows.count, quiet: quiet)
+            let results = try QualityControl().run(manifest: manifest) { progress.advance() }
+            progress.finish()
+            try QualityControl.table(results).write(to: layout.qc)
+            let flagged = results.filter { !$0.defect.isEmpty }
+            Log.info("qc: \(flagged.count) of \(results.count) sites flagged"
+                     + (flagged.isEmpty ? "" : " (" + Dictionary(grouping: flagged, by: \.defect).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ") + ")"),
+                     quiet: quiet)
+        })
+        stages.append(Stage(name: "features", inputs: [manifestURL, masksURL, layout.qc], outputs: [layout.wellProfiles],
+                            parameters: try Self.canonical(cfg.features) + "qc_exclude=\(cfg.qc.exclude)") {
             let manifest = try Manifest.load(manifestURL)
             let masks = try MaskIndex.load(masksURL)
+            let excluded = cfg.qc.exclude ? try Self.flaggedSites(layout.qc) : []
             var measurement = ScreenMeasurement()
             measurement.options.families = Set(cfg.features.families.compactMap(MeasurementFamily.init(rawValue:)))
             measurement.options.textureScales = cfg.features.textureScales
             let progress = ProgressLine("features", total: manifest.rows.count, quiet: quiet)
-            let result = try measurement.run(manifest: manifest, masks: masks, cellDirectory: layout.cells) { _, _ in progress.advance() }
+            let result = try measurement.run(manifest: manifest, masks: masks, excluded: excluded, cellDirectory: layout.cells) { _, _ in progress.advance() }
             progress.finish()
             try result.wells.write(to: layout.wellProfiles)
-            Log.info("features: \(result.cellCount) cells in \(result.siteCount) sites, \(result.wells.featureCount) features per cell", quiet: quiet)
+            Log.info("features: \(result.cellCount) cells in \(result.siteCount) sites (\(excluded.count) excluded by QC), \(result.wells.featureCount) features per cell", quiet: quiet)
         })
         stages.append(Stage(name: "profiles", inputs: [layout.wellProfiles], outputs: [layout.normalizedProfiles],
                             parameters: try Self.canonical(cfg.profiles)) {
@@ -117,6 +129,16 @@ struct RunCommand: ParsableCommand {
         print("outputs: \(layout.root.path)  (evaluation/, profiles/, cells/, catalog.sqlite)")
     }
 
+    /// The sites `qc.csv` flags (non-empty Defect).
+    static func flaggedSites(_ url: URL) throws -> Set<SiteKey> {
+        let t = try CSVTable(contentsOf: url)
+        let c = try ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Defect"].map { try t.requireColumn($0) }
+        return Set(t.rows.compactMap { r -> SiteKey? in
+            guard !r[c[3]].isEmpty, let w = WellPosition(r[c[1]]), let s = Int(r[c[2]]) else { return nil }
+            return SiteKey(plate: r[c[0]], well: w, site: s)
+        })
+    }
+
     static func pipeline(_ p: RunConfig.ProfilesConfig) -> ProfilePipeline {
         var pipeline = ProfilePipeline()
         if let m = PlateNormalization.Method(rawValue: p.normalize) { pipeline.normalization = PlateNormalization(method: m) }
@@ -159,6 +181,7 @@ struct RunLayout {
     var syntheticManifest: URL { syntheticScreen.appendingPathComponent("manifest.csv") }
     var groundTruthMasks: URL { syntheticScreen.appendingPathComponent("ground_truth/masks.csv") }
     var catalog: URL { root.appendingPathComponent("catalog.sqlite") }
+    var qc: URL { root.appendingPathComponent("qc/qc.csv") }
     var cells: URL { root.appendingPathComponent("cells") }
     var wellProfiles: URL { root.appendingPathComponent("profiles/wells.csv") }
     var normalizedProfiles: URL { root.appendingPathComponent("profiles/wells_normalized.csv") }

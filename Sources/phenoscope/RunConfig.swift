@@ -12,6 +12,7 @@ struct RunConfig: Codable, Equatable {
     /// Relative paths in the config are relative to the config file's folder.
     var runsDir = "runs"
     var screen = ScreenConfig()
+    var qc = QCConfig()
     var segmentation = SegmentationConfig()
     var features = FeaturesConfig()
     var profiles = ProfilesConfig()
@@ -35,6 +36,12 @@ struct RunConfig: Codable, Equatable {
         var width = 640
         var height = 512
         var seed = 1
+    }
+
+    /// Site quality control: flagged sites (out of focus, saturated, debris) are listed in
+    /// `qc/qc.csv` and, with `exclude`, left out of every later stage.
+    struct QCConfig: Codable, Equatable {
+        var exclude = true
     }
 
     /// Where cell masks come from. `ground_truth`: the synthetic screen's true masks (only for
@@ -71,7 +78,7 @@ struct RunConfig: Codable, Equatable {
 // synthesized init requires every key.
 extension RunConfig {
     enum CodingKeys: String, CodingKey {
-        case name, runsDir = "runs_dir", screen, segmentation, features, profiles, evaluation
+        case name, runsDir = "runs_dir", screen, qc, segmentation, features, profiles, evaluation
     }
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -79,6 +86,7 @@ extension RunConfig {
         name = try c.decodeIfPresent(String.self, forKey: .name) ?? d.name
         runsDir = try c.decodeIfPresent(String.self, forKey: .runsDir) ?? d.runsDir
         screen = try c.decodeIfPresent(ScreenConfig.self, forKey: .screen) ?? d.screen
+        qc = try c.decodeIfPresent(QCConfig.self, forKey: .qc) ?? d.qc
         segmentation = try c.decodeIfPresent(SegmentationConfig.self, forKey: .segmentation) ?? d.segmentation
         features = try c.decodeIfPresent(FeaturesConfig.self, forKey: .features) ?? d.features
         profiles = try c.decodeIfPresent(ProfilesConfig.self, forKey: .profiles) ?? d.profiles
@@ -111,6 +119,13 @@ extension RunConfig.SyntheticConfig {
         width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
         height = try c.decodeIfPresent(Int.self, forKey: .height) ?? d.height
         seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? d.seed
+    }
+}
+
+extension RunConfig.QCConfig {
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        exclude = try c.decodeIfPresent(Bool.self, forKey: .exclude) ?? Self().exclude
     }
 }
 

@@ -1,0 +1,52 @@
+/// Image-quality scores of one site, from its channel planes: what QC flags sites by.
+///
+/// - `focus`: variance of the 3x3 Laplacian of the first (DNA) channel divided by its
+///   squared mean intensity, so it does not depend on exposure; a defocused site has little
+///   high-frequency energy and scores low.
+/// - `saturation`: the largest fraction, over channels, of pixels at the sensor's maximum.
+/// - `coBright`: the fraction of pixels bright in every channel at once (each channel above
+///   its median by more than its 99th-percentile spread). Cells are bright in DNA at the
+///   nucleus and in the cytoskeleton channels around it, rarely in all three; debris and dust
+///   fluoresce in all of them.
+public struct SiteQuality: Sendable, Equatable {
+    public var focus: Double
+    public var saturation: Double
+    public var coBright: Double
+
+    public init(focus: Double, saturation: Double, coBright: Double) {
+        self.focus = focus; self.saturation = saturation; self.coBright = coBright
+    }
+
+    /// Scores `planes` (all of one size; the first is the DNA channel).
+    public init(planes: [Image<UInt16>], saturationLevel: UInt16 = 65535) {
+        precondition(!planes.isEmpty)
+        let w = planes[0].width, h = planes[0].height
+        // Focus: variance of the Laplacian over interior pixels, scale-free.
+        let dna = planes[0].pixels
+        var sum = 0.0, sumSq = 0.0, mean = 0.0
+        for v in dna { mean += Double(v) }
+        mean /= Double(max(dna.count, 1))
+        var n = 0.0
+        if w > 2 && h > 2 {
+            for y in 1..<(h - 1) {
+                for x in 1..<(w - 1) {
+                    let i = y * w + x
+                    let l = Double(dna[i - 1]) + Double(dna[i + 1]) + Double(dna[i - w]) + Double(dna[i + w]) - 4 * Double(dna[i])
+                    sum += l; sumSq += l * l; n += 1
+                }
+            }
+        }
+        let variance = n > 0 ? sumSq / n - (sum / n) * (sum / n) : 0
+        focus = mean > 0 ? variance / (mean * mean) : 0
+        saturation = planes.map { p in Double(p.pixels.lazy.filter { $0 >= saturationLevel }.count) / Double(max(p.pixels.count, 1)) }.max() ?? 0
+        // Co-bright: per channel a robust threshold, then pixels above it in all channels.
+        let thresholds = planes.map { p -> Double in
+            let median = Double(Composite.percentile(p.pixels, 50))
+            let p99 = Double(Composite.percentile(p.pixels, 99))
+            return median + max(p99 - median, 1)
+        }
+        var count = 0
+        for i in 0..<(w * h) where zip(planes, thresholds).allSatisfy({ Double($0.pixels[i]) > $1 }) { count += 1 }
+        coBright = Double(count) / Double(max(w * h, 1))
+    }
+}

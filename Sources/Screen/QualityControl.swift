@@ -1,0 +1,97 @@
+import Foundation
+import Imaging
+import Tensor
+
+/// Flags defective sites of a screen from their `SiteQuality` scores.
+///
+/// Saturation is judged in absolute terms (more than `saturatedFraction` of pixels clipped).
+/// Focus and debris are judged against the site's own plate, because their typical values
+/// depend on stain, exposure and cell density: a site is `blur` when its focus score's robust
+/// z (median / 1.4826 MAD of the plate) is below `-focusZ`, and `debris` when its co-bright
+/// fraction's robust z is above `debrisZ`. The first rule that fires names the defect, in the
+/// order saturated, blur, debris.
+public struct QualityControl: Sendable {
+    public var saturatedFraction = 0.002
+    public var focusZ = 4.0
+    public var debrisZ = 15.0
+    /// Floor of the co-bright spread, so a plate of almost-clean sites does not turn one
+    /// stray pixel into an outlier.
+    public var coBrightFloor = 2e-5
+
+    public init() {}
+
+    public struct SiteResult: Sendable {
+        public var key: SiteKey
+        public var quality: SiteQuality
+        /// Empty, or `blur`, `debris`, `saturated` (the words of ground_truth/sites.csv).
+        public var defect: String
+    }
+
+    /// Scores every site of `manifest` (in parallel) and flags the defective ones.
+    public func run(manifest: Manifest, threads: Int = 2, progress: (@Sendable () -> Void)? = nil) throws -> [SiteResult] {
+        let rows = manifest.rows
+        let scores = UnsafeMutableBufferPointer<Result<SiteQuality, Error>?>.allocate(capacity: rows.count)
+        defer { scores.deallocate() }
+        scores.initialize(repeating: nil)
+        DispatchQueue.concurrentPerform(iterations: max(1, threads)) { worker in
+            var i = worker
+            while i < rows.count {
+                scores[i] = Result {
+                    let planes = try manifest.channels.map { ch -> Image<UInt16> in
+                        guard let url = manifest.imageURL(rows[i], channel: ch) else {
+                            throw CSVError(source: manifest.source, line: rows[i].line, message: "no image for channel \(ch)")
+                        }
+                        return try TIFFReader.readUInt16(url)
+                    }
+                    return SiteQuality(planes: planes)
+                }
+                progress?()
+                i += max(1, threads)
+            }
+        }
+        let qualities = try scores.map { try $0!.get() }
+        return flag(keys: rows.map(\.siteKey), qualities: qualities)
+    }
+
+    /// Applies the rules to scores already computed.
+    public func flag(keys: [SiteKey], qualities: [SiteQuality]) -> [SiteResult] {
+        var byPlate: [String: [Int]] = [:]
+        for (i, k) in keys.enumerated() { byPlate[k.plate, default: []].append(i) }
+        var results = zip(keys, qualities).map { SiteResult(key: $0, quality: $1, defect: "") }
+        for indices in byPlate.values {
+            let focus = QualityControl.robustZ(indices.map { log(max(qualities[$0].focus, 1e-12)) }, floor: 1e-6)
+            let debris = QualityControl.robustZ(indices.map { qualities[$0].coBright }, floor: coBrightFloor)
+            for (j, i) in indices.enumerated() {
+                if qualities[i].saturation > saturatedFraction { results[i].defect = "saturated" }
+                else if focus[j] < -focusZ { results[i].defect = "blur" }
+                else if debris[j] > debrisZ { results[i].defect = "debris" }
+            }
+        }
+        return results
+    }
+
+    /// (x - median) / max(1.4826 MAD, floor).
+    static func robustZ(_ x: [Double], floor: Double) -> [Double] {
+        guard !x.isEmpty else { return [] }
+        func median(_ v: [Double]) -> Double {
+            let s = v.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        let m = median(x)
+        let mad = max(1.4826 * median(x.map { abs($0 - m) }), floor)
+        return x.map { ($0 - m) / mad }
+    }
+
+    /// `qc.csv`: one row per site with the scores and the Defect column of ground_truth/sites.csv.
+    public static func table(_ results: [SiteResult]) -> CSVTable {
+        var t = CSVTable(header: ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Defect",
+                                  "QC_Focus", "QC_Saturation", "QC_CoBright"])
+        t.rows = results.map { r in
+            [r.key.plate, r.key.well.description, String(r.key.site), r.defect,
+             String(format: "%.6g", r.quality.focus), String(format: "%.6g", r.quality.saturation),
+             String(format: "%.6g", r.quality.coBright)]
+        }
+        t.lineNumbers = t.rows.indices.map { $0 + 2 }
+        return t
+    }
+}
