@@ -17,18 +17,21 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"]),
+        .target(name: "NeuralNet", dependencies: ["Tensor"]),
         .target(name: "Imaging", dependencies: ["Tensor"]),
         .target(name: "Screen", dependencies: [
             "Imaging", "Tensor",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .executableTarget(name: "phenoscope", dependencies: [
-            "Tensor", "Imaging", "Screen",
+            "Tensor", "NeuralNet", "Imaging", "Screen",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
     ],
