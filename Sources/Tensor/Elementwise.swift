@@ -1,0 +1,171 @@
+import Foundation
+
+/// numpy/PyTorch broadcasting: align shapes at the right, size-1 axes stretch.
+public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
+    let n = max(a.count, b.count)
+    return (0..<n).map { i in
+        let x = i - (n - a.count) >= 0 ? a[i - (n - a.count)] : 1
+        let y = i - (n - b.count) >= 0 ? b[i - (n - b.count)] : 1
+        precondition(x == y || x == 1 || y == 1, "broadcast: shapes \(a) and \(b) are incompatible")
+        return x == 1 ? y : x
+    }
+}
+
+extension Tensor {
+    /// Applies `f` elementwise to broadcast `a` and `b` into a new contiguous tensor (not recorded).
+    @inline(__always)
+    static func mapBinary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+        let shape = broadcastShape(a.shape, b.shape)
+        let out = Tensor.zeros(shape)
+        let ap = a.storage.pointer, bp = b.storage.pointer, op = out.storage.pointer
+        if a.shape == b.shape && a.isContiguous && b.isContiguous {
+            let pa = a.dataPointer, pb = b.dataPointer
+            for i in 0..<out.count { op[i] = f(pa[i], pb[i]) }
+            return out
+        }
+        forEachRow(shape: shape, strides: [a.expandedStrides(to: shape), b.expandedStrides(to: shape), out.strides],
+                   offsets: [a.offset, b.offset, 0]) { off, inner, n in
+            let sa = inner[0], sb = inner[1], ia = off[0], ib = off[1], io = off[2]
+            for j in 0..<n { op[io + j] = f(ap[ia + j * sa], bp[ib + j * sb]) }
+        }
+        return out
+    }
+
+    /// Applies `f` elementwise into a new contiguous tensor (not recorded).
+    @inline(__always)
+    func mapUnary(_ f: (Float) -> Float) -> Tensor {
+        let src = contiguousData()
+        let out = Tensor.zeros(shape)
+        let sp = src.dataPointer, op = out.storage.pointer
+        for i in 0..<count { op[i] = f(sp[i]) }
+        return out
+    }
+
+    /// This tensor's data as a contiguous tensor, without recording.
+    func contiguousData() -> Tensor {
+        isContiguous ? self : withNoGrad { contiguous() }
+    }
+
+    /// Sums a broadcast gradient back down to `target` shape.
+    public func sumTo(_ target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let lead = rank - target.count
+        var axes = Array(0..<lead)
+        for i in 0..<target.count where target[i] == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
+        var r = axes.isEmpty ? self : sum(axes: axes, keepDims: true)
+        if lead > 0 { r = r.reshape(target) }
+        return r.shape == target ? r : r.reshape(target)
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        let out = mapBinary(a, b, +)
+        let sa = a.shape, sb = b.shape
+        return record("add", out, inputs: [a, b]) { g in [g.sumTo(sa), g.sumTo(sb)] }
+    }
+
+    public static func - (a: Tensor, b: Tensor) -> Tensor {
+        let out = mapBinary(a, b, -)
+        let sa = a.shape, sb = b.shape
+        return record("sub", out, inputs: [a, b]) { g in [g.sumTo(sa), (-g).sumTo(sb)] }
+    }
+
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        let out = mapBinary(a, b, *)
+        let ad = a.detached(), bd = b.detached()
+        return record("mul", out, inputs: [a, b]) { g in
+            [a.requiresGrad ? (g * bd).sumTo(ad.shape) : nil, b.requiresGrad ? (g * ad).sumTo(bd.shape) : nil]
+        }
+    }
+
+    public static func / (a: Tensor, b: Tensor) -> Tensor {
+        let out = mapBinary(a, b, /)
+        let ad = a.detached(), bd = b.detached()
+        return record("div", out, inputs: [a, b]) { g in
+            [a.requiresGrad ? (g / bd).sumTo(ad.shape) : nil,
+             b.requiresGrad ? (-(g * ad) / (bd * bd)).sumTo(bd.shape) : nil]
+        }
+    }
+
+    public static prefix func - (a: Tensor) -> Tensor {
+        let out = a.mapUnary { -$0 }
+        return record("neg", out, inputs: [a]) { g in [-g] }
+    }
+
+    public static func + (a: Tensor, s: Float) -> Tensor { a + Tensor(scalar: s) }
+    public static func - (a: Tensor, s: Float) -> Tensor { a - Tensor(scalar: s) }
+    public static func * (a: Tensor, s: Float) -> Tensor { a * Tensor(scalar: s) }
+    public static func / (a: Tensor, s: Float) -> Tensor { a * Tensor(scalar: 1 / s) }
+    public static func * (s: Float, a: Tensor) -> Tensor { a * Tensor(scalar: s) }
+    public static func + (s: Float, a: Tensor) -> Tensor { a + Tensor(scalar: s) }
+    public static func - (s: Float, a: Tensor) -> Tensor { Tensor(scalar: s) - a }
+
+    public func exp() -> Tensor {
+        let out = mapUnary { Foundation.exp($0) }
+        let od = out.detached()
+        return Tensor.record("exp", out, inputs: [self]) { g in [g * od] }
+    }
+
+    public func log() -> Tensor {
+        let out = mapUnary { Foundation.log($0) }
+        let xd = detached()
+        return Tensor.record("log", out, inputs: [self]) { g in [g / xd] }
+    }
+
+    public func sqrt() -> Tensor {
+        let out = mapUnary { Foundation.sqrt($0) }
+        let od = out.detached()
+        return Tensor.record("sqrt", out, inputs: [self]) { g in [g / (od * 2)] }
+    }
+
+    /// Elementwise power with a constant exponent.
+    public func pow(_ p: Float) -> Tensor {
+        let out = mapUnary { Foundation.pow($0, p) }
+        let xd = detached()
+        return Tensor.record("pow", out, inputs: [self]) { g in [g * xd.pow(p - 1) * p] }
+    }
+
+    public func tanh() -> Tensor {
+        let out = mapUnary { Foundation.tanh($0) }
+        let od = out.detached()
+        return Tensor.record("tanh", out, inputs: [self]) { g in [g * (1 - od * od)] }
+    }
+
+    public func sigmoid() -> Tensor {
+        let out = mapUnary { 1 / (1 + Foundation.exp(-$0)) }
+        let od = out.detached()
+        return Tensor.record("sigmoid", out, inputs: [self]) { g in [g * od * (1 - od)] }
+    }
+
+    public func abs() -> Tensor {
+        let out = mapUnary { Swift.abs($0) }
+        let xd = detached()
+        return Tensor.record("abs", out, inputs: [self]) { g in [g * xd.mapUnary { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }] }
+    }
+
+    /// max(x, 0); the gradient passes where x > 0.
+    public func relu() -> Tensor {
+        let out = mapUnary { $0 > 0 ? $0 : 0 }
+        let xd = detached()
+        return Tensor.record("relu", out, inputs: [self]) { g in [Tensor.mapBinary(g, xd) { $1 > 0 ? $0 : 0 }] }
+    }
+
+    /// GELU with the exact erf form (PyTorch's default `approximate='none'`).
+    public func gelu() -> Tensor {
+        let out = mapUnary { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) }
+        let xd = detached()
+        return Tensor.record("gelu", out, inputs: [self]) { g in
+            [Tensor.mapBinary(g, xd) { g, x in
+                let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
+                let pdf = Foundation.exp(-0.5 * x * x) * 0.39894228040143268
+                return g * (cdf + x * pdf)
+            }]
+        }
+    }
+
+    /// Clamps to [lo, hi]; the gradient passes inside the interval.
+    public func clamp(min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
+        let out = mapUnary { Swift.min(Swift.max($0, lo), hi) }
+        let xd = detached()
+        return Tensor.record("clamp", out, inputs: [self]) { g in [Tensor.mapBinary(g, xd) { ($1 >= lo && $1 <= hi) ? $0 : 0 }] }
+    }
+}

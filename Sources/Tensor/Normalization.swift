@@ -1,0 +1,121 @@
+import CDNNL
+
+/// Batch and layer normalization: forward (with batch statistics) on oneDNN, backward in
+/// closed form on tensor ops.
+struct NormGeometry {
+    let dims: [Int]
+    let eps: Float
+    let layer: Bool
+    var key: String { "\(layer ? "ln" : "bn") \(dims) eps\(eps)" }
+    var data: dnnl_memory_desc_t { DNNL.desc(dims, DNNL.plainTag(rank: dims.count)) }
+    /// Layer norm keeps one mean/variance per row (all but the last axis).
+    var stat: dnnl_memory_desc_t { DNNL.desc(Array(dims.dropLast()), DNNL.plainTag(rank: dims.count - 1)) }
+    var flags: UInt32 { dnnl_use_scale.rawValue | dnnl_use_shift.rawValue }
+
+    func forward() -> DNNLPrimitive {
+        DNNL.shared.primitive("norm_fwd " + key) {
+            var d = data
+            if layer {
+                var ld = dnnl_layer_normalization_desc_t(), st = stat
+                DNNL.check(dnnl_layer_normalization_forward_desc_init(&ld, dnnl_forward_training, &d, &st, eps, flags), "ln fwd desc")
+                return DNNLPrimitive("ln_fwd", ld)
+            }
+            var bd = dnnl_batch_normalization_desc_t()
+            DNNL.check(dnnl_batch_normalization_forward_desc_init(&bd, dnnl_forward_training, &d, eps, flags), "bn fwd desc")
+            return DNNLPrimitive("bn_fwd", bd)
+        }
+    }
+
+
+    /// Runs forward; returns (output, mean, variance) with biased variance.
+    func runForward(_ x: Tensor, _ scale: Tensor, _ shift: Tensor, statCount: Int) -> (Tensor, Tensor, Tensor) {
+        let xc = x.contiguousData(), sc = scale.contiguousData(), bc = shift.contiguousData()
+        let out = Tensor.zeros(x.shape), mean = Tensor.zeros([statCount]), variance = Tensor.zeros([statCount])
+        let vec = DNNL.desc([scale.count], dnnl_a)
+        let statDesc = layer ? stat : vec
+        DNNL.shared.execute(forward(), [
+            (DNNLArg.src, data, UnsafeMutableRawPointer(xc.dataPointer)),
+            (DNNLArg.scale, vec, UnsafeMutableRawPointer(sc.dataPointer)),
+            (DNNLArg.shift, vec, UnsafeMutableRawPointer(bc.dataPointer)),
+            (DNNLArg.dst, data, UnsafeMutableRawPointer(out.dataPointer)),
+            (DNNLArg.mean, statDesc, UnsafeMutableRawPointer(mean.dataPointer)),
+            (DNNLArg.variance, statDesc, UnsafeMutableRawPointer(variance.dataPointer)),
+        ])
+        withExtendedLifetime((xc, sc, bc)) {}
+        return (out, mean, variance)
+    }
+
+}
+
+extension Tensor {
+    /// Batch normalization over N, H, W of an NCHW tensor (PyTorch `batch_norm`).
+    /// Training: normalizes with the batch statistics and, when given, updates
+    /// `runningMean`/`runningVar` in place with `momentum` (unbiased variance, as PyTorch).
+    /// Evaluation: an affine map from the running statistics, differentiated by autograd.
+    public static func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVar: Tensor?,
+                                   training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
+        precondition(x.rank == 4 && weight.shape == [x.shape[1]] && bias.shape == [x.shape[1]],
+                     "batchNorm2d: need NCHW input and [C] weight/bias, got \(x.shape), \(weight.shape), \(bias.shape)")
+        let c = x.shape[1]
+        if !training {
+            guard let runningMean, let runningVar else { preconditionFailure("batchNorm2d: evaluation needs running statistics") }
+            let a = weight / (runningVar.detached() + eps).sqrt()
+            let b = bias - runningMean.detached() * a
+            return x * a.reshape([1, c, 1, 1]) + b.reshape([1, c, 1, 1])
+        }
+        let geo = NormGeometry(dims: x.shape, eps: eps, layer: false)
+        let (out, mean, variance) = geo.runForward(x, weight, bias, statCount: c)
+        if let runningMean, let runningVar {
+            let n = Float(x.count / c)
+            let unbiased = n > 1 ? n / (n - 1) : 1
+            withNoGrad {
+                runningMean.assign(runningMean * (1 - momentum) + mean * momentum)
+                runningVar.assign(runningVar * (1 - momentum) + variance * (momentum * unbiased))
+            }
+        }
+        let xd = x.contiguousData().detached(), wd = weight.detached()
+        return record("batchNorm2d", out, inputs: [x, weight, bias]) { g in
+            // Closed-form backward in tensor ops: oneDNN 2.6's bnorm backward rejects plain
+            // scale/shift arguments at execute time (status invalid_arguments).
+            let shape = [1, c, 1, 1], n = Float(xd.count / c)
+            let invStd = (variance + eps).pow(-0.5).reshape(shape)
+            let xhat = (xd - mean.reshape(shape)) * invStd
+            let gb = g.sum(axes: [0, 2, 3])
+            let gs = (g * xhat).sum(axes: [0, 2, 3])
+            let gx = wd.reshape(shape) * invStd * (g - gb.reshape(shape) * (1 / n) - xhat * gs.reshape(shape) * (1 / n))
+            return [gx, gs, gb]
+        }
+    }
+
+    /// Layer normalization over the last axis (PyTorch `layer_norm` with
+    /// `normalized_shape = [last]`).
+    public static func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e-5) -> Tensor {
+        let d = x.shape.last ?? 0
+        precondition(x.rank >= 2 && weight.shape == [d] && bias.shape == [d],
+                     "layerNorm: weight and bias must be [\(d)], got \(weight.shape) and \(bias.shape)")
+        let rows = x.count / Swift.max(d, 1)
+        let geo = NormGeometry(dims: [rows, d], eps: eps, layer: true)
+        let x2 = x.contiguousData().detached()
+        let (out2, mean, variance) = geo.runForward(x2, weight, bias, statCount: rows)
+        let out = Tensor(storage: out2.storage, shape: x.shape)
+        let wd = weight.detached(), xShape = x.shape
+        return record("layerNorm", out, inputs: [x, weight, bias]) { g in
+            // Closed-form backward (see batchNorm2d for why not oneDNN's).
+            let g2 = g.reshape([rows, d])
+            let invStd = (variance + eps).pow(-0.5).reshape([rows, 1])
+            let xhat = (x2.reshape([rows, d]) - mean.reshape([rows, 1])) * invStd
+            let gw = g2 * wd
+            let gx = invStd * (gw - gw.mean(axes: [1], keepDims: true) - xhat * (gw * xhat).mean(axes: [1], keepDims: true))
+            return [gx.reshape(xShape), (g2 * xhat).sum(axes: [0]), g2.sum(axes: [0])]
+        }
+    }
+}
+
+extension Tensor {
+    /// Overwrites this tensor's elements with `source`'s (same shape), not recorded:
+    /// optimizer updates and running statistics.
+    public func assign(_ source: Tensor) {
+        precondition(source.shape == shape || source.count == count, "assign: shape \(source.shape) != \(shape)")
+        copyElements(from: source.shape == shape ? source : source.reshape(shape))
+    }
+}

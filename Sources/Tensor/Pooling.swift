@@ -1,0 +1,91 @@
+import CDNNL
+
+/// Max or average 2-D pooling (PyTorch `max_pool2d` / `avg_pool2d` with
+/// `count_include_pad=True`, floor mode) on oneDNN, forward and backward.
+public enum PoolKind: String, Sendable {
+    case max, average
+}
+
+struct PoolGeometry {
+    let n, c, h, w, kernel, stride, padding: Int
+    let kind: PoolKind
+    var oh: Int { (h + 2 * padding - kernel) / stride + 1 }
+    var ow: Int { (w + 2 * padding - kernel) / stride + 1 }
+    var key: String { "\(kind) \(n),\(c),\(h),\(w),k\(kernel),s\(stride),p\(padding)" }
+    var alg: dnnl_alg_kind_t { kind == .max ? dnnl_pooling_max : dnnl_pooling_avg_include_padding }
+    var src: dnnl_memory_desc_t { DNNL.desc([n, c, h, w], dnnl_nchw) }
+    var dst: dnnl_memory_desc_t { DNNL.desc([n, c, oh, ow], dnnl_nchw) }
+    var k2: [Int64] { [Int64(kernel), Int64(kernel)] }
+    var s2: [Int64] { [Int64(stride), Int64(stride)] }
+    var p2: [Int64] { [Int64(padding), Int64(padding)] }
+
+    func forward() -> DNNLPrimitive {
+        DNNL.shared.primitive("pool_fwd " + key) {
+            var d = dnnl_pooling_desc_t()
+            var s = src, ds = dst
+            DNNL.check(dnnl_pooling_forward_desc_init(&d, dnnl_forward_training, alg, &s, &ds, s2, k2, p2, p2), "pool fwd desc")
+            return DNNLPrimitive("pool_fwd", d)
+        }
+    }
+
+    func backward() -> DNNLPrimitive {
+        DNNL.shared.primitive("pool_bwd " + key) {
+            var d = dnnl_pooling_desc_t()
+            var s = src, ds = dst
+            DNNL.check(dnnl_pooling_backward_desc_init(&d, alg, &s, &ds, s2, k2, p2, p2), "pool bwd desc")
+            return DNNLPrimitive("pool_bwd", d, hint: forward())
+        }
+    }
+}
+
+/// Max pooling's argmax workspace, owned by the graph node that needs it for backward.
+final class WorkspaceBuffer {
+    let pointer: UnsafeMutableRawPointer
+    init(bytes: Int) { pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64) }
+    deinit { pointer.deallocate() }
+}
+
+extension Tensor {
+    public static func pool2d(_ x: Tensor, kind: PoolKind, kernel: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
+        precondition(x.rank == 4, "pool2d: need NCHW input, got \(x.shape)")
+        let geo = PoolGeometry(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], kernel: kernel,
+                               stride: stride ?? kernel, padding: padding, kind: kind)
+        precondition(geo.oh > 0 && geo.ow > 0, "pool2d: kernel \(kernel) larger than padded input \(x.shape)")
+        precondition(padding * 2 <= kernel, "pool2d: padding \(padding) must be at most half the kernel \(kernel)")
+        let xc = x.contiguousData()
+        let out = Tensor.zeros([geo.n, geo.c, geo.oh, geo.ow])
+        let fwd = geo.forward()
+        let ws = fwd.workspace
+        let wsBuf = ws.map { WorkspaceBuffer(bytes: $0.byteSize) }
+        var args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
+            (DNNLArg.src, geo.src, UnsafeMutableRawPointer(xc.dataPointer)),
+            (DNNLArg.dst, geo.dst, UnsafeMutableRawPointer(out.dataPointer)),
+        ]
+        if let ws, let wsBuf { args.append((DNNLArg.workspace, ws, wsBuf.pointer)) }
+        DNNL.shared.execute(fwd, args)
+        withExtendedLifetime(xc) {}
+        return record("pool2d", out, inputs: [x]) { g in
+            let gc = g.contiguousData()
+            let gx = Tensor.zeros([geo.n, geo.c, geo.h, geo.w])
+            var a: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
+                (DNNLArg.diffDst, geo.dst, UnsafeMutableRawPointer(gc.dataPointer)),
+                (DNNLArg.diffSrc, geo.src, UnsafeMutableRawPointer(gx.dataPointer)),
+            ]
+            if let ws, let wsBuf { a.append((DNNLArg.workspace, ws, wsBuf.pointer)) }
+            DNNL.shared.execute(geo.backward(), a)
+            withExtendedLifetime(gc) {}
+            return [gx]
+        }
+    }
+
+    /// Adaptive average pooling to `size`x`size`, when the input divides evenly (global
+    /// pooling, size 1, always does).
+    public static func adaptiveAvgPool2d(_ x: Tensor, size: Int) -> Tensor {
+        precondition(x.rank == 4, "adaptiveAvgPool2d: need NCHW input, got \(x.shape)")
+        if size == 1 { return x.mean(axes: [2, 3], keepDims: true) }
+        precondition(x.shape[2] % size == 0 && x.shape[3] == x.shape[2],
+                     "adaptiveAvgPool2d: square input with side divisible by \(size) required, got \(x.shape)")
+        let k = x.shape[2] / size
+        return pool2d(x, kind: .average, kernel: k, stride: k)
+    }
+}

@@ -1,0 +1,29 @@
+/// The reference-counted f32 buffer behind one or more tensors.
+///
+/// Views (reshape, permute, slice) share one storage; ops never write into a storage
+/// they did not allocate, except the explicit in-place updates optimizers use
+/// (`Tensor.assign`, `Tensor.addInPlace`). The buffer is 64-byte aligned so oneDNN and
+/// OpenBLAS kernels get aligned loads, and is freed when the last tensor drops it, so a
+/// training loop's memory stays flat from step to step.
+public final class TensorStorage: @unchecked Sendable {
+    public let count: Int
+    public let pointer: UnsafeMutablePointer<Float>
+
+    /// Allocates `count` floats, zero-filled.
+    public init(count: Int) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// Allocates storage holding a copy of `values`.
+    public convenience init(_ values: [Float]) {
+        self.init(count: values.count)
+        values.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { pointer.update(from: base, count: values.count) }
+        }
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+}

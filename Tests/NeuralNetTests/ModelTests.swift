@@ -1,0 +1,70 @@
+import XCTest
+import Tensor
+@testable import NeuralNet
+
+final class ModelTests: XCTestCase {
+    func testResNet18StateDictMatchesTorchvisionNames() {
+        let model = ResNet(.resnet18, inChannels: 5, numClasses: 7)
+        let names = model.stateDict().map(\.0)
+        // torchvision resnet18 has 62 parameters and 60 buffers (3 per BatchNorm, 20 BatchNorms).
+        XCTAssertEqual(model.namedParameters().count, 62)
+        XCTAssertEqual(names.count, 122)
+        for expected in ["conv1.weight", "bn1.running_mean", "layer1.0.conv1.weight", "layer2.0.downsample.0.weight",
+                         "layer2.0.downsample.1.num_batches_tracked", "layer4.1.bn2.bias", "fc.weight", "fc.bias"] {
+            XCTAssertTrue(names.contains(expected), "missing \(expected)")
+        }
+        let params = model.namedParameters().reduce(0) { $0 + $1.1.count }
+        // torchvision resnet18 with 3 input channels and 1000 classes has 11,689,512 parameters;
+        // here conv1 has 5 channels (+2*64*49) and fc has 7 outputs.
+        XCTAssertEqual(params, 11_689_512 + 2 * 64 * 49 - (1000 - 7) * 513)
+    }
+
+    func testResNet50ParameterCount() {
+        let model = ResNet(.resnet50)
+        XCTAssertEqual(model.namedParameters().reduce(0) { $0 + $1.1.count }, 25_557_032)
+    }
+
+    func testTrainingStepsReduceLoss() {
+        var rng = RandomGenerator(seed: 3)
+        let model = CNN4(inChannels: 2, numClasses: 3, seed: 1)
+        let x = Tensor.normal([6, 2, 16, 16], rng: &rng)
+        let y = [0, 1, 2, 0, 1, 2]
+        let opt = SGD(parameters: model.parameters, learningRate: 0.05, momentum: 0.9)
+        var losses: [Float] = []
+        for _ in 0..<5 {
+            model.zeroGrad()
+            let loss = crossEntropy(model(x), targets: y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item)
+        }
+        XCTAssertLessThan(losses.last!, losses.first!, "losses \(losses)")
+        model.train(false)
+        let out = withNoGrad { model(x) }
+        XCTAssertEqual(out.shape, [6, 3])
+        XCTAssertNil(out.gradFn)
+    }
+
+    func testCrossEntropyKnownAnswerAndGradient() {
+        let logits = Tensor(shape: [2, 3], [1, 2, 3, 0, 0, 0])
+        // -log softmax: row 0 target 2 -> log(e+e^2+e^3) - 3 = 0.40760596; row 1 target 0 -> log 3
+        let l = crossEntropy(logits, targets: [2, 0])
+        XCTAssertEqual(l.item, (0.40760596 + 1.0986123) / 2, accuracy: 1e-5)
+        var rng = RandomGenerator(seed: 5)
+        let report = GradCheck.check([Tensor.normal([3, 4], rng: &rng)]) {
+            crossEntropy($0[0], targets: [1, 3, 0], labelSmoothing: 0.1, classWeights: [1, 2, 0.5, 1])
+        }
+        XCTAssertTrue(report.passed, report.description)
+    }
+
+    func testSGDMomentumUpdate() {
+        let p = Tensor(shape: [1], [1], requiresGrad: true)
+        let opt = SGD(parameters: [p], learningRate: 0.1, momentum: 0.9, weightDecay: 0.5)
+        p.grad = Tensor(shape: [1], [2])
+        opt.step()  // v = 2 + 0.5 = 2.5; p = 1 - 0.25
+        XCTAssertEqual(p.item, 0.75, accuracy: 1e-6)
+        p.grad = Tensor(shape: [1], [2])
+        opt.step()  // v = 0.9*2.5 + 2 + 0.375 = 4.625; p = 0.75 - 0.4625
+        XCTAssertEqual(p.item, 0.2875, accuracy: 1e-6)
+    }
+}
