@@ -80,7 +80,25 @@ public enum TIFFReader {
         return try body(tif, log)
     }
 
-    static func readPage(_ tif: OpaquePointer, url: URL, errors: ErrorLog, exactIntegers: Bool = false) throws -> Image<Float> {
+    /// One page's samples as stored (native byte order), before any conversion.
+    public struct RawPage: Sendable {
+        public var width: Int
+        public var height: Int
+        public var format: TIFFSampleFormat
+        public var bytes: [UInt8]
+    }
+
+    /// Every page of the file, decoded but not converted: what a decode benchmark measures.
+    public static func readRawPages(_ url: URL) throws -> [RawPage] {
+        try withTIFF(url) { tif, errors in
+            var pages: [RawPage] = []
+            repeat { pages.append(try decodePage(tif, url: url, errors: errors)) } while TIFFReadDirectory(tif) == 1
+            if let message = errors.first { throw ImageIOError(file: url.path, message) }
+            return pages
+        }
+    }
+
+    static func decodePage(_ tif: OpaquePointer, url: URL, errors: ErrorLog) throws -> RawPage {
         var width: UInt32 = 0, height: UInt32 = 0
         var bits: UInt16 = 1, samples: UInt16 = 1, format: UInt16 = 1, planar: UInt16 = 1
         _ = ctiff_get_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), &width)
@@ -141,6 +159,12 @@ public enum TIFFReader {
             }
         }
         if let message = errors.first { throw ImageIOError(file: url.path, message) }
+        return RawPage(width: w, height: h, format: sampleFormat, bytes: raw)
+    }
+
+    static func readPage(_ tif: OpaquePointer, url: URL, errors: ErrorLog, exactIntegers: Bool = false) throws -> Image<Float> {
+        let page = try decodePage(tif, url: url, errors: errors)
+        let (w, h, sampleFormat, raw) = (page.width, page.height, page.format, page.bytes)
         var out = [Float](repeating: 0, count: w * h)
         raw.withUnsafeBytes { buf in
             switch sampleFormat {

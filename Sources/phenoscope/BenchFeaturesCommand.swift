@@ -87,7 +87,10 @@ struct BenchFeaturesCommand: ParsableCommand {
 
     /// Writes the sites as .npy files and runs the cp-measure script on them.
     func runReference(_ generated: [SyntheticCellSite]) -> Reference {
-        guard FileManager.default.fileExists(atPath: referenceScript) else { return .skipped("\(referenceScript) not found") }
+        let scriptName = URL(fileURLWithPath: referenceScript).lastPathComponent
+        guard ReferenceScript.available(scriptName, modules: ["cp_measure"]) else {
+            return .skipped("python3 cannot import cp_measure, or \(scriptName) is missing")
+        }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("phenoscope-bench-features-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         do {
@@ -106,22 +109,11 @@ struct BenchFeaturesCommand: ParsableCommand {
         } catch {
             return .skipped("cannot write the sites for cp-measure: \(error.localizedDescription)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", referenceScript, dir.path]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        do { try process.run() } catch { return .skipped("cannot run python3: \(error.localizedDescription)") }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let line = String(decoding: stderr, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "exit \(process.terminationStatus)"
-            return .skipped(line)
+        let obj: [String: Any]
+        do { obj = try ReferenceScript.runJSON(scriptName, [dir.path]) } catch {
+            return .skipped("\(error)")
         }
-        guard let obj = try? JSONSerialization.jsonObject(with: stdout) as? [String: Any],
-              let c = obj["cells"] as? Int, let s = obj["seconds"] as? Double, s > 0 else {
+        guard let c = obj["cells"] as? Int, let s = obj["seconds"] as? Double, s > 0 else {
             return .skipped("unexpected output from \(referenceScript)")
         }
         return .measured(c, s)

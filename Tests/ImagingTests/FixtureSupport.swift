@@ -1,0 +1,21 @@
+import Foundation
+import XCTest
+
+/// Locates the committed fixtures (written by scripts/reference/*.py) next to this file.
+enum Fixtures {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+
+    /// A raw little-endian array of `T` written by numpy's `tofile`.
+    static func raw<T>(_ name: String, as: T.Type) throws -> [T] {
+        let data = try Data(contentsOf: url(name))
+        return data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("phenoscope-imaging-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
