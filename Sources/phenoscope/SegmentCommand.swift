@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Imaging
+import Screen
+
+/// `phenoscope segment MANIFEST --out DIR`: nuclei from the DNA channel, then cells by
+/// propagation over the other channels; writes label masks, `DIR/masks.csv` and
+/// `DIR/cells.csv` (DESIGN.md, Masks and Cells). With `--truth masks.csv` (a synthetic
+/// screen's ground truth) it scores the nuclei: F1 at IoU 0.5 and mean matched IoU, on the
+/// sites without defects when `--defects sites.csv` is given.
+struct SegmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segment",
+        abstract: "Segment nuclei and cells; write masks.csv and cells.csv (and score against ground truth)."
+    )
+
+    @Argument(help: "The manifest CSV.") var manifest: String
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Channel with the DNA stain.") var nucleusChannel = "DNA"
+    @Option(help: "Gaussian sigma before thresholding nuclei (pixels).") var nucleusSigma: Float = Segmentation().nucleusSigma
+    @Option(help: "Height of distance maxima that split touching nuclei (pixels).") var splitHeight: Float = Segmentation().splitHeight
+    @Option(help: "Smallest nucleus kept (pixels).") var minNucleusArea = Segmentation().minNucleusArea
+    @Option(help: "Ground-truth masks.csv to score the nuclei against.") var truth: String?
+    @Option(help: "Ground-truth sites.csv; sites with a Defect are left out of the score.") var defects: String?
+    @Flag(help: "Print one JSON object with the counts and scores on standard output.") var json = false
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        let m = try Manifest.load(URL(fileURLWithPath: manifest))
+        var seg = ScreenSegmentation()
+        seg.nucleusChannel = nucleusChannel
+        seg.segmentation.nucleusSigma = nucleusSigma
+        seg.segmentation.splitHeight = splitHeight
+        seg.segmentation.minNucleusArea = minNucleusArea
+        let progress = ProgressLine("segment", total: m.rows.count, quiet: quiet || json)
+        let start = Date()
+        let summary = try seg.run(manifest: m, out: URL(fileURLWithPath: out)) { progress.advance() }
+        progress.finish()
+        let seconds = Date().timeIntervalSince(start)
+        var result: [String: Any] = ["sites": summary.sites, "nuclei": summary.cells, "seconds": seconds,
+                                     "sites_per_s": Double(summary.sites) / seconds]
+        if let truth {
+            let gt = try MaskIndex.load(URL(fileURLWithPath: truth))
+            var skip = Set<SiteKey>()
+            if let defects {
+                let t = try CSVTable(contentsOf: URL(fileURLWithPath: defects))
+                let c = try ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Defect"].map { try t.requireColumn($0) }
+                for r in t.rows where !r[c[3]].isEmpty {
+                    if let w = WellPosition(r[c[1]]), let s = Int(r[c[2]]) { skip.insert(SiteKey(plate: r[c[0]], well: w, site: s)) }
+                }
+            }
+            var score = SegmentationScore()
+            var scored = 0
+            for (key, entry) in summary.masks.entries.sorted(by: { $0.key < $1.key }) where !skip.contains(key) {
+                guard let g = gt.entries[key] else { throw ValidationError("\(truth): no masks for site \(key)") }
+                score = score + SegmentationScore(predicted: try TIFFReader.readLabels(entry.nuclei), truth: try TIFFReader.readLabels(g.nuclei))
+                scored += 1
+            }
+            result["scored_sites"] = scored
+            result["nuclei_f1_iou50"] = score.f1
+            result["nuclei_precision_iou50"] = score.precision
+            result["nuclei_recall_iou50"] = score.recall
+            result["nuclei_mean_matched_iou"] = score.meanMatchedIoU
+        }
+        if json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            for k in result.keys.sorted() { Log.info("\(k): \(result[k]!)") }
+        }
+    }
+}
