@@ -11,6 +11,6 @@ struct Phenoscope: ParsableCommand {
         commandName: "phenoscope",
         abstract: "Image-based cell phenotyping: segmentation, features, learned embeddings, profiles, MoA evaluation and search.",
         version: "0.1.0",
-        subcommands: []
+        subcommands: [BenchCommand.self]
     )
 }
