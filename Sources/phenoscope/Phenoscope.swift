@@ -13,7 +13,8 @@ struct Phenoscope: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, SynthCommand.self, ImportCommand.self, ManifestCommand.self,
-            EvaluateCommand.self, ProfileCommand.self, RenderCommand.self, QCCommand.self, SegmentCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self,
+            EvaluateCommand.self, ProfileCommand.self, RenderCommand.self,
+            QCCommand.self, SegmentCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self,
         ]
     )
 }

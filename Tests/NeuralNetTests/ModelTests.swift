@@ -68,3 +68,18 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(p.item, 0.2875, accuracy: 1e-6)
     }
 }
+
+final class AdamWTests: XCTestCase {
+    func testFirstTwoStepsMatchHandComputation() {
+        let p = Tensor(shape: [1], [1], requiresGrad: true)
+        let opt = AdamW(parameters: [p], learningRate: 0.1, weightDecay: 0.5)
+        p.grad = Tensor(shape: [1], [2])
+        opt.step()  // decay: 1 * 0.95; m-hat = 2, v-hat = 4 -> step 0.1 * 2 / 2
+        XCTAssertEqual(p.item, 0.95 - 0.1, accuracy: 1e-5)
+        p.grad = Tensor(shape: [1], [-1])
+        opt.step()
+        // m = 0.9*0.2 - 0.1 = 0.08, m-hat = 0.08/0.19; v = 0.999*0.004 + 0.001 = 0.004996, v-hat = v/0.001999
+        let mh: Float = 0.08 / 0.19, vh: Float = 0.004996 / 0.001999
+        XCTAssertEqual(p.item, 0.85 * 0.95 - 0.1 * mh / (vh.squareRoot() + 1e-8), accuracy: 1e-5)
+    }
+}

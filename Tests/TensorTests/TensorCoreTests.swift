@@ -86,3 +86,12 @@ final class TensorCoreTests: XCTestCase {
         XCTAssertEqual(s[3], 1.0 / 3, accuracy: 1e-6)
     }
 }
+
+final class CPUFeaturesTests: XCTestCase {
+    func testParsesFlags() {
+        let f = CPUFeatures(cpuinfo: "processor\t: 0\nflags\t\t: fpu avx2 fma avx512_bf16\n")
+        XCTAssertTrue(f.hasAVX2FMA)
+        XCTAssertTrue(f.supportsBF16)
+        XCTAssertFalse(CPUFeatures(cpuinfo: "flags\t\t: fpu avx2 fma\n").supportsBF16)
+    }
+}
