@@ -1,41 +1,14 @@
 import Foundation
 
-/// A seeded pseudo-random generator (xoshiro256**, seeded by SplitMix64) with the
-/// distributions weight initialisation needs. Same seed, same numbers, on every machine.
-public struct RandomGenerator: RandomNumberGenerator, Sendable {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
+/// Weight initialisation draws from the project's one seeded generator.
+public typealias RandomGenerator = SeededRandom
 
-    public init(seed: UInt64) {
-        var x = seed
-        func splitmix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s = (splitmix(), splitmix(), splitmix(), splitmix())
-    }
-
-    public mutating func next() -> UInt64 {
-        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
-        s.2 ^= t
-        s.3 = (s.3 << 45) | (s.3 >> 19)
-        return result
-    }
-
+extension SeededRandom {
     /// Uniform in [0, 1) with 24 random bits.
-    public mutating func nextUniform() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
+    public mutating func nextUniform() -> Float { uniform() }
 
     /// Standard normal by Box-Muller.
-    public mutating func nextNormal() -> Float {
-        var u1 = nextUniform()
-        while u1 <= 0 { u1 = nextUniform() }
-        let u2 = nextUniform()
-        return Foundation.sqrt(-2 * Foundation.log(u1)) * Foundation.cos(2 * .pi * u2)
-    }
+    public mutating func nextNormal() -> Float { normal() }
 }
 
 extension Tensor {
