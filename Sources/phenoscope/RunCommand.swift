@@ -10,7 +10,8 @@ import Tensor
 /// Reads the config (see `RunConfig`), writes the resolved config to `runs/<name>/config.yaml`,
 /// then runs each stage whose outputs are missing or older than its inputs (or whose
 /// parameters changed), and ends by printing the headline figures and where the outputs are.
-/// Stages: screen (synthetic data) -> catalog -> qc (flag defective sites) -> features (per-cell measurements, well
+/// Stages: screen (synthetic data) -> catalog -> qc (flag defective sites) -> segment ->
+/// features (per-cell measurements, well
 /// profiles) -> profiles (normalization, feature selection) -> evaluate.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +38,12 @@ struct RunCommand: ParsableCommand {
         let layout = RunLayout(root: runDir)
         let synthetic = cfg.screen.manifest.isEmpty
         let manifestURL = synthetic ? layout.syntheticManifest : resolve(cfg.screen.manifest)
-        let masksURL = cfg.segmentation.method == "ground_truth" ? layout.groundTruthMasks : resolve(cfg.segmentation.masks)
+        let masksURL: URL
+        switch cfg.segmentation.method {
+        case "ground_truth": masksURL = layout.groundTruthMasks
+        case "classic": masksURL = layout.segmentation.appendingPathComponent("masks.csv")
+        default: masksURL = resolve(cfg.segmentation.masks)
+        }
         let started = Date()
         var stages: [Stage] = []
 
@@ -69,6 +75,18 @@ struct RunCommand: ParsableCommand {
                      + (flagged.isEmpty ? "" : " (" + Dictionary(grouping: flagged, by: \.defect).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ") + ")"),
                      quiet: quiet)
         })
+        if cfg.segmentation.method == "classic" {
+            stages.append(Stage(name: "segment", inputs: [manifestURL], outputs: [masksURL],
+                                parameters: try Self.canonical(cfg.segmentation)) {
+                let manifest = try Manifest.load(manifestURL)
+                var seg = ScreenSegmentation()
+                seg.nucleusChannel = cfg.segmentation.nucleusChannel
+                let progress = ProgressLine("segment", total: manifest.rows.count, quiet: quiet)
+                let summary = try seg.run(manifest: manifest, out: layout.segmentation) { progress.advance() }
+                progress.finish()
+                Log.info("segment: \(summary.cells) nuclei in \(summary.sites) sites", quiet: quiet)
+            })
+        }
         stages.append(Stage(name: "features", inputs: [manifestURL, masksURL, layout.qc], outputs: [layout.wellProfiles],
                             parameters: try Self.canonical(cfg.features) + "qc_exclude=\(cfg.qc.exclude)") {
             let manifest = try Manifest.load(manifestURL)
@@ -182,6 +200,7 @@ struct RunLayout {
     var groundTruthMasks: URL { syntheticScreen.appendingPathComponent("ground_truth/masks.csv") }
     var catalog: URL { root.appendingPathComponent("catalog.sqlite") }
     var qc: URL { root.appendingPathComponent("qc/qc.csv") }
+    var segmentation: URL { root.appendingPathComponent("segmentation") }
     var cells: URL { root.appendingPathComponent("cells") }
     var wellProfiles: URL { root.appendingPathComponent("profiles/wells.csv") }
     var normalizedProfiles: URL { root.appendingPathComponent("profiles/wells_normalized.csv") }

@@ -44,11 +44,14 @@ struct RunConfig: Codable, Equatable {
         var exclude = true
     }
 
-    /// Where cell masks come from. `ground_truth`: the synthetic screen's true masks (only for
-    /// synthetic data); `masks`: an existing masks.csv (DESIGN.md contract).
+    /// Where cell masks come from. `classic`: nuclei by Otsu threshold and distance-transform
+    /// watershed on `nucleus_channel`, cells by propagation over the other channels;
+    /// `ground_truth`: the synthetic screen's true masks (only for synthetic data); `masks`:
+    /// an existing masks.csv (DESIGN.md contract).
     struct SegmentationConfig: Codable, Equatable {
-        var method = "ground_truth"
+        var method = "classic"
         var masks = ""
+        var nucleusChannel = "DNA"
     }
 
     /// Which CellProfiler-style measurements are made per cell.
@@ -130,11 +133,13 @@ extension RunConfig.QCConfig {
 }
 
 extension RunConfig.SegmentationConfig {
+    enum CodingKeys: String, CodingKey { case method, masks, nucleusChannel = "nucleus_channel" }
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         method = try c.decodeIfPresent(String.self, forKey: .method) ?? d.method
         masks = try c.decodeIfPresent(String.self, forKey: .masks) ?? d.masks
+        nucleusChannel = try c.decodeIfPresent(String.self, forKey: .nucleusChannel) ?? d.nucleusChannel
     }
 }
 
@@ -209,8 +214,8 @@ extension RunConfig {
         guard s.sites >= 1 else { throw fail("screen.synthetic.sites", "expected at least 1") }
         guard s.width >= 64, s.height >= 64 else { throw fail("screen.synthetic.width/height", "expected at least 64 pixels") }
         guard ["standard", "bbbc021"].contains(s.preset) else { throw fail("screen.synthetic.preset", "'\(s.preset)': expected standard or bbbc021") }
-        guard ["ground_truth", "masks"].contains(segmentation.method) else {
-            throw fail("segmentation.method", "'\(segmentation.method)': expected ground_truth or masks")
+        guard ["classic", "ground_truth", "masks"].contains(segmentation.method) else {
+            throw fail("segmentation.method", "'\(segmentation.method)': expected classic, ground_truth or masks")
         }
         if segmentation.method == "ground_truth" && !screen.manifest.isEmpty {
             throw fail("segmentation.method", "ground_truth masks exist only for a synthetic screen (screen.manifest is set)")
