@@ -10,17 +10,33 @@ import Tensor
 /// Reads the config (see `RunConfig`), writes the resolved config to `runs/<name>/config.yaml`,
 /// then runs each stage whose outputs are missing or older than its inputs (or whose
 /// parameters changed), and ends by printing the headline figures and where the outputs are.
-/// Stages: screen (synthetic data) -> catalog -> qc (flag defective sites) -> segment ->
-/// features (per-cell measurements, well
-/// profiles) -> profiles (normalization, feature selection) -> evaluate.
+/// The stages come in three parts, so a workflow engine can schedule the per-plate ones as
+/// independent jobs (`--only`, `--plate`; see workflow/Snakefile):
+/// - prepare: screen (synthetic data) -> catalog, and `plates.txt` listing the plates;
+/// - plates, each plate on its own under `plates/<plate>/`: qc (flag defective sites) ->
+///   segment -> features (per-cell measurements, well profiles);
+/// - screen: collect (the plates' well profiles and QC tables into one) -> profiles
+///   (normalization, feature selection) -> evaluate.
+/// Running the parts one after another gives the same files as running them all at once.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the whole pipeline for one screen from a YAML config (resumable)."
     )
 
+    /// Which stages one invocation runs.
+    enum Part: String, ExpressibleByArgument, CaseIterable {
+        case all, prepare, plates, screen
+    }
+
     @Argument(help: "The run config (YAML). See config/default.yaml.")
     var config: String
+    @Option(help: "Run only this part: all, prepare (screen, catalog), plates (per-plate stages) or screen (profiles, evaluation).")
+    var only: Part = .all
+    @Option(help: "With --only plates: this plate only (repeatable). Default: every plate of the manifest.")
+    var plate: [String] = []
+    @Flag(help: "Print the run directory and exit.")
+    var showRunDirectory = false
     @Flag(help: "Run every stage even if its outputs are up to date.")
     var force = false
     @Flag(help: "Print nothing but errors and the final summary.")
@@ -34,27 +50,69 @@ struct RunCommand: ParsableCommand {
             path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path).standardizedFileURL
         }
         let runDir = resolve(cfg.runsDir).appendingPathComponent(cfg.name)
+        if showRunDirectory { print(runDir.path); return }
+        if !plate.isEmpty && only != .plates { throw ValidationError("--plate goes with --only plates") }
         try AtomicFile.write(cfg.yaml(), to: runDir.appendingPathComponent("config.yaml"))
         let layout = RunLayout(root: runDir)
         let synthetic = cfg.screen.manifest.isEmpty
         let manifestURL = synthetic ? layout.syntheticManifest : resolve(cfg.screen.manifest)
-        let masksURL: URL
-        switch cfg.segmentation.method {
-        case "ground_truth": masksURL = layout.groundTruthMasks
-        case "classic": masksURL = layout.segmentation.appendingPathComponent("masks.csv")
-        default: masksURL = resolve(cfg.segmentation.masks)
-        }
         let started = Date()
-        var stages: [Stage] = []
+        let pipeline = Pipeline(runDirectory: runDir, force: force, quiet: quiet)
 
-        if synthetic {
+        if only == .all || only == .prepare {
+            try pipeline.run(prepareStages(cfg, layout: layout, manifestURL: manifestURL))
+        }
+        if only == .all || only == .plates {
+            let manifest = try Manifest.load(manifestURL)
+            let plates = Self.plates(of: manifest)
+            for p in plate where !plates.contains(p) {
+                throw ValidationError("--plate \(p): not a plate of \(manifestURL.path) (plates: \(plates.joined(separator: ", ")))")
+            }
+            for p in plate.isEmpty ? plates : plate {
+                try pipeline.run(plateStages(cfg, plate: p, layout: layout, manifestURL: manifestURL,
+                                             masks: masksURL(cfg, plate: p, layout: layout, resolve: resolve)))
+            }
+        }
+        if only == .all || only == .screen {
+            let plates = try Self.plates(listedIn: layout.plateList)
+            try pipeline.run(screenStages(cfg, plates: plates, layout: layout))
+            try printSummary(cfg, layout: layout, seconds: Date().timeIntervalSince(started))
+        }
+    }
+
+    /// The plates of a manifest in order of first appearance.
+    static func plates(of manifest: Manifest) -> [String] {
+        var seen = Set<String>()
+        return manifest.rows.map(\.plate).filter { seen.insert($0).inserted }
+    }
+
+    static func plates(listedIn url: URL) throws -> [String] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw PipelineError(message: "\(url.path): missing; run the prepare part first (phenoscope run CONFIG --only prepare)")
+        }
+        return text.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// Where a plate's masks come from: its own segmentation, the synthetic ground truth, or a
+    /// given masks.csv (shared by every plate).
+    func masksURL(_ cfg: RunConfig, plate: String, layout: RunLayout, resolve: (String) -> URL) -> URL {
+        switch cfg.segmentation.method {
+        case "ground_truth": return layout.groundTruthMasks
+        case "classic": return layout.segmentation(plate).appendingPathComponent("masks.csv")
+        default: return resolve(cfg.segmentation.masks)
+        }
+    }
+
+    func prepareStages(_ cfg: RunConfig, layout: RunLayout, manifestURL: URL) -> [Stage] {
+        var stages: [Stage] = []
+        if cfg.screen.manifest.isEmpty {
             let s = cfg.screen.synthetic
             stages.append(Stage(name: "screen", inputs: [], outputs: [layout.syntheticManifest],
-                                parameters: try Self.canonical(s)) {
+                                parameters: (try? Self.canonical(s)) ?? "") {
                 try Self.synthesize(s, into: layout.syntheticScreen, quiet: quiet)
             })
         }
-        stages.append(Stage(name: "catalog", inputs: [manifestURL], outputs: [layout.catalog],
+        stages.append(Stage(name: "catalog", inputs: [manifestURL], outputs: [layout.catalog, layout.plateList],
                             parameters: "plate_wells=\(cfg.screen.plateWells)\n") {
             let manifest = try Manifest.load(manifestURL)
             let issues = manifest.validate(plateWells: cfg.screen.plateWells, checkFiles: true)
@@ -63,43 +121,84 @@ struct RunCommand: ParsableCommand {
                                     + (issues.count > 1 ? " (\(issues.count) problems; see `phenoscope manifest check`)" : ""))
             }
             try AtomicFile.write(to: layout.catalog) { tmp in try Catalog(url: tmp).load(manifest) }
+            try AtomicFile.write(Self.plates(of: manifest).joined(separator: "\n") + "\n", to: layout.plateList)
         })
-        stages.append(Stage(name: "qc", inputs: [manifestURL], outputs: [layout.qc], parameters: "") {
-            let manifest = try Manifest.load(manifestURL)
-            let progress = ProgressLine("qc", total: manifest.rows.count, quiet: quiet)
+        return stages
+    }
+
+    /// One plate's stages; each reads only that plate's rows of the manifest.
+    func plateStages(_ cfg: RunConfig, plate: String, layout: RunLayout, manifestURL: URL, masks masksURL: URL) -> [Stage] {
+        func plateManifest() throws -> Manifest {
+            var m = try Manifest.load(manifestURL)
+            m.rows = m.rows.filter { $0.plate == plate }
+            return m
+        }
+        var stages: [Stage] = []
+        stages.append(Stage(name: "qc@\(plate)", inputs: [manifestURL], outputs: [layout.qc(plate)], parameters: "") {
+            let manifest = try plateManifest()
+            let progress = ProgressLine("qc \(plate)", total: manifest.rows.count, quiet: quiet)
             let results = try QualityControl().run(manifest: manifest) { progress.advance() }
             progress.finish()
-            try QualityControl.table(results).write(to: layout.qc)
+            try QualityControl.table(results).write(to: layout.qc(plate))
             let flagged = results.filter { !$0.defect.isEmpty }
-            Log.info("qc: \(flagged.count) of \(results.count) sites flagged"
+            Log.info("qc \(plate): \(flagged.count) of \(results.count) sites flagged"
                      + (flagged.isEmpty ? "" : " (" + Dictionary(grouping: flagged, by: \.defect).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ") + ")"),
                      quiet: quiet)
         })
         if cfg.segmentation.method == "classic" {
-            stages.append(Stage(name: "segment", inputs: [manifestURL], outputs: [masksURL],
-                                parameters: try Self.canonical(cfg.segmentation)) {
-                let manifest = try Manifest.load(manifestURL)
+            stages.append(Stage(name: "segment@\(plate)", inputs: [manifestURL], outputs: [masksURL],
+                                parameters: (try? Self.canonical(cfg.segmentation)) ?? "") {
+                let manifest = try plateManifest()
                 var seg = ScreenSegmentation()
                 seg.nucleusChannel = cfg.segmentation.nucleusChannel
-                let progress = ProgressLine("segment", total: manifest.rows.count, quiet: quiet)
-                let summary = try seg.run(manifest: manifest, out: layout.segmentation) { progress.advance() }
+                let progress = ProgressLine("segment \(plate)", total: manifest.rows.count, quiet: quiet)
+                let summary = try seg.run(manifest: manifest, out: layout.segmentation(plate)) { progress.advance() }
                 progress.finish()
-                Log.info("segment: \(summary.cells) nuclei in \(summary.sites) sites", quiet: quiet)
+                Log.info("segment \(plate): \(summary.cells) nuclei in \(summary.sites) sites", quiet: quiet)
             })
         }
-        stages.append(Stage(name: "features", inputs: [manifestURL, masksURL, layout.qc], outputs: [layout.wellProfiles],
-                            parameters: try Self.canonical(cfg.features) + "qc_exclude=\(cfg.qc.exclude)") {
-            let manifest = try Manifest.load(manifestURL)
+        stages.append(Stage(name: "features@\(plate)", inputs: [manifestURL, masksURL, layout.qc(plate), layout.catalog],
+                            outputs: [layout.wellProfiles(plate)],
+                            parameters: ((try? Self.canonical(cfg.features)) ?? "") + "qc_exclude=\(cfg.qc.exclude)") {
+            let manifest = try plateManifest()
             let masks = try MaskIndex.load(masksURL)
-            let excluded = cfg.qc.exclude ? try Self.flaggedSites(layout.qc) : []
+            let excluded = cfg.qc.exclude ? try Self.excludedSites(qc: layout.qc(plate), catalog: layout.catalog, manifest: manifest) : []
             var measurement = ScreenMeasurement()
             measurement.options.families = Set(cfg.features.families.compactMap(MeasurementFamily.init(rawValue:)))
             measurement.options.textureScales = cfg.features.textureScales
-            let progress = ProgressLine("features", total: manifest.rows.count, quiet: quiet)
+            let progress = ProgressLine("features \(plate)", total: manifest.rows.count, quiet: quiet)
             let result = try measurement.run(manifest: manifest, masks: masks, excluded: excluded, cellDirectory: layout.cells) { _, _ in progress.advance() }
             progress.finish()
-            try result.wells.write(to: layout.wellProfiles)
-            Log.info("features: \(result.cellCount) cells in \(result.siteCount) sites (\(excluded.count) excluded by QC), \(result.wells.featureCount) features per cell", quiet: quiet)
+            try result.wells.write(to: layout.wellProfiles(plate))
+            Log.info("features \(plate): \(result.cellCount) cells in \(result.siteCount) sites (\(excluded.count) excluded), \(result.wells.featureCount) features per cell", quiet: quiet)
+        })
+        return stages
+    }
+
+    /// The screen-wide stages, over every plate's outputs.
+    func screenStages(_ cfg: RunConfig, plates: [String], layout: RunLayout) throws -> [Stage] {
+        for p in plates {
+            for url in [layout.qc(p), layout.wellProfiles(p)] where !FileManager.default.fileExists(atPath: url.path) {
+                throw PipelineError(message: "\(url.path): missing; run plate \(p) first (phenoscope run CONFIG --only plates --plate \(p))")
+            }
+        }
+        var stages: [Stage] = []
+        stages.append(Stage(name: "collect", inputs: plates.flatMap { [layout.qc($0), layout.wellProfiles($0)] } + [layout.plateList],
+                            outputs: [layout.wellProfiles, layout.qc], parameters: plates.joined(separator: "\n")) {
+            let wells = try ProfileTable.concatenating(plates.map { try ProfileTable(contentsOf: layout.wellProfiles($0), allowMissing: true) })
+            try wells.write(to: layout.wellProfiles)
+            var qc: CSVTable?
+            for p in plates {
+                let t = try CSVTable(contentsOf: layout.qc(p))
+                if qc == nil { qc = t } else {
+                    guard t.header == qc!.header else { throw PipelineError(message: "\(layout.qc(p).path): columns differ from the first plate's qc.csv") }
+                    qc!.rows += t.rows
+                }
+            }
+            if var qc {
+                qc.lineNumbers = qc.rows.indices.map { $0 + 2 }
+                try qc.write(to: layout.qc)
+            }
         })
         stages.append(Stage(name: "profiles", inputs: [layout.wellProfiles], outputs: [layout.normalizedProfiles],
                             parameters: try Self.canonical(cfg.profiles)) {
@@ -116,6 +215,7 @@ struct RunCommand: ParsableCommand {
             var options = ProfileEvaluation.Options()
             options.nullSize = cfg.evaluation.nullSize
             options.seed = UInt64(cfg.evaluation.seed)
+            if !cfg.evaluation.classifiers { options.linearProbe = false; options.forestTrees = 0 }
             // The raw well means too, so the effect of normalization on NSCB is visible.
             // Features undefined in some well (NaN) are dropped there, as nothing else is done to them.
             let wells = try ProfileTable(contentsOf: layout.wellProfiles, allowMissing: true)
@@ -125,9 +225,7 @@ struct RunCommand: ParsableCommand {
             let normalized = try ProfileEvaluation(ProfileTable(contentsOf: layout.normalizedProfiles), options: options)
             try normalized.write(to: layout.evaluation)
         })
-        let pipeline = Pipeline(runDirectory: runDir, force: force, quiet: quiet)
-        try pipeline.run(stages)
-        try printSummary(cfg, layout: layout, seconds: Date().timeIntervalSince(started))
+        return stages
     }
 
     /// The headline figures of the run, from its evaluation files.
@@ -145,6 +243,13 @@ struct RunCommand: ParsableCommand {
               + "\(cfg.profiles.spherize == "none" ? "" : ", \(cfg.profiles.spherize)")):  NSC \(f(e, "nsc"))  NSCB \(f(e, "nscb"))  mAP \(f(e, "map_moa"))")
         print("  raw well means:              NSC \(f(r, "nsc"))  NSCB \(f(r, "nscb"))  mAP \(f(r, "map_moa"))")
         print("outputs: \(layout.root.path)  (evaluation/, profiles/, cells/, catalog.sqlite)")
+    }
+
+    /// The sites left out of measurement: those `qc.csv` flags, and those marked excluded in
+    /// the catalog (by hand, e.g. through the server's "mark bad"), of the manifest's rows.
+    static func excludedSites(qc: URL, catalog: URL, manifest: Manifest) throws -> Set<SiteKey> {
+        let included = Set(try Catalog(url: catalog).includedSites())
+        return try flaggedSites(qc).union(manifest.rows.map(\.siteKey).filter { !included.contains($0) })
     }
 
     /// The sites `qc.csv` flags (non-empty Defect).
@@ -200,7 +305,11 @@ struct RunLayout {
     var groundTruthMasks: URL { syntheticScreen.appendingPathComponent("ground_truth/masks.csv") }
     var catalog: URL { root.appendingPathComponent("catalog.sqlite") }
     var qc: URL { root.appendingPathComponent("qc/qc.csv") }
-    var segmentation: URL { root.appendingPathComponent("segmentation") }
+    var plateList: URL { root.appendingPathComponent("plates.txt") }
+    func plateDirectory(_ plate: String) -> URL { root.appendingPathComponent("plates/\(plate)") }
+    func qc(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("qc.csv") }
+    func segmentation(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("segmentation") }
+    func wellProfiles(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("wells.csv") }
     var cells: URL { root.appendingPathComponent("cells") }
     var wellProfiles: URL { root.appendingPathComponent("profiles/wells.csv") }
     var normalizedProfiles: URL { root.appendingPathComponent("profiles/wells_normalized.csv") }
