@@ -29,8 +29,10 @@ let package = Package(
         ]),
         .target(name: "Profiling", dependencies: ["Tensor", "Screen", "Imaging", "COpenBLAS"]),
         .target(name: "Search", dependencies: ["Tensor", "COpenBLAS"]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
+        .target(name: "Learning", dependencies: ["NeuralNet", "Tensor", "Imaging", "Screen", "CMPI"]),
         .executableTarget(name: "phenoscope", dependencies: [
-            "Tensor", "NeuralNet", "Imaging", "Screen", "Profiling", "Search",
+            "Tensor", "NeuralNet", "Imaging", "Screen", "Profiling", "Search", "Learning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -41,6 +43,7 @@ let package = Package(
         .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Screen", "Tensor"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "NeuralNet", "Tensor"]),
         .testTarget(name: "phenoscopeTests", dependencies: ["phenoscope"]),
     ],
     swiftLanguageModes: [.v5]
