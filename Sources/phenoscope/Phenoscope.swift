@@ -14,7 +14,7 @@ struct Phenoscope: ParsableCommand {
         subcommands: [
             RunCommand.self, SynthCommand.self, ImportCommand.self, ManifestCommand.self,
             EvaluateCommand.self, ProfileCommand.self, RenderCommand.self,
-            QCCommand.self, SegmentCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self,
+            QCCommand.self, SegmentCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self, TuneCommand.self,
         ]
     )
 }
