@@ -197,7 +197,7 @@ struct TuneCommand: ParsableCommand {
         process.executableURL = URL(fileURLWithPath: args[0].contains("/") ? args[0] : "/usr/bin/env")
         process.arguments = args[0].contains("/") ? Array(args.dropFirst()) : args
         let log = trialDir.appendingPathComponent("log.txt")
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         try handle.seekToEnd()
         process.standardOutput = handle
