@@ -1,7 +1,9 @@
 /// Classic two-step segmentation of a fluorescence site, as CellProfiler's
 /// IdentifyPrimaryObjects / IdentifySecondaryObjects pipelines do it for BBBC021:
 ///
-/// 1. Nuclei from the DNA channel: Gaussian smoothing, a global Otsu threshold, touching
+/// 1. Nuclei from the DNA channel: Gaussian smoothing, a global threshold (Li's minimum
+///    cross-entropy by default: Otsu's sits high on the skewed histogram of a sparse DNA
+///    stain and shaves the nuclear rim, which costs about 0.06 mean IoU), touching
 ///    nuclei split by a marker watershed on the distance transform (markers = h-maxima of
 ///    the smoothed distance, so one nucleus gives one marker), objects below `minNucleusArea`
 ///    removed, labels renumbered 1...n.
@@ -10,7 +12,20 @@
 ///    each foreground pixel joins the nucleus it is reached from by a watershed on the inverted
 ///    cytoplasm intensity; a cell keeps its nucleus's label.
 public struct Segmentation: Sendable {
+    /// The global threshold rule for the nuclei foreground.
+    public enum ThresholdMethod: String, Sendable, CaseIterable, Codable {
+        case otsu, li
+
+        public func callAsFunction(_ image: Image<Float>) -> Float {
+            switch self {
+            case .otsu: return Threshold.otsu(image)
+            case .li: return Threshold.li(image)
+            }
+        }
+    }
+
     public var nucleusSigma: Float = 1
+    public var nucleusThreshold = ThresholdMethod.li
     /// Height of the distance-transform maxima that count as separate nuclei (pixels).
     public var splitHeight: Float = 0.5
     public var minNucleusArea = 30
@@ -23,7 +38,7 @@ public struct Segmentation: Sendable {
     /// Nuclei labels from the DNA plane (any intensity scale).
     public func nuclei(_ dna: Image<Float>) -> Image<Int32> {
         let smooth = gaussianBlur(dna, sigma: nucleusSigma)
-        let t = Threshold.otsu(smooth)
+        let t = nucleusThreshold(smooth)
         let mask = smooth.map { $0 > t ? UInt8(1) : 0 }
         let distance = gaussianBlur(euclideanDistanceTransform(mask), sigma: 1)
         let peaks = hMaxima(distance, h: splitHeight)
