@@ -94,4 +94,18 @@ public struct QualityControl: Sendable {
         t.lineNumbers = t.rows.indices.map { $0 + 2 }
         return t
     }
+
+    /// The sites a `qc.csv` flags (non-empty Defect).
+    public static func flaggedSites(_ url: URL) throws -> Set<SiteKey> {
+        let t = try CSVTable(contentsOf: url)
+        let c = try ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Defect"].map { try t.requireColumn($0) }
+        var flagged = Set<SiteKey>()
+        for (i, r) in t.rows.enumerated() where !r[c[3]].isEmpty {
+            guard let w = WellPosition(r[c[1]]), let s = Int(r[c[2]]) else {
+                throw CSVError(source: t.source, line: t.lineNumbers[i], message: "bad Metadata_Well or Metadata_Site")
+            }
+            flagged.insert(SiteKey(plate: r[c[0]], well: w, site: s))
+        }
+        return flagged
+    }
 }

@@ -41,7 +41,7 @@ struct RunCommand: ParsableCommand {
         let masksURL: URL
         switch cfg.segmentation.method {
         case "ground_truth": masksURL = layout.groundTruthMasks
-        case "classic": masksURL = layout.segmentation.appendingPathComponent("masks.csv")
+        case "classic", "locations": masksURL = layout.segmentation.appendingPathComponent("masks.csv")
         default: masksURL = resolve(cfg.segmentation.masks)
         }
         let started = Date()
@@ -75,12 +75,14 @@ struct RunCommand: ParsableCommand {
                      + (flagged.isEmpty ? "" : " (" + Dictionary(grouping: flagged, by: \.defect).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ") + ")"),
                      quiet: quiet)
         })
-        if cfg.segmentation.method == "classic" {
-            stages.append(Stage(name: "segment", inputs: [manifestURL], outputs: [masksURL],
+        if ["classic", "locations"].contains(cfg.segmentation.method) {
+            let locationsURL = cfg.segmentation.method == "locations" ? resolve(cfg.segmentation.locations) : nil
+            stages.append(Stage(name: "segment", inputs: [manifestURL] + (locationsURL.map { [$0] } ?? []), outputs: [masksURL],
                                 parameters: try Self.canonical(cfg.segmentation)) {
                 let manifest = try Manifest.load(manifestURL)
                 var seg = ScreenSegmentation()
                 seg.nucleusChannel = cfg.segmentation.nucleusChannel
+                if let locationsURL { seg.locations = try CellLocations.load(locationsURL) }
                 let progress = ProgressLine("segment", total: manifest.rows.count, quiet: quiet)
                 let summary = try seg.run(manifest: manifest, out: layout.segmentation) { progress.advance() }
                 progress.finish()
@@ -91,7 +93,7 @@ struct RunCommand: ParsableCommand {
                             parameters: try Self.canonical(cfg.features) + "qc_exclude=\(cfg.qc.exclude)") {
             let manifest = try Manifest.load(manifestURL)
             let masks = try MaskIndex.load(masksURL)
-            let excluded = cfg.qc.exclude ? try Self.flaggedSites(layout.qc) : []
+            let excluded = cfg.qc.exclude ? try QualityControl.flaggedSites(layout.qc) : []
             var measurement = ScreenMeasurement()
             measurement.options.families = Set(cfg.features.families.compactMap(MeasurementFamily.init(rawValue:)))
             measurement.options.textureScales = cfg.features.textureScales
@@ -145,16 +147,6 @@ struct RunCommand: ParsableCommand {
               + "\(cfg.profiles.spherize == "none" ? "" : ", \(cfg.profiles.spherize)")):  NSC \(f(e, "nsc"))  NSCB \(f(e, "nscb"))  mAP \(f(e, "map_moa"))")
         print("  raw well means:              NSC \(f(r, "nsc"))  NSCB \(f(r, "nscb"))  mAP \(f(r, "map_moa"))")
         print("outputs: \(layout.root.path)  (evaluation/, profiles/, cells/, catalog.sqlite)")
-    }
-
-    /// The sites `qc.csv` flags (non-empty Defect).
-    static func flaggedSites(_ url: URL) throws -> Set<SiteKey> {
-        let t = try CSVTable(contentsOf: url)
-        let c = try ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Defect"].map { try t.requireColumn($0) }
-        return Set(t.rows.compactMap { r -> SiteKey? in
-            guard !r[c[3]].isEmpty, let w = WellPosition(r[c[1]]), let s = Int(r[c[2]]) else { return nil }
-            return SiteKey(plate: r[c[0]], well: w, site: s)
-        })
     }
 
     static func pipeline(_ p: RunConfig.ProfilesConfig) -> ProfilePipeline {

@@ -47,10 +47,13 @@ struct RunConfig: Codable, Equatable {
     /// Where cell masks come from. `classic`: nuclei by Otsu threshold and distance-transform
     /// watershed on `nucleus_channel`, cells by propagation over the other channels;
     /// `ground_truth`: the synthetic screen's true masks (only for synthetic data); `masks`:
-    /// an existing masks.csv (DESIGN.md contract).
+    /// an existing masks.csv (DESIGN.md contract); `locations`: given nucleus centres (a CSV
+    /// with Metadata_Plate, Metadata_Well, Metadata_Site, Location_X, Location_Y, as
+    /// DeepProfiler takes them), nuclei and cells grown from them.
     struct SegmentationConfig: Codable, Equatable {
         var method = "classic"
         var masks = ""
+        var locations = ""
         var nucleusChannel = "DNA"
     }
 
@@ -133,12 +136,13 @@ extension RunConfig.QCConfig {
 }
 
 extension RunConfig.SegmentationConfig {
-    enum CodingKeys: String, CodingKey { case method, masks, nucleusChannel = "nucleus_channel" }
+    enum CodingKeys: String, CodingKey { case method, masks, locations, nucleusChannel = "nucleus_channel" }
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         method = try c.decodeIfPresent(String.self, forKey: .method) ?? d.method
         masks = try c.decodeIfPresent(String.self, forKey: .masks) ?? d.masks
+        locations = try c.decodeIfPresent(String.self, forKey: .locations) ?? d.locations
         nucleusChannel = try c.decodeIfPresent(String.self, forKey: .nucleusChannel) ?? d.nucleusChannel
     }
 }
@@ -214,8 +218,11 @@ extension RunConfig {
         guard s.sites >= 1 else { throw fail("screen.synthetic.sites", "expected at least 1") }
         guard s.width >= 64, s.height >= 64 else { throw fail("screen.synthetic.width/height", "expected at least 64 pixels") }
         guard ["standard", "bbbc021"].contains(s.preset) else { throw fail("screen.synthetic.preset", "'\(s.preset)': expected standard or bbbc021") }
-        guard ["classic", "ground_truth", "masks"].contains(segmentation.method) else {
-            throw fail("segmentation.method", "'\(segmentation.method)': expected classic, ground_truth or masks")
+        guard ["classic", "ground_truth", "masks", "locations"].contains(segmentation.method) else {
+            throw fail("segmentation.method", "'\(segmentation.method)': expected classic, ground_truth, masks or locations")
+        }
+        if segmentation.method == "locations" && segmentation.locations.isEmpty {
+            throw fail("segmentation.locations", "method 'locations' needs the path of a CSV of cell locations")
         }
         if segmentation.method == "ground_truth" && !screen.manifest.isEmpty {
             throw fail("segmentation.method", "ground_truth masks exist only for a synthetic screen (screen.manifest is set)")

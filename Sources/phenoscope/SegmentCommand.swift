@@ -26,6 +26,8 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Nuclei threshold: li (minimum cross-entropy) or otsu.") var threshold = Segmentation().nucleusThreshold.rawValue
     @Flag(help: "With --truth: also run scikit-image's classic watershed pipeline on the same sites and compare.") var bench = false
     @Option(help: "Scored sites used by --bench.") var benchSites = 64
+    @Option(help: "Given cell locations (CSV: Metadata_Plate, Metadata_Well, Metadata_Site, Location_X, Location_Y): grow nuclei from them instead of detecting them.")
+    var locations: String?
     @Option(help: "Ground-truth masks.csv to score the nuclei against.") var truth: String?
     @Option(help: "Ground-truth sites.csv; sites with a Defect are left out of the score.") var defects: String?
     @Flag(help: "Print one JSON object with the counts and scores on standard output.") var json = false
@@ -42,6 +44,7 @@ struct SegmentCommand: ParsableCommand {
             throw ValidationError("--threshold: '\(threshold)': expected \(Segmentation.ThresholdMethod.allCases.map(\.rawValue).joined(separator: " or "))")
         }
         seg.segmentation.nucleusThreshold = method
+        if let locations { seg.locations = try CellLocations.load(URL(fileURLWithPath: locations)) }
         if bench && truth == nil { throw ValidationError("--bench needs --truth") }
         let progress = ProgressLine("segment", total: m.rows.count, quiet: quiet || json)
         let start = Date()
