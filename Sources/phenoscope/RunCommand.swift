@@ -46,6 +46,9 @@ struct RunCommand: ParsableCommand {
         }
         let started = Date()
         var stages: [Stage] = []
+        let preprocess = cfg.illumination.enabled || cfg.normalization.level != "none"
+        // Segmentation, crops and features read the corrected screen when there is one.
+        let workManifestURL = preprocess ? layout.preprocessedManifest : manifestURL
 
         if synthetic {
             let s = cfg.screen.synthetic
@@ -75,11 +78,44 @@ struct RunCommand: ParsableCommand {
                      + (flagged.isEmpty ? "" : " (" + Dictionary(grouping: flagged, by: \.defect).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ") + ")"),
                      quiet: quiet)
         })
+        if cfg.illumination.enabled {
+            stages.append(Stage(name: "illumination", inputs: [manifestURL], outputs: [layout.illumination.appendingPathComponent("illumination.csv")],
+                                parameters: try Self.canonical(cfg.illumination)) {
+                let manifest = try Manifest.load(manifestURL)
+                var illum = ScreenIllumination()
+                illum.function.smoothing = IlluminationFunction.Smoothing(rawValue: cfg.illumination.smoothing)!
+                illum.function.radius = cfg.illumination.radius
+                let progress = ProgressLine("illumination", total: manifest.rows.count, quiet: quiet)
+                let plates = try illum.estimate(manifest: manifest) { progress.advance() }
+                progress.finish()
+                try ScreenIllumination.write(plates, channels: manifest.channels, to: layout.illumination)
+                let before = plates.flatMap(\.blockCVBefore), after = plates.flatMap(\.blockCVAfter)
+                Log.info(String(format: "illumination: %d plates x %d channels; field CV %.3f -> %.3f", plates.count, manifest.channels.count,
+                                before.reduce(0, +) / Double(max(before.count, 1)), after.reduce(0, +) / Double(max(after.count, 1))), quiet: quiet)
+            })
+        }
+        if preprocess {
+            let inputs = [manifestURL] + (cfg.illumination.enabled ? [layout.illumination.appendingPathComponent("illumination.csv")] : [])
+            stages.append(Stage(name: "preprocess", inputs: inputs, outputs: [layout.preprocessedManifest],
+                                parameters: try Self.canonical(cfg.illumination) + Self.canonical(cfg.normalization)) {
+                let manifest = try Manifest.load(manifestURL)
+                var pre = ScreenPreprocessing()
+                if cfg.illumination.enabled { pre.illumination = try ScreenIllumination.load(layout.illumination) }
+                pre.normalization = IntensityNormalization(level: .init(rawValue: cfg.normalization.level)!,
+                                                           lowPercentile: cfg.normalization.lowPercentile,
+                                                           highPercentile: cfg.normalization.highPercentile)
+                pre.output = ScreenPreprocessing.OutputType(rawValue: cfg.normalization.output)!
+                let progress = ProgressLine("preprocess", total: manifest.rows.count, quiet: quiet)
+                _ = try pre.run(manifest: manifest, out: layout.preprocessed) { progress.advance() }
+                progress.finish()
+                Log.info("preprocess: \(manifest.rows.count) sites corrected (illumination \(cfg.illumination.enabled ? "on" : "off"), normalization \(cfg.normalization.level))", quiet: quiet)
+            })
+        }
         if ["classic", "locations"].contains(cfg.segmentation.method) {
             let locationsURL = cfg.segmentation.method == "locations" ? resolve(cfg.segmentation.locations) : nil
-            stages.append(Stage(name: "segment", inputs: [manifestURL] + (locationsURL.map { [$0] } ?? []), outputs: [masksURL],
+            stages.append(Stage(name: "segment", inputs: [workManifestURL] + (locationsURL.map { [$0] } ?? []), outputs: [masksURL],
                                 parameters: try Self.canonical(cfg.segmentation)) {
-                let manifest = try Manifest.load(manifestURL)
+                let manifest = try Manifest.load(workManifestURL)
                 var seg = ScreenSegmentation()
                 seg.nucleusChannel = cfg.segmentation.nucleusChannel
                 if let locationsURL { seg.locations = try CellLocations.load(locationsURL) }
@@ -89,9 +125,9 @@ struct RunCommand: ParsableCommand {
                 Log.info("segment: \(summary.cells) nuclei in \(summary.sites) sites", quiet: quiet)
             })
         }
-        stages.append(Stage(name: "features", inputs: [manifestURL, masksURL, layout.qc], outputs: [layout.wellProfiles],
+        stages.append(Stage(name: "features", inputs: [workManifestURL, masksURL, layout.qc], outputs: [layout.wellProfiles],
                             parameters: try Self.canonical(cfg.features) + "qc_exclude=\(cfg.qc.exclude)") {
-            let manifest = try Manifest.load(manifestURL)
+            let manifest = try Manifest.load(workManifestURL)
             let masks = try MaskIndex.load(masksURL)
             let excluded = cfg.qc.exclude ? try QualityControl.flaggedSites(layout.qc) : []
             var measurement = ScreenMeasurement()
@@ -103,6 +139,26 @@ struct RunCommand: ParsableCommand {
             try result.wells.write(to: layout.wellProfiles)
             Log.info("features: \(result.cellCount) cells in \(result.siteCount) sites (\(excluded.count) excluded by QC), \(result.wells.featureCount) features per cell", quiet: quiet)
         })
+        if cfg.crops.enabled {
+            let locationsURL = cfg.segmentation.method == "locations" ? resolve(cfg.segmentation.locations) : nil
+            stages.append(Stage(name: "crops", inputs: [workManifestURL, locationsURL ?? masksURL, layout.qc],
+                                outputs: [layout.crops.appendingPathComponent("crops.json")],
+                                parameters: try Self.canonical(cfg.crops) + "qc_exclude=\(cfg.qc.exclude)") {
+                let manifest = try Manifest.load(workManifestURL)
+                var extraction = CropExtraction()
+                extraction.size = cfg.crops.size
+                extraction.maskNeighbours = cfg.crops.maskNeighbours
+                extraction.dtype = CropStore.DType(rawValue: cfg.crops.dtype)!
+                extraction.shardSize = cfg.crops.shardSize
+                if cfg.qc.exclude { extraction.excluded = try QualityControl.flaggedSites(layout.qc) }
+                let source: CropExtraction.CellSource = try locationsURL.map { .locations(try CellLocations.load($0)) }
+                    ?? .masks(try MaskIndex.load(masksURL))
+                let progress = ProgressLine("crops", total: manifest.rows.count, quiet: quiet)
+                let summary = try extraction.run(manifest: manifest, source: source, out: layout.crops) { _, _ in progress.advance() }
+                progress.finish()
+                Log.info("crops: \(summary.cells) cells from \(summary.sites) sites, \(summary.store.header.shards.count) shards", quiet: quiet)
+            })
+        }
         stages.append(Stage(name: "profiles", inputs: [layout.wellProfiles], outputs: [layout.normalizedProfiles],
                             parameters: try Self.canonical(cfg.profiles)) {
             let pipeline = Self.pipeline(cfg.profiles)
@@ -194,6 +250,10 @@ struct RunLayout {
     var qc: URL { root.appendingPathComponent("qc/qc.csv") }
     var segmentation: URL { root.appendingPathComponent("segmentation") }
     var cells: URL { root.appendingPathComponent("cells") }
+    var illumination: URL { root.appendingPathComponent("illumination") }
+    var preprocessed: URL { root.appendingPathComponent("preprocessed") }
+    var preprocessedManifest: URL { preprocessed.appendingPathComponent("manifest.csv") }
+    var crops: URL { root.appendingPathComponent("crops") }
     var wellProfiles: URL { root.appendingPathComponent("profiles/wells.csv") }
     var normalizedProfiles: URL { root.appendingPathComponent("profiles/wells_normalized.csv") }
     var evaluation: URL { root.appendingPathComponent("evaluation") }

@@ -13,7 +13,10 @@ struct RunConfig: Codable, Equatable {
     var runsDir = "runs"
     var screen = ScreenConfig()
     var qc = QCConfig()
+    var illumination = IlluminationConfig()
+    var normalization = NormalizationConfig()
     var segmentation = SegmentationConfig()
+    var crops = CropsConfig()
     var features = FeaturesConfig()
     var profiles = ProfilesConfig()
     var evaluation = EvaluationConfig()
@@ -42,6 +45,36 @@ struct RunConfig: Codable, Equatable {
     /// `qc/qc.csv` and, with `exclude`, left out of every later stage.
     struct QCConfig: Codable, Equatable {
         var exclude = true
+    }
+
+    /// Illumination correction (CellProfiler style): per plate and channel a function from
+    /// the mean of all sites, saved under `illumination/`; images are divided by it before
+    /// segmentation and features. `smoothing`: median or polynomial; `radius`: median
+    /// half-width in pixels (0 = an eighth of the shorter side).
+    struct IlluminationConfig: Codable, Equatable {
+        var enabled = false
+        var smoothing = "median"
+        var radius = 0
+    }
+
+    /// Intensity normalization (Bioimage Search style) after illumination correction:
+    /// `level` none, plate, well or image; each group's percentiles map to 0 and 1.
+    /// `output`: u16 or f32 TIFFs for the corrected screen.
+    struct NormalizationConfig: Codable, Equatable {
+        var level = "none"
+        var lowPercentile = 0.1
+        var highPercentile = 99.9
+        var output = "u16"
+    }
+
+    /// Single-cell crops (a crop store under `crops/`), off by default: the classical
+    /// profile does not need them, learned embeddings do.
+    struct CropsConfig: Codable, Equatable {
+        var enabled = false
+        var size = 96
+        var maskNeighbours = false
+        var dtype = "u16"
+        var shardSize = 4096
     }
 
     /// Where cell masks come from. `classic`: nuclei by Otsu threshold and distance-transform
@@ -84,7 +117,7 @@ struct RunConfig: Codable, Equatable {
 // synthesized init requires every key.
 extension RunConfig {
     enum CodingKeys: String, CodingKey {
-        case name, runsDir = "runs_dir", screen, qc, segmentation, features, profiles, evaluation
+        case name, runsDir = "runs_dir", screen, qc, illumination, normalization, segmentation, crops, features, profiles, evaluation
     }
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -93,7 +126,10 @@ extension RunConfig {
         runsDir = try c.decodeIfPresent(String.self, forKey: .runsDir) ?? d.runsDir
         screen = try c.decodeIfPresent(ScreenConfig.self, forKey: .screen) ?? d.screen
         qc = try c.decodeIfPresent(QCConfig.self, forKey: .qc) ?? d.qc
+        illumination = try c.decodeIfPresent(IlluminationConfig.self, forKey: .illumination) ?? d.illumination
+        normalization = try c.decodeIfPresent(NormalizationConfig.self, forKey: .normalization) ?? d.normalization
         segmentation = try c.decodeIfPresent(SegmentationConfig.self, forKey: .segmentation) ?? d.segmentation
+        crops = try c.decodeIfPresent(CropsConfig.self, forKey: .crops) ?? d.crops
         features = try c.decodeIfPresent(FeaturesConfig.self, forKey: .features) ?? d.features
         profiles = try c.decodeIfPresent(ProfilesConfig.self, forKey: .profiles) ?? d.profiles
         evaluation = try c.decodeIfPresent(EvaluationConfig.self, forKey: .evaluation) ?? d.evaluation
@@ -132,6 +168,41 @@ extension RunConfig.QCConfig {
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         exclude = try c.decodeIfPresent(Bool.self, forKey: .exclude) ?? Self().exclude
+    }
+}
+
+extension RunConfig.IlluminationConfig {
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        smoothing = try c.decodeIfPresent(String.self, forKey: .smoothing) ?? d.smoothing
+        radius = try c.decodeIfPresent(Int.self, forKey: .radius) ?? d.radius
+    }
+}
+
+extension RunConfig.NormalizationConfig {
+    enum CodingKeys: String, CodingKey { case level, lowPercentile = "low_percentile", highPercentile = "high_percentile", output }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        level = try c.decodeIfPresent(String.self, forKey: .level) ?? d.level
+        lowPercentile = try c.decodeIfPresent(Double.self, forKey: .lowPercentile) ?? d.lowPercentile
+        highPercentile = try c.decodeIfPresent(Double.self, forKey: .highPercentile) ?? d.highPercentile
+        output = try c.decodeIfPresent(String.self, forKey: .output) ?? d.output
+    }
+}
+
+extension RunConfig.CropsConfig {
+    enum CodingKeys: String, CodingKey { case enabled, size, maskNeighbours = "mask_neighbours", dtype, shardSize = "shard_size" }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        size = try c.decodeIfPresent(Int.self, forKey: .size) ?? d.size
+        maskNeighbours = try c.decodeIfPresent(Bool.self, forKey: .maskNeighbours) ?? d.maskNeighbours
+        dtype = try c.decodeIfPresent(String.self, forKey: .dtype) ?? d.dtype
+        shardSize = try c.decodeIfPresent(Int.self, forKey: .shardSize) ?? d.shardSize
     }
 }
 
@@ -229,6 +300,26 @@ extension RunConfig {
         }
         if segmentation.method == "masks" && segmentation.masks.isEmpty {
             throw fail("segmentation.masks", "method 'masks' needs the path of a masks.csv")
+        }
+        guard ["median", "polynomial"].contains(illumination.smoothing) else {
+            throw fail("illumination.smoothing", "'\(illumination.smoothing)': expected median or polynomial")
+        }
+        guard illumination.radius >= 0 else { throw fail("illumination.radius", "expected 0 or a positive number of pixels") }
+        guard ["none", "plate", "well", "image"].contains(normalization.level) else {
+            throw fail("normalization.level", "'\(normalization.level)': expected none, plate, well or image")
+        }
+        guard normalization.lowPercentile >= 0, normalization.lowPercentile < normalization.highPercentile, normalization.highPercentile <= 100 else {
+            throw fail("normalization.low_percentile/high_percentile", "expected 0 <= low < high <= 100")
+        }
+        guard ["u16", "f32"].contains(normalization.output) else { throw fail("normalization.output", "'\(normalization.output)': expected u16 or f32") }
+        guard crops.size >= 1 else { throw fail("crops.size", "expected a positive number of pixels") }
+        guard crops.shardSize >= 1 else { throw fail("crops.shard_size", "expected at least 1") }
+        guard ["u16", "f16"].contains(crops.dtype) else { throw fail("crops.dtype", "'\(crops.dtype)': expected u16 or f16") }
+        if crops.enabled && crops.maskNeighbours && segmentation.method == "locations" {
+            throw fail("crops.mask_neighbours", "with segmentation.method locations crops are centred on the given locations and have no neighbour masks")
+        }
+        if crops.enabled && normalization.output == "f32" && (illumination.enabled || normalization.level != "none") {
+            throw fail("crops.enabled", "crops are cut from 16-bit images; set normalization.output to u16")
         }
         let known = ["intensity", "shape", "texture", "granularity", "radial", "correlation"]
         if let bad = features.families.first(where: { !known.contains($0) }) {
