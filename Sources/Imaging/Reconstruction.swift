@@ -25,8 +25,9 @@ public func reconstructByDilation(marker: Image<Float>, mask: Image<Float>) -> I
     }
     while let e = heap.pop() {
         let v = -e.value
-        guard v == rec[e.index] else { continue }  // stale entry
-        let x = e.index % w, y = e.index / w
+        let at = Int(e.index)
+        guard v == rec[at] else { continue }  // stale entry
+        let x = at % w, y = at / w
         for ny in max(0, y - 1)...min(h - 1, y + 1) {
             for nx in max(0, x - 1)...min(w - 1, x + 1) {
                 let j = ny * w + nx

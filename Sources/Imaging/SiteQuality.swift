@@ -1,8 +1,12 @@
 /// Image-quality scores of one site, from its channel planes: what QC flags sites by.
 ///
-/// - `focus`: variance of the 3x3 Laplacian of the first (DNA) channel divided by its
-///   squared mean intensity, so it does not depend on exposure; a defocused site has little
-///   high-frequency energy and scores low.
+/// - `focus`: a band ratio of the first (DNA) channel: the variance of the 3x3 Laplacian of
+///   the plane smoothed at sigma 1 (fine detail, with the pixel noise damped) over the
+///   variance of the plane minus its sigma-4 blur (detail at the scale of nuclei). Gain,
+///   offset and the number of cells scale both alike, so only sharpness moves it: a
+///   defocused site keeps its cell-scale structure but loses the fine scale, and scores
+///   low. (Laplacian variance over squared mean, the usual score, falls with cell density
+///   too, and flagged sparse sites as blurred.)
 /// - `saturation`: the largest fraction, over channels, of pixels at the sensor's maximum.
 /// - `coBright`: the fraction of pixels bright in every channel at once (each channel above
 ///   its median by more than its 99th-percentile spread). Cells are bright in DNA at the
@@ -21,23 +25,26 @@ public struct SiteQuality: Sendable, Equatable {
     public init(planes: [Image<UInt16>], saturationLevel: UInt16 = 65535) {
         precondition(!planes.isEmpty)
         let w = planes[0].width, h = planes[0].height
-        // Focus: variance of the Laplacian over interior pixels, scale-free.
-        let dna = planes[0].pixels
-        var sum = 0.0, sumSq = 0.0, mean = 0.0
-        for v in dna { mean += Double(v) }
-        mean /= Double(max(dna.count, 1))
-        var n = 0.0
+        // Focus: fine-scale over cell-scale detail of the DNA plane.
+        let dna = Image(width: w, height: h, pixels: planes[0].pixels.map { Float($0) })
+        let fine = gaussianBlur(dna, sigma: 1), coarse = gaussianBlur(dna, sigma: 4)
+        var sum = 0.0, sumSq = 0.0, n = 0.0
         if w > 2 && h > 2 {
             for y in 1..<(h - 1) {
                 for x in 1..<(w - 1) {
                     let i = y * w + x
-                    let l = Double(dna[i - 1]) + Double(dna[i + 1]) + Double(dna[i - w]) + Double(dna[i + w]) - 4 * Double(dna[i])
+                    let l = Double(fine.pixels[i - 1]) + Double(fine.pixels[i + 1]) + Double(fine.pixels[i - w])
+                        + Double(fine.pixels[i + w]) - 4 * Double(fine.pixels[i])
                     sum += l; sumSq += l * l; n += 1
                 }
             }
         }
-        let variance = n > 0 ? sumSq / n - (sum / n) * (sum / n) : 0
-        focus = mean > 0 ? variance / (mean * mean) : 0
+        let laplacianVariance = n > 0 ? sumSq / n - (sum / n) * (sum / n) : 0
+        var rs = 0.0, rss = 0.0
+        for i in 0..<(w * h) { let r = Double(dna.pixels[i]) - Double(coarse.pixels[i]); rs += r; rss += r * r }
+        let pixelCount = Double(max(w * h, 1))
+        let residualVariance = rss / pixelCount - (rs / pixelCount) * (rs / pixelCount)
+        focus = residualVariance > 0 ? laplacianVariance / residualVariance : 0
         saturation = planes.map { p in Double(p.pixels.lazy.filter { $0 >= saturationLevel }.count) / Double(max(p.pixels.count, 1)) }.max() ?? 0
         // Co-bright: per channel a robust threshold, then pixels above it in all channels.
         let thresholds = planes.map { p -> Double in

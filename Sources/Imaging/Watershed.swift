@@ -16,8 +16,8 @@ public func watershed<M: BinaryInteger>(_ elevation: Image<Float>, markers: Imag
         heap.push(.init(value: elev[i], age: age, index: i)); age += 1
     }
     while let e = heap.pop() {
-        let x = e.index % w, y = e.index / w
-        let label = labels[e.index]
+        let at = Int(e.index), x = at % w, y = at / w
+        let label = labels[at]
         // Left, right, up, down, without building a neighbour array per pixel.
         for step in 0..<4 {
             let nx = x + (step == 0 ? -1 : step == 1 ? 1 : 0), ny = y + (step == 2 ? -1 : step == 3 ? 1 : 0)
@@ -31,37 +31,55 @@ public func watershed<M: BinaryInteger>(_ elevation: Image<Float>, markers: Imag
     return Image(width: w, height: h, pixels: labels)
 }
 
-/// A binary min-heap on (value, age): the flooding order of `watershed`.
+/// A binary min-heap on (value, age): the flooding order of `watershed`. Value and age are
+/// packed into one integer key (the float's bits made order-preserving above a 32-bit age),
+/// so every comparison in the heap is a single integer compare.
 struct FloodQueue {
-    struct Entry { let value: Float; let age: Int; let index: Int }
+    struct Entry {
+        let key: UInt64
+        let index: Int32
+        init(value: Float, age: Int, index: Int) {
+            let bits = value.bitPattern
+            // Negative floats: flip all bits; positive: flip the sign bit. Unsigned order = float order.
+            let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+            key = UInt64(ordered) << 32 | UInt64(UInt32(truncatingIfNeeded: age))
+            self.index = Int32(index)
+        }
+        var value: Float {
+            let ordered = UInt32(key >> 32)
+            return Float(bitPattern: ordered & 0x8000_0000 != 0 ? ordered & 0x7FFF_FFFF : ~ordered)
+        }
+    }
     private var items: [Entry] = []
-
-    private func less(_ a: Entry, _ b: Entry) -> Bool { a.value < b.value || (a.value == b.value && a.age < b.age) }
 
     mutating func push(_ e: Entry) {
         items.append(e)
-        var i = items.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard less(items[i], items[p]) else { break }
-            items.swapAt(i, p); i = p
+        items.withUnsafeMutableBufferPointer { h in
+            var i = h.count - 1
+            while i > 0 {
+                let p = (i - 1) / 2
+                guard e.key < h[p].key else { break }
+                h[i] = h[p]; i = p
+            }
+            h[i] = e
         }
     }
 
     mutating func pop() -> Entry? {
         guard let top = items.first else { return nil }
         let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
+        guard !items.isEmpty else { return top }
+        items.withUnsafeMutableBufferPointer { h in
+            let n = h.count
             var i = 0
             while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && less(items[l], items[m]) { m = l }
-                if r < items.count && less(items[r], items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m); i = m
+                let l = 2 * i + 1
+                guard l < n else { break }
+                let c = l + 1 < n && h[l + 1].key < h[l].key ? l + 1 : l
+                guard h[c].key < last.key else { break }
+                h[i] = h[c]; i = c
             }
+            h[i] = last
         }
         return top
     }

@@ -1,14 +1,25 @@
 import Foundation
 import Tensor
 
-/// Single-cell crops on disk: shards of `(cells, channels, size, size)` uint16 `.npy`
-/// arrays plus `cells.csv` (one row per cell, in shard order) and `crops.json`.
+/// Single-cell crops on disk: shards of `(cells, channels, size, size)` `.npy` arrays
+/// (uint16 intensities, or float16 intensities / 65535 — half the precision, as many
+/// learned-embedding loaders want) plus `cells.csv` (one row per cell, in shard order) and `crops.json`.
 ///
 /// Shards keep memory flat however many cells a screen has: the writer holds one shard at a
 /// time, and the reader maps one shard at a time. numpy reads a shard with `np.load`, and
 /// `cells.csv` carries `Crop_Shard` and `Crop_Index` so any cell can be found directly.
 /// `crops.json` is written last, so a folder without it is an unfinished store.
 public struct CropStore: Sendable {
+    /// Element type of the shards.
+    public enum DType: String, Codable, Sendable, CaseIterable {
+        /// Raw 16-bit intensities.
+        case u16
+        /// Intensity / 65535 as IEEE half floats (0...1).
+        case f16
+
+        var npy: NPYArray.DType { self == .u16 ? .uint16 : .float16 }
+    }
+
     public struct Header: Codable, Equatable, Sendable {
         public var channels: [String]
         public var size: Int
@@ -16,6 +27,8 @@ public struct CropStore: Sendable {
         /// Cells per shard file (the last may hold fewer).
         public var shardSize: Int
         public var shards: [String]
+        /// Absent in stores written before f16 existed: u16.
+        public var dtype: DType?
     }
 
     public let directory: URL
@@ -39,16 +52,17 @@ public struct CropStore: Sendable {
     /// Values per cell: channels x size x size.
     public var cellLength: Int { header.channels.count * header.size * header.size }
 
-    /// Calls `body` with each shard's first cell index and its crops (uint16, cells x
-    /// cellLength), one shard in memory at a time.
+    /// Calls `body` with each shard's first cell index and its crops (cells x channels x
+    /// size x size, of `header.dtype`), one shard in memory at a time.
     public func forEachShard(_ body: (Int, NPYArray) throws -> Void) throws {
         var first = 0
         for name in header.shards {
             let url = directory.appendingPathComponent(name)
             let shard = try NPYArray.read(url)
-            guard shard.dtype == .uint16, shard.shape.count == 4,
+            let dtype = (header.dtype ?? .u16).npy
+            guard shard.dtype == dtype, shard.shape.count == 4,
                   Array(shard.shape.dropFirst()) == [header.channels.count, header.size, header.size] else {
-                throw NPYError("\(url.path): shape \(shard.shape) \(shard.dtype), expected (n, \(header.channels.count), \(header.size), \(header.size)) uint16")
+                throw NPYError("\(url.path): shape \(shard.shape) \(shard.dtype), expected (n, \(header.channels.count), \(header.size), \(header.size)) \(dtype)")
             }
             try body(first, shard)
             first += shard.shape[0]
@@ -62,6 +76,7 @@ public struct CropStoreWriter {
     public let channels: [String]
     public let size: Int
     public let shardSize: Int
+    public let dtype: CropStore.DType
     public private(set) var cells: CSVTable
     private var buffer: [UInt16] = []
     private var buffered = 0
@@ -70,8 +85,10 @@ public struct CropStoreWriter {
 
     /// - Parameter metadataColumns: the per-cell columns (e.g. DESIGN's Cells columns and the
     ///   treatment); `Crop_Shard` and `Crop_Index` are added.
-    public init(directory: URL, channels: [String], size: Int, metadataColumns: [String], shardSize: Int = 4096) throws {
+    public init(directory: URL, channels: [String], size: Int, metadataColumns: [String], shardSize: Int = 4096,
+                dtype: CropStore.DType = .u16) throws {
         precondition(shardSize > 0)
+        self.dtype = dtype
         self.directory = directory
         self.channels = channels
         self.size = size
@@ -97,7 +114,15 @@ public struct CropStoreWriter {
     private mutating func flush() throws {
         guard buffered > 0 else { return }
         let name = String(format: "shard-%05d.npy", shards.count)
-        try NPYArray(uint16: buffer, shape: [buffered, channels.count, size, size]).write(to: directory.appendingPathComponent(name))
+        let shape = [buffered, channels.count, size, size]
+        let array: NPYArray
+        switch dtype {
+        case .u16: array = NPYArray(uint16: buffer, shape: shape)
+        case .f16:
+            let half = buffer.map { Float16(Float($0) / 65535).bitPattern }
+            array = NPYArray(shape: shape, dtype: .float16, bytes: half.withUnsafeBytes { Data($0) })
+        }
+        try array.write(to: directory.appendingPathComponent(name))
         shards.append(name)
         buffer.removeAll(keepingCapacity: true)
         buffered = 0
@@ -108,7 +133,7 @@ public struct CropStoreWriter {
     public mutating func finish() throws -> CropStore {
         try flush()
         try cells.write(to: directory.appendingPathComponent("cells.csv"))
-        let header = CropStore.Header(channels: channels, size: size, count: count, shardSize: shardSize, shards: shards)
+        let header = CropStore.Header(channels: channels, size: size, count: count, shardSize: shardSize, shards: shards, dtype: dtype)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(enc.encode(header), to: directory.appendingPathComponent("crops.json"))

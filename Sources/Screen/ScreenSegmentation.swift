@@ -14,6 +14,9 @@ public struct ScreenSegmentation: Sendable {
     /// Channels whose sum outlines the cells (default: every other channel).
     public var cytoplasmChannels: [String]? = nil
     public var threads = 2
+    /// Given nucleus centres per site: nuclei are grown from them (`Segmentation.nuclei(_:seeds:)`)
+    /// and `cells.csv` lists exactly these locations, in their order; a site without any has no cells.
+    public var locations: CellLocations? = nil
 
     public init() {}
 
@@ -44,25 +47,21 @@ public struct ScreenSegmentation: Sendable {
                         }
                         return try TIFFReader.readFloat(url)
                     }
-                    let nuclei = segmentation.nuclei(try plane(nucleusChannel))
+                    let given = locations.map { $0.sites[row.siteKey] ?? [] }
+                    let dna = try plane(nucleusChannel)
+                    let nuclei = given.map { g in segmentation.nuclei(dna, seeds: g.map { SIMD2(Float($0.x), Float($0.y)) }) }
+                        ?? segmentation.nuclei(dna)
                     let cells = cytoplasm.isEmpty ? nuclei : segmentation.cells(nuclei: nuclei, cytoplasm: try cytoplasm.map(plane))
                     let stem = "\(row.plate)/\(row.well)_s\(row.site)"
                     try TIFFWriter.write(nuclei, to: out.appendingPathComponent("masks/\(stem)_nuclei.tif"), options: .init(compression: .deflate))
                     try TIFFWriter.write(cells, to: out.appendingPathComponent("masks/\(stem)_cells.tif"), options: .init(compression: .deflate))
-                    // Nucleus centres, label order.
-                    var sx: [Int32: (Double, Double, Int)] = [:]
-                    for y in 0..<nuclei.height { for x in 0..<nuclei.width {
-                        let l = nuclei.pixels[y * nuclei.width + x]
-                        guard l != 0 else { continue }
-                        let e = sx[l] ?? (0, 0, 0)
-                        sx[l] = (e.0 + Double(x), e.1 + Double(y), e.2 + 1)
-                    } }
-                    return sx.keys.sorted().map { l in
-                        let e = sx[l]!
-                        return [row.plate, row.well.description, String(row.site), String(l),
-                                String(format: "%.2f", e.0 / Double(e.2)), String(format: "%.2f", e.1 / Double(e.2)),
-                                row.batch, row.compound, row.concentrationText, row.moa]
+                    func cellRow(_ label: Int, _ x: Double, _ y: Double) -> [String] {
+                        [row.plate, row.well.description, String(row.site), String(label),
+                         String(format: "%.2f", x), String(format: "%.2f", y),
+                         row.batch, row.compound, row.concentrationText, row.moa]
                     }
+                    if let given { return given.enumerated().map { cellRow($0 + 1, $1.x, $1.y) } }
+                    return objectCentroids(nuclei).map { cellRow(Int($0.label), $0.x, $0.y) }
                 }
                 progress?()
                 i += workers

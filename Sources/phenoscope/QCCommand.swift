@@ -16,14 +16,17 @@ struct QCCommand: ParsableCommand {
     @Option(help: "Folder for qc.csv.") var out: String
     @Option(help: "Ground truth sites.csv (Metadata_Plate, Metadata_Well, Metadata_Site, Defect) to score against.")
     var truth: String?
+    @Option(help: "masks.csv (from segment): also flag sites with too few or too many cells for their plate.") var masks: String?
     @Flag(help: "Print one JSON object with the counts (and scores with --truth) on standard output.") var json = false
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
         let m = try Manifest.load(URL(fileURLWithPath: manifest))
         let progress = ProgressLine("qc", total: m.rows.count, quiet: quiet || json)
-        let results = try QualityControl().run(manifest: m) { progress.advance() }
+        let qc = QualityControl()
+        var results = try qc.run(manifest: m) { progress.advance() }
         progress.finish()
+        if let masks { results = qc.flagCellCounts(results, counts: try QualityControl.cellCounts(try MaskIndex.load(URL(fileURLWithPath: masks)))) }
         try QualityControl.table(results).write(to: URL(fileURLWithPath: out).appendingPathComponent("qc.csv"))
         var summary: [String: Any] = ["sites": results.count, "flagged": results.filter { !$0.defect.isEmpty }.count]
         if let truth {

@@ -14,7 +14,8 @@ import Tensor
 /// independent jobs (`--only`, `--plate`; see workflow/Snakefile):
 /// - prepare: screen (synthetic data) -> catalog, and `plates.txt` listing the plates;
 /// - plates, each plate on its own under `plates/<plate>/`: qc (flag defective sites) ->
-///   segment -> features (per-cell measurements, well profiles);
+///   illumination correction and intensity normalization (when on) -> segment -> features
+///   (per-cell measurements, well profiles) -> crops (when on);
 /// - screen: collect (the plates' well profiles and QC tables into one) -> profiles
 ///   (normalization, feature selection) -> evaluate.
 /// Running the parts one after another gives the same files as running them all at once.
@@ -70,7 +71,7 @@ struct RunCommand: ParsableCommand {
             }
             for p in plate.isEmpty ? plates : plate {
                 try pipeline.run(plateStages(cfg, plate: p, layout: layout, manifestURL: manifestURL,
-                                             masks: masksURL(cfg, plate: p, layout: layout, resolve: resolve)))
+                                             masks: masksURL(cfg, plate: p, layout: layout, resolve: resolve), resolve: resolve))
             }
         }
         if only == .all || only == .screen {
@@ -98,7 +99,7 @@ struct RunCommand: ParsableCommand {
     func masksURL(_ cfg: RunConfig, plate: String, layout: RunLayout, resolve: (String) -> URL) -> URL {
         switch cfg.segmentation.method {
         case "ground_truth": return layout.groundTruthMasks
-        case "classic": return layout.segmentation(plate).appendingPathComponent("masks.csv")
+        case "classic", "locations": return layout.segmentation(plate).appendingPathComponent("masks.csv")
         default: return resolve(cfg.segmentation.masks)
         }
     }
@@ -126,16 +127,23 @@ struct RunCommand: ParsableCommand {
         return stages
     }
 
-    /// One plate's stages; each reads only that plate's rows of the manifest.
-    func plateStages(_ cfg: RunConfig, plate: String, layout: RunLayout, manifestURL: URL, masks masksURL: URL) -> [Stage] {
-        func plateManifest() throws -> Manifest {
-            var m = try Manifest.load(manifestURL)
+    /// One plate's stages; each reads only that plate's rows of the manifest. With
+    /// illumination correction or intensity normalization on, segmentation, features and crops
+    /// read the plate's corrected images (`plates/<plate>/preprocessed/`).
+    func plateStages(_ cfg: RunConfig, plate: String, layout: RunLayout, manifestURL: URL, masks masksURL: URL,
+                     resolve: (String) -> URL) -> [Stage] {
+        func plateManifest(_ url: URL) throws -> Manifest {
+            var m = try Manifest.load(url)
             m.rows = m.rows.filter { $0.plate == plate }
             return m
         }
+        let preprocess = cfg.illumination.enabled || cfg.normalization.level != "none"
+        let workManifestURL = preprocess ? layout.preprocessedManifest(plate) : manifestURL
+        let illuminationTable = layout.illumination(plate).appendingPathComponent("illumination.csv")
+        let locationsURL = cfg.segmentation.method == "locations" ? resolve(cfg.segmentation.locations) : nil
         var stages: [Stage] = []
         stages.append(Stage(name: "qc@\(plate)", inputs: [manifestURL], outputs: [layout.qc(plate)], parameters: "") {
-            let manifest = try plateManifest()
+            let manifest = try plateManifest(manifestURL)
             let progress = ProgressLine("qc \(plate)", total: manifest.rows.count, quiet: quiet)
             let results = try QualityControl().run(manifest: manifest) { progress.advance() }
             progress.finish()
@@ -145,22 +153,56 @@ struct RunCommand: ParsableCommand {
                      + (flagged.isEmpty ? "" : " (" + Dictionary(grouping: flagged, by: \.defect).map { "\($0.value.count) \($0.key)" }.sorted().joined(separator: ", ") + ")"),
                      quiet: quiet)
         })
-        if cfg.segmentation.method == "classic" {
-            stages.append(Stage(name: "segment@\(plate)", inputs: [manifestURL], outputs: [masksURL],
+        if cfg.illumination.enabled {
+            stages.append(Stage(name: "illumination@\(plate)", inputs: [manifestURL], outputs: [illuminationTable],
+                                parameters: (try? Self.canonical(cfg.illumination)) ?? "") {
+                let manifest = try plateManifest(manifestURL)
+                var illum = ScreenIllumination()
+                illum.function.smoothing = IlluminationFunction.Smoothing(rawValue: cfg.illumination.smoothing)!
+                illum.function.radius = cfg.illumination.radius
+                let progress = ProgressLine("illumination \(plate)", total: manifest.rows.count, quiet: quiet)
+                let plates = try illum.estimate(manifest: manifest) { progress.advance() }
+                progress.finish()
+                try ScreenIllumination.write(plates, channels: manifest.channels, to: layout.illumination(plate))
+                let before = plates.flatMap(\.blockCVBefore), after = plates.flatMap(\.blockCVAfter)
+                Log.info(String(format: "illumination %@: %d channels; field CV %.3f -> %.3f", plate, manifest.channels.count,
+                                before.reduce(0, +) / Double(max(before.count, 1)), after.reduce(0, +) / Double(max(after.count, 1))), quiet: quiet)
+            })
+        }
+        if preprocess {
+            let inputs = [manifestURL] + (cfg.illumination.enabled ? [illuminationTable] : [])
+            stages.append(Stage(name: "preprocess@\(plate)", inputs: inputs, outputs: [layout.preprocessedManifest(plate)],
+                                parameters: ((try? Self.canonical(cfg.illumination)) ?? "") + ((try? Self.canonical(cfg.normalization)) ?? "")) {
+                let manifest = try plateManifest(manifestURL)
+                var pre = ScreenPreprocessing()
+                if cfg.illumination.enabled { pre.illumination = try ScreenIllumination.load(layout.illumination(plate)) }
+                pre.normalization = IntensityNormalization(level: .init(rawValue: cfg.normalization.level)!,
+                                                           lowPercentile: cfg.normalization.lowPercentile,
+                                                           highPercentile: cfg.normalization.highPercentile)
+                pre.output = ScreenPreprocessing.OutputType(rawValue: cfg.normalization.output)!
+                let progress = ProgressLine("preprocess \(plate)", total: manifest.rows.count, quiet: quiet)
+                _ = try pre.run(manifest: manifest, out: layout.preprocessed(plate)) { progress.advance() }
+                progress.finish()
+                Log.info("preprocess \(plate): \(manifest.rows.count) sites corrected (illumination \(cfg.illumination.enabled ? "on" : "off"), normalization \(cfg.normalization.level))", quiet: quiet)
+            })
+        }
+        if ["classic", "locations"].contains(cfg.segmentation.method) {
+            stages.append(Stage(name: "segment@\(plate)", inputs: [workManifestURL] + (locationsURL.map { [$0] } ?? []), outputs: [masksURL],
                                 parameters: (try? Self.canonical(cfg.segmentation)) ?? "") {
-                let manifest = try plateManifest()
+                let manifest = try plateManifest(workManifestURL)
                 var seg = ScreenSegmentation()
                 seg.nucleusChannel = cfg.segmentation.nucleusChannel
+                if let locationsURL { seg.locations = try CellLocations.load(locationsURL) }
                 let progress = ProgressLine("segment \(plate)", total: manifest.rows.count, quiet: quiet)
                 let summary = try seg.run(manifest: manifest, out: layout.segmentation(plate)) { progress.advance() }
                 progress.finish()
                 Log.info("segment \(plate): \(summary.cells) nuclei in \(summary.sites) sites", quiet: quiet)
             })
         }
-        stages.append(Stage(name: "features@\(plate)", inputs: [manifestURL, masksURL, layout.qc(plate), layout.catalog],
+        stages.append(Stage(name: "features@\(plate)", inputs: [workManifestURL, masksURL, layout.qc(plate), layout.catalog],
                             outputs: [layout.wellProfiles(plate)],
                             parameters: ((try? Self.canonical(cfg.features)) ?? "") + "qc_exclude=\(cfg.qc.exclude)") {
-            let manifest = try plateManifest()
+            let manifest = try plateManifest(workManifestURL)
             let masks = try MaskIndex.load(masksURL)
             let excluded = cfg.qc.exclude ? try Self.excludedSites(qc: layout.qc(plate), catalog: layout.catalog, manifest: manifest) : []
             var measurement = ScreenMeasurement()
@@ -172,6 +214,25 @@ struct RunCommand: ParsableCommand {
             try result.wells.write(to: layout.wellProfiles(plate))
             Log.info("features \(plate): \(result.cellCount) cells in \(result.siteCount) sites (\(excluded.count) excluded), \(result.wells.featureCount) features per cell", quiet: quiet)
         })
+        if cfg.crops.enabled {
+            stages.append(Stage(name: "crops@\(plate)", inputs: [workManifestURL, locationsURL ?? masksURL, layout.qc(plate), layout.catalog],
+                                outputs: [layout.crops(plate).appendingPathComponent("crops.json")],
+                                parameters: ((try? Self.canonical(cfg.crops)) ?? "") + "qc_exclude=\(cfg.qc.exclude)") {
+                let manifest = try plateManifest(workManifestURL)
+                var extraction = CropExtraction()
+                extraction.size = cfg.crops.size
+                extraction.maskNeighbours = cfg.crops.maskNeighbours
+                extraction.dtype = CropStore.DType(rawValue: cfg.crops.dtype)!
+                extraction.shardSize = cfg.crops.shardSize
+                if cfg.qc.exclude { extraction.excluded = try Self.excludedSites(qc: layout.qc(plate), catalog: layout.catalog, manifest: manifest) }
+                let source: CropExtraction.CellSource = try locationsURL.map { .locations(try CellLocations.load($0)) }
+                    ?? .masks(try MaskIndex.load(masksURL))
+                let progress = ProgressLine("crops \(plate)", total: manifest.rows.count, quiet: quiet)
+                let summary = try extraction.run(manifest: manifest, source: source, out: layout.crops(plate)) { _, _ in progress.advance() }
+                progress.finish()
+                Log.info("crops \(plate): \(summary.cells) cells from \(summary.sites) sites, \(summary.store.header.shards.count) shards", quiet: quiet)
+            })
+        }
         return stages
     }
 
@@ -249,17 +310,7 @@ struct RunCommand: ParsableCommand {
     /// the catalog (by hand, e.g. through the server's "mark bad"), of the manifest's rows.
     static func excludedSites(qc: URL, catalog: URL, manifest: Manifest) throws -> Set<SiteKey> {
         let included = Set(try Catalog(url: catalog).includedSites())
-        return try flaggedSites(qc).union(manifest.rows.map(\.siteKey).filter { !included.contains($0) })
-    }
-
-    /// The sites `qc.csv` flags (non-empty Defect).
-    static func flaggedSites(_ url: URL) throws -> Set<SiteKey> {
-        let t = try CSVTable(contentsOf: url)
-        let c = try ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Defect"].map { try t.requireColumn($0) }
-        return Set(t.rows.compactMap { r -> SiteKey? in
-            guard !r[c[3]].isEmpty, let w = WellPosition(r[c[1]]), let s = Int(r[c[2]]) else { return nil }
-            return SiteKey(plate: r[c[0]], well: w, site: s)
-        })
+        return try QualityControl.flaggedSites(qc).union(manifest.rows.map(\.siteKey).filter { !included.contains($0) })
     }
 
     static func pipeline(_ p: RunConfig.ProfilesConfig) -> ProfilePipeline {
@@ -310,6 +361,10 @@ struct RunLayout {
     func qc(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("qc.csv") }
     func segmentation(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("segmentation") }
     func wellProfiles(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("wells.csv") }
+    func illumination(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("illumination") }
+    func preprocessed(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("preprocessed") }
+    func preprocessedManifest(_ plate: String) -> URL { preprocessed(plate).appendingPathComponent("manifest.csv") }
+    func crops(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("crops") }
     var cells: URL { root.appendingPathComponent("cells") }
     var wellProfiles: URL { root.appendingPathComponent("profiles/wells.csv") }
     var normalizedProfiles: URL { root.appendingPathComponent("profiles/wells_normalized.csv") }

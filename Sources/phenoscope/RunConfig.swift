@@ -13,7 +13,10 @@ struct RunConfig: Codable, Equatable {
     var runsDir = "runs"
     var screen = ScreenConfig()
     var qc = QCConfig()
+    var illumination = IlluminationConfig()
+    var normalization = NormalizationConfig()
     var segmentation = SegmentationConfig()
+    var crops = CropsConfig()
     var features = FeaturesConfig()
     var profiles = ProfilesConfig()
     var evaluation = EvaluationConfig()
@@ -44,13 +47,46 @@ struct RunConfig: Codable, Equatable {
         var exclude = true
     }
 
+    /// Illumination correction (CellProfiler style): per plate and channel a function from
+    /// the mean of all sites, saved under `illumination/`; images are divided by it before
+    /// segmentation and features. `smoothing`: median or polynomial; `radius`: median
+    /// half-width in pixels (0 = an eighth of the shorter side).
+    struct IlluminationConfig: Codable, Equatable {
+        var enabled = false
+        var smoothing = "median"
+        var radius = 0
+    }
+
+    /// Intensity normalization (Bioimage Search style) after illumination correction:
+    /// `level` none, plate, well or image; each group's percentiles map to 0 and 1.
+    /// `output`: u16 or f32 TIFFs for the corrected screen.
+    struct NormalizationConfig: Codable, Equatable {
+        var level = "none"
+        var lowPercentile = 0.1
+        var highPercentile = 99.9
+        var output = "u16"
+    }
+
+    /// Single-cell crops (a crop store under `crops/`), off by default: the classical
+    /// profile does not need them, learned embeddings do.
+    struct CropsConfig: Codable, Equatable {
+        var enabled = false
+        var size = 96
+        var maskNeighbours = false
+        var dtype = "u16"
+        var shardSize = 4096
+    }
+
     /// Where cell masks come from. `classic`: nuclei by Otsu threshold and distance-transform
     /// watershed on `nucleus_channel`, cells by propagation over the other channels;
     /// `ground_truth`: the synthetic screen's true masks (only for synthetic data); `masks`:
-    /// an existing masks.csv (DESIGN.md contract).
+    /// an existing masks.csv (DESIGN.md contract); `locations`: given nucleus centres (a CSV
+    /// with Metadata_Plate, Metadata_Well, Metadata_Site, Location_X, Location_Y, as
+    /// DeepProfiler takes them), nuclei and cells grown from them.
     struct SegmentationConfig: Codable, Equatable {
         var method = "classic"
         var masks = ""
+        var locations = ""
         var nucleusChannel = "DNA"
     }
 
@@ -83,7 +119,7 @@ struct RunConfig: Codable, Equatable {
 // synthesized init requires every key.
 extension RunConfig {
     enum CodingKeys: String, CodingKey {
-        case name, runsDir = "runs_dir", screen, qc, segmentation, features, profiles, evaluation
+        case name, runsDir = "runs_dir", screen, qc, illumination, normalization, segmentation, crops, features, profiles, evaluation
     }
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -92,7 +128,10 @@ extension RunConfig {
         runsDir = try c.decodeIfPresent(String.self, forKey: .runsDir) ?? d.runsDir
         screen = try c.decodeIfPresent(ScreenConfig.self, forKey: .screen) ?? d.screen
         qc = try c.decodeIfPresent(QCConfig.self, forKey: .qc) ?? d.qc
+        illumination = try c.decodeIfPresent(IlluminationConfig.self, forKey: .illumination) ?? d.illumination
+        normalization = try c.decodeIfPresent(NormalizationConfig.self, forKey: .normalization) ?? d.normalization
         segmentation = try c.decodeIfPresent(SegmentationConfig.self, forKey: .segmentation) ?? d.segmentation
+        crops = try c.decodeIfPresent(CropsConfig.self, forKey: .crops) ?? d.crops
         features = try c.decodeIfPresent(FeaturesConfig.self, forKey: .features) ?? d.features
         profiles = try c.decodeIfPresent(ProfilesConfig.self, forKey: .profiles) ?? d.profiles
         evaluation = try c.decodeIfPresent(EvaluationConfig.self, forKey: .evaluation) ?? d.evaluation
@@ -134,13 +173,49 @@ extension RunConfig.QCConfig {
     }
 }
 
+extension RunConfig.IlluminationConfig {
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        smoothing = try c.decodeIfPresent(String.self, forKey: .smoothing) ?? d.smoothing
+        radius = try c.decodeIfPresent(Int.self, forKey: .radius) ?? d.radius
+    }
+}
+
+extension RunConfig.NormalizationConfig {
+    enum CodingKeys: String, CodingKey { case level, lowPercentile = "low_percentile", highPercentile = "high_percentile", output }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        level = try c.decodeIfPresent(String.self, forKey: .level) ?? d.level
+        lowPercentile = try c.decodeIfPresent(Double.self, forKey: .lowPercentile) ?? d.lowPercentile
+        highPercentile = try c.decodeIfPresent(Double.self, forKey: .highPercentile) ?? d.highPercentile
+        output = try c.decodeIfPresent(String.self, forKey: .output) ?? d.output
+    }
+}
+
+extension RunConfig.CropsConfig {
+    enum CodingKeys: String, CodingKey { case enabled, size, maskNeighbours = "mask_neighbours", dtype, shardSize = "shard_size" }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        size = try c.decodeIfPresent(Int.self, forKey: .size) ?? d.size
+        maskNeighbours = try c.decodeIfPresent(Bool.self, forKey: .maskNeighbours) ?? d.maskNeighbours
+        dtype = try c.decodeIfPresent(String.self, forKey: .dtype) ?? d.dtype
+        shardSize = try c.decodeIfPresent(Int.self, forKey: .shardSize) ?? d.shardSize
+    }
+}
+
 extension RunConfig.SegmentationConfig {
-    enum CodingKeys: String, CodingKey { case method, masks, nucleusChannel = "nucleus_channel" }
+    enum CodingKeys: String, CodingKey { case method, masks, locations, nucleusChannel = "nucleus_channel" }
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         method = try c.decodeIfPresent(String.self, forKey: .method) ?? d.method
         masks = try c.decodeIfPresent(String.self, forKey: .masks) ?? d.masks
+        locations = try c.decodeIfPresent(String.self, forKey: .locations) ?? d.locations
         nucleusChannel = try c.decodeIfPresent(String.self, forKey: .nucleusChannel) ?? d.nucleusChannel
     }
 }
@@ -217,14 +292,37 @@ extension RunConfig {
         guard s.sites >= 1 else { throw fail("screen.synthetic.sites", "expected at least 1") }
         guard s.width >= 64, s.height >= 64 else { throw fail("screen.synthetic.width/height", "expected at least 64 pixels") }
         guard ["standard", "bbbc021"].contains(s.preset) else { throw fail("screen.synthetic.preset", "'\(s.preset)': expected standard or bbbc021") }
-        guard ["classic", "ground_truth", "masks"].contains(segmentation.method) else {
-            throw fail("segmentation.method", "'\(segmentation.method)': expected classic, ground_truth or masks")
+        guard ["classic", "ground_truth", "masks", "locations"].contains(segmentation.method) else {
+            throw fail("segmentation.method", "'\(segmentation.method)': expected classic, ground_truth, masks or locations")
+        }
+        if segmentation.method == "locations" && segmentation.locations.isEmpty {
+            throw fail("segmentation.locations", "method 'locations' needs the path of a CSV of cell locations")
         }
         if segmentation.method == "ground_truth" && !screen.manifest.isEmpty {
             throw fail("segmentation.method", "ground_truth masks exist only for a synthetic screen (screen.manifest is set)")
         }
         if segmentation.method == "masks" && segmentation.masks.isEmpty {
             throw fail("segmentation.masks", "method 'masks' needs the path of a masks.csv")
+        }
+        guard ["median", "polynomial"].contains(illumination.smoothing) else {
+            throw fail("illumination.smoothing", "'\(illumination.smoothing)': expected median or polynomial")
+        }
+        guard illumination.radius >= 0 else { throw fail("illumination.radius", "expected 0 or a positive number of pixels") }
+        guard ["none", "plate", "well", "image"].contains(normalization.level) else {
+            throw fail("normalization.level", "'\(normalization.level)': expected none, plate, well or image")
+        }
+        guard normalization.lowPercentile >= 0, normalization.lowPercentile < normalization.highPercentile, normalization.highPercentile <= 100 else {
+            throw fail("normalization.low_percentile/high_percentile", "expected 0 <= low < high <= 100")
+        }
+        guard ["u16", "f32"].contains(normalization.output) else { throw fail("normalization.output", "'\(normalization.output)': expected u16 or f32") }
+        guard crops.size >= 1 else { throw fail("crops.size", "expected a positive number of pixels") }
+        guard crops.shardSize >= 1 else { throw fail("crops.shard_size", "expected at least 1") }
+        guard ["u16", "f16"].contains(crops.dtype) else { throw fail("crops.dtype", "'\(crops.dtype)': expected u16 or f16") }
+        if crops.enabled && crops.maskNeighbours && segmentation.method == "locations" {
+            throw fail("crops.mask_neighbours", "with segmentation.method locations crops are centred on the given locations and have no neighbour masks")
+        }
+        if crops.enabled && normalization.output == "f32" && (illumination.enabled || normalization.level != "none") {
+            throw fail("crops.enabled", "crops are cut from 16-bit images; set normalization.output to u16")
         }
         let known = ["intensity", "shape", "texture", "granularity", "radial", "correlation"]
         if let bad = features.families.first(where: { !known.contains($0) }) {

@@ -7,7 +7,10 @@ import Screen
 /// propagation over the other channels; writes label masks, `DIR/masks.csv` and
 /// `DIR/cells.csv` (DESIGN.md, Masks and Cells). With `--truth masks.csv` (a synthetic
 /// screen's ground truth) it scores the nuclei: F1 at IoU 0.5 and mean matched IoU, on the
-/// sites without defects when `--defects sites.csv` is given.
+/// sites without defects when `--defects sites.csv` is given. With `--bench` (and `--truth`)
+/// it also runs scikit-image's classic pipeline (`scripts/reference/bench_segment_skimage.py`)
+/// on the first `--bench-sites` scored sites and reports both pipelines' F1, mean IoU and
+/// nuclei-only seconds on those sites (reading excluded, one thread each).
 struct SegmentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment",
@@ -20,6 +23,11 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Gaussian sigma before thresholding nuclei (pixels).") var nucleusSigma: Float = Segmentation().nucleusSigma
     @Option(help: "Height of distance maxima that split touching nuclei (pixels).") var splitHeight: Float = Segmentation().splitHeight
     @Option(help: "Smallest nucleus kept (pixels).") var minNucleusArea = Segmentation().minNucleusArea
+    @Option(help: "Nuclei threshold: li (minimum cross-entropy) or otsu.") var threshold = Segmentation().nucleusThreshold.rawValue
+    @Flag(help: "With --truth: also run scikit-image's classic watershed pipeline on the same sites and compare.") var bench = false
+    @Option(help: "Scored sites used by --bench.") var benchSites = 64
+    @Option(help: "Given cell locations (CSV: Metadata_Plate, Metadata_Well, Metadata_Site, Location_X, Location_Y): grow nuclei from them instead of detecting them.")
+    var locations: String?
     @Option(help: "Ground-truth masks.csv to score the nuclei against.") var truth: String?
     @Option(help: "Ground-truth sites.csv; sites with a Defect are left out of the score.") var defects: String?
     @Flag(help: "Print one JSON object with the counts and scores on standard output.") var json = false
@@ -32,6 +40,12 @@ struct SegmentCommand: ParsableCommand {
         seg.segmentation.nucleusSigma = nucleusSigma
         seg.segmentation.splitHeight = splitHeight
         seg.segmentation.minNucleusArea = minNucleusArea
+        guard let method = Segmentation.ThresholdMethod(rawValue: threshold) else {
+            throw ValidationError("--threshold: '\(threshold)': expected \(Segmentation.ThresholdMethod.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        seg.segmentation.nucleusThreshold = method
+        if let locations { seg.locations = try CellLocations.load(URL(fileURLWithPath: locations)) }
+        if bench && truth == nil { throw ValidationError("--bench needs --truth") }
         let progress = ProgressLine("segment", total: m.rows.count, quiet: quiet || json)
         let start = Date()
         let summary = try seg.run(manifest: m, out: URL(fileURLWithPath: out)) { progress.advance() }
@@ -50,13 +64,23 @@ struct SegmentCommand: ParsableCommand {
                 }
             }
             var score = SegmentationScore()
-            var scored = 0
+            var scored: [(SiteKey, URL)] = []
             for (key, entry) in summary.masks.entries.sorted(by: { $0.key < $1.key }) where !skip.contains(key) {
                 guard let g = gt.entries[key] else { throw ValidationError("\(truth): no masks for site \(key)") }
                 score = score + SegmentationScore(predicted: try TIFFReader.readLabels(entry.nuclei), truth: try TIFFReader.readLabels(g.nuclei))
-                scored += 1
+                scored.append((key, g.nuclei))
             }
-            result["scored_sites"] = scored
+            if bench {
+                let rows = Dictionary(uniqueKeysWithValues: m.rows.map { ($0.siteKey, $0) })
+                let sites = try scored.prefix(benchSites).map { key, truthURL -> SegmentBenchmark.Site in
+                    guard let url = m.imageURL(rows[key]!, channel: nucleusChannel) else {
+                        throw ValidationError("\(manifest): no \(nucleusChannel) image for site \(key)")
+                    }
+                    return .init(dna: url, truth: truthURL)
+                }
+                for (k, v) in try SegmentBenchmark(segmentation: seg.segmentation, sites: sites).run() { result[k] = v }
+            }
+            result["scored_sites"] = scored.count
             result["nuclei_f1_iou50"] = score.f1
             result["nuclei_precision_iou50"] = score.precision
             result["nuclei_recall_iou50"] = score.recall
