@@ -1,20 +1,27 @@
 import XCTest
 import Imaging
+import Tensor
 @testable import Screen
 
 final class QualityControlTests: XCTestCase {
     func testScoresRespondToBlurSaturationAndDebris() {
-        // A checkerboard of bright dots: sharp. Its 3x3 box blur: soft.
+        // Sharp-edged discs at the scale of nuclei, and the same defocused (Gaussian, sigma 3),
+        // each with the same camera noise added after the optics, as in a microscope: the band
+        // ratio drops; scaling intensity (exposure) does not move it.
         let w = 40, h = 30
-        var sharp = Image<UInt16>(width: w, height: h, repeating: 1000)
-        for y in stride(from: 2, to: h - 2, by: 4) { for x in stride(from: 2, to: w - 2, by: 4) { sharp[x, y] = 9000 } }
-        var soft = sharp
-        for y in 1..<(h - 1) { for x in 1..<(w - 1) {
-            var s = 0
-            for dy in -1...1 { for dx in -1...1 { s += Int(sharp[x + dx, y + dy]) } }
-            soft[x, y] = UInt16(s / 9)
-        } }
-        XCTAssertGreaterThan(SiteQuality(planes: [sharp]).focus, 4 * SiteQuality(planes: [soft]).focus)
+        var discs = Image<Float>(width: w, height: h, repeating: 1000)
+        for (cx, cy) in [(8, 8), (25, 10), (15, 22), (32, 24)] {
+            for y in 0..<h { for x in 0..<w where (x - cx) * (x - cx) + (y - cy) * (y - cy) <= 25 { discs[x, y] = 9000 } }
+        }
+        var rng = SeededRandom(seed: 5)
+        let noise = (0..<(w * h)).map { _ in 60 * rng.normal() }
+        func camera(_ img: Image<Float>, gain: Float = 1) -> Image<UInt16> {
+            Image(width: w, height: h, pixels: (0..<(w * h)).map { UInt16(((img.pixels[$0] - 1000) * gain + 1000 + noise[$0] * gain).rounded()) })
+        }
+        let sharp = camera(discs), soft = camera(gaussianBlur(discs, sigma: 3))
+        XCTAssertGreaterThan(SiteQuality(planes: [sharp]).focus, 2 * SiteQuality(planes: [soft]).focus)
+        XCTAssertEqual(SiteQuality(planes: [camera(discs, gain: 2)]).focus, SiteQuality(planes: [sharp]).focus,
+                       accuracy: 1e-3 * SiteQuality(planes: [sharp]).focus)
         var clipped = sharp
         for i in 0..<120 { clipped.pixels[i] = 65535 }
         XCTAssertEqual(SiteQuality(planes: [clipped]).saturation, 0.1, accuracy: 1e-12)
