@@ -13,12 +13,13 @@ public enum SearchServer {
         return router
     }
 
-    /// The application; `onRunning` receives the bound port (useful with port 0).
-    public static func application(service: SearchService, metrics: RequestMetrics = RequestMetrics(),
+    /// The application; `onRunning` receives the bound port (useful with port 0). `quiet`
+    /// silences everything below critical, e.g. the cancellation notice when a bench stops it.
+    public static func application(service: SearchService, metrics: RequestMetrics = RequestMetrics(), quiet: Bool = false,
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> App {
         let c = service.configuration
         var logger = Logger(label: "phenoscope.serve")
-        logger.logLevel = .warning
+        logger.logLevel = quiet ? .critical : .warning
         return Application(
             router: router(service: service, metrics: metrics),
             configuration: .init(address: .hostname(c.host, port: c.port), serverName: "phenoscope"),

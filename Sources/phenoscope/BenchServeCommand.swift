@@ -42,11 +42,12 @@ struct BenchServeCommand: ParsableCommand {
             if let index {
                 var config = ServerConfiguration(indexURL: URL(fileURLWithPath: index))
                 config.port = 0
+                config.umapMaxItems = 0 // the map is not what is measured
                 let service = try SearchService(configuration: config) { Log.info($0, quiet: quiet) }
                 let s = await service.snapshot()
                 ids = (0..<s.index.metadata.count).filter { s.index.index.vector($0) != nil }
                 let bound = PortBox()
-                let app = SearchServer.application(service: service) { bound.set($0) }
+                let app = SearchServer.application(service: service, quiet: true) { bound.set($0) }
                 serverTask = Task { try await app.run() }
                 target = try await bound.wait()
             } else {

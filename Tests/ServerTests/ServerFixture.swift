@@ -71,7 +71,7 @@ struct TestServer {
     static func with(_ service: SearchService, _ metrics: RequestMetrics = RequestMetrics(),
                      _ body: (TestServer) async throws -> Void) async throws {
         let bound = BoundPort()
-        let app = SearchServer.application(service: service, metrics: metrics) { bound.set($0) }
+        let app = SearchServer.application(service: service, metrics: metrics, quiet: true) { bound.set($0) }
         let task = Task { try await app.run() }
         defer { task.cancel() }
         try await body(TestServer(port: try await bound.wait()))
