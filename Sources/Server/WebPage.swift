@@ -9,6 +9,7 @@ enum WebPage {
 <!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Phenoscope search</title>
 <style>
+*{box-sizing:border-box}
 body{font:14px system-ui,sans-serif;margin:0;background:#f6f7f9;color:#222}
 header{background:#1d3557;color:#fff;padding:8px 16px;display:flex;gap:16px;align-items:center}
 header h1{font-size:18px;margin:0} header .sp{flex:1} header input{width:140px}

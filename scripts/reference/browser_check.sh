@@ -61,8 +61,9 @@ curl -fs "http://127.0.0.1:$port/health" >/dev/null || { echo "browser_check: se
 
 chrome=(chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=15000)
 "${chrome[@]}" --dump-dom "http://127.0.0.1:$port/" > "$work/dom.html" 2>/dev/null
-neighbours=$(grep -o 'class="nb"' "$work/dom.html" | wc -l)
-thumbs=$(grep -o 'src="/api/thumbnail?' "$work/dom.html" | wc -l)
+# Rendered elements only: the inline script's templates hold the same markup with ${...}.
+neighbours=$(grep -o 'class="nb" data-id="[0-9]' "$work/dom.html" | wc -l)
+thumbs=$(grep -o 'src="/api/thumbnail?plate=' "$work/dom.html" | wc -l)
 grep -q 'MoA vote: <b>' "$work/dom.html" || { echo "browser_check: the page shows no MoA vote (see $work/dom.html)" >&2; exit 1; }
 [ "$neighbours" -ge 1 ] || { echo "browser_check: the neighbours list is empty (see $work/dom.html)" >&2; exit 1; }
 [ "$thumbs" -eq "$neighbours" ] || { echo "browser_check: $thumbs thumbnails for $neighbours neighbours" >&2; exit 1; }
