@@ -6,10 +6,8 @@ import Hummingbird
 /// whose fields handlers then read with `RequestFields`, which names the field at fault.
 enum JSONResponse {
     static func make(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data(#"{"error":"response could not be encoded"}"#.utf8)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.encode(object))))
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {

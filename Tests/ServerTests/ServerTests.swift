@@ -227,3 +227,28 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(metrics.count(statusClass: 4), 1)
     }
 }
+
+final class JSONTextTests: XCTestCase {
+    /// Whatever JSONText writes, Foundation's parser reads back to the same values.
+    func testRoundTripsThroughFoundation() throws {
+        let value: [String: Any] = [
+            "b": true, "f": false, "i": -42, "d": 0.1, "e": 1e-7, "big": 1.5e300, "nan": Double.nan,
+            "s": "quote \" backslash \\ tab \t nl \n bell \u{7} é 🧫", "null": NSNull(),
+            "ints": [1, 2, 3], "strings": ["a", "b"], "map": ["z": "1", "a": "2"], "nested": [["x": [0.25]]],
+        ]
+        let text = JSONText.encode(value)
+        XCTAssertTrue(text.hasPrefix(#"{"b":true,"big":1.5e+300,"d":0.1,"e":1e-07,"#), text)
+        let back = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        XCTAssertEqual(back["s"] as? String, value["s"] as? String)
+        XCTAssertEqual(back["i"] as? Int, -42)
+        XCTAssertEqual(back["d"] as? Double, 0.1)
+        XCTAssertEqual(back["e"] as? Double, 1e-7)
+        XCTAssertEqual(back["big"] as? Double, 1.5e300)
+        XCTAssertTrue(back["nan"] is NSNull)
+        XCTAssertTrue(back["null"] is NSNull)
+        XCTAssertEqual(back["b"] as? Bool, true)
+        XCTAssertEqual(back["ints"] as? [Int], [1, 2, 3])
+        XCTAssertEqual(back["map"] as? [String: String], ["z": "1", "a": "2"])
+        XCTAssertEqual(((back["nested"] as? [[String: Any]])?.first?["x"] as? [Double]), [0.25])
+    }
+}
