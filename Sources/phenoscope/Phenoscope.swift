@@ -15,7 +15,7 @@ struct Phenoscope: ParsableCommand {
             RunCommand.self, SynthCommand.self, ImportCommand.self, ManifestCommand.self,
             EvaluateCommand.self, ProfileCommand.self, RenderCommand.self,
             QCCommand.self, SegmentCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self, TuneCommand.self,
-            CropsCommand.self, IllumCommand.self,
+            CropsCommand.self, IllumCommand.self, ServeCommand.self,
         ]
     )
 }
