@@ -12,7 +12,8 @@ import Tensor
 /// parameters changed), and ends by printing the headline figures and where the outputs are.
 /// Stages: screen (synthetic data) -> catalog -> qc (flag defective sites) -> segment ->
 /// features (per-cell measurements, well
-/// profiles) -> profiles (normalization, feature selection) -> evaluate.
+/// profiles) -> profiles (normalization, feature selection; CSV and Parquet) -> evaluate (figures
+/// and report.html with UMAP maps and the QC summary).
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -101,17 +102,19 @@ struct RunCommand: ParsableCommand {
             try result.wells.write(to: layout.wellProfiles)
             Log.info("features: \(result.cellCount) cells in \(result.siteCount) sites (\(excluded.count) excluded by QC), \(result.wells.featureCount) features per cell", quiet: quiet)
         })
-        stages.append(Stage(name: "profiles", inputs: [layout.wellProfiles], outputs: [layout.normalizedProfiles],
+        stages.append(Stage(name: "profiles", inputs: [layout.wellProfiles], outputs: [layout.normalizedProfiles, layout.normalizedParquet],
                             parameters: try Self.canonical(cfg.profiles)) {
             let pipeline = Self.pipeline(cfg.profiles)
             let wells = try ProfileTable(contentsOf: layout.wellProfiles, allowMissing: pipeline.acceptsMissingValues)
             let normalized = try pipeline.apply(to: wells)
             try normalized.write(to: layout.normalizedProfiles)
+            try ParquetWriter.write(normalized, to: layout.normalizedParquet)
             Log.info("profiles: \(normalized.rowCount) wells, \(normalized.featureCount) of \(wells.featureCount) features kept", quiet: quiet)
         })
-        stages.append(Stage(name: "evaluate", inputs: [layout.wellProfiles, layout.normalizedProfiles],
+        stages.append(Stage(name: "evaluate", inputs: [layout.wellProfiles, layout.normalizedProfiles, layout.qc],
                             outputs: [layout.evaluation.appendingPathComponent("evaluation.json"),
-                                      layout.evaluationRaw.appendingPathComponent("evaluation.json")],
+                                      layout.evaluationRaw.appendingPathComponent("evaluation.json"),
+                                      layout.evaluation.appendingPathComponent("report.html")],
                             parameters: try Self.canonical(cfg.evaluation)) {
             var options = ProfileEvaluation.Options()
             options.nullSize = cfg.evaluation.nullSize
@@ -120,10 +123,16 @@ struct RunCommand: ParsableCommand {
             // Features undefined in some well (NaN) are dropped there, as nothing else is done to them.
             let wells = try ProfileTable(contentsOf: layout.wellProfiles, allowMissing: true)
             let defined = try ProfilePipeline(featureSelection: FeatureSelection(operations: [.dropNaColumns], naCutoff: 0)).apply(to: wells)
+            // Reports with UMAP maps of treatments and wells, and the QC summary.
+            var report = EvaluationReport.Options()
+            report.qc = try QCSummary(contentsOf: layout.qc)
+            report.seed = UInt64(cfg.evaluation.seed)
             let raw = try ProfileEvaluation(defined, options: options)
-            try raw.write(to: layout.evaluationRaw)
+            report.title = "Phenoscope run \(cfg.name): raw well means"
+            try raw.write(to: layout.evaluationRaw, report: report)
             let normalized = try ProfileEvaluation(ProfileTable(contentsOf: layout.normalizedProfiles), options: options)
-            try normalized.write(to: layout.evaluation)
+            report.title = "Phenoscope run \(cfg.name): normalized profiles"
+            try normalized.write(to: layout.evaluation, report: report)
         })
         let pipeline = Pipeline(runDirectory: runDir, force: force, quiet: quiet)
         try pipeline.run(stages)
@@ -204,6 +213,7 @@ struct RunLayout {
     var cells: URL { root.appendingPathComponent("cells") }
     var wellProfiles: URL { root.appendingPathComponent("profiles/wells.csv") }
     var normalizedProfiles: URL { root.appendingPathComponent("profiles/wells_normalized.csv") }
+    var normalizedParquet: URL { root.appendingPathComponent("profiles/wells_normalized.parquet") }
     var evaluation: URL { root.appendingPathComponent("evaluation") }
     var evaluationRaw: URL { root.appendingPathComponent("evaluation/raw") }
 }
