@@ -41,7 +41,7 @@ public struct MatrixHeatmap: Sendable {
         guard nr > 0 && nc > 0 else { return Markup.svg(width: 10, height: 10, body: "", standalone: standalone) }
         let cell = max(1.5, min(28, maxSide / Double(max(nr, nc))))
         let font = min(11, cell - 1)
-        let showLabels = cell >= 6
+        let showLabels = cell >= 9   // below that only the group names are legible
         let palette = ColorPalette((rowGroups ?? []) + (columnGroups ?? []))
         let band = rowGroups == nil && columnGroups == nil ? 0.0 : 10
         let groupNameWidth = rowGroups.map { g in (Set(g).map { Markup.textWidth($0) }.max() ?? 0) + 8 } ?? 0

@@ -91,8 +91,10 @@ public struct ScatterPlot: Sendable {
         let palette = ColorPalette(panel.values)
         var counts: [String: Int] = [:]
         for v in panel.values { counts[v, default: 0] += 1 }
+        // Long names (a treatment spanning many batches) are shortened; the full name is in each point's title.
+        func short(_ s: String) -> String { s.count > 32 ? String(s.prefix(30)) + "..." : s }
         let entries = palette.categories.map { c in
-            (label: "\(c.isEmpty ? "(none)" : c) (\(counts[c]!))", color: palette.color(c))
+            (label: "\(c.isEmpty ? "(none)" : short(c)) (\(counts[c]!))", color: palette.color(c))
         }
         let widest = entries.map { Markup.textWidth($0.label) }.max() ?? 0
         let columnWidth = min(size, widest + 22)
