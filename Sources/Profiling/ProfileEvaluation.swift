@@ -43,6 +43,8 @@ public struct ProfileEvaluation: Sendable {
 
     public let inputLevel: Level
     public let treatments: ProfileTable
+    /// The well profiles evaluated, for well-level input (the report maps them).
+    public let wells: ProfileTable?
     public let labels: TreatmentLabels
     public let nsc: NearestNeighborMoA
     public let nscb: NearestNeighborMoA?
@@ -67,6 +69,7 @@ public struct ProfileEvaluation: Sendable {
         }
         let level: Level = options.level == .auto ? (duplicated ? .well : .treatment) : options.level
         inputLevel = level
+        wells = level == .well ? table : nil
         if level == .well {
             // A treatment's wells must agree on its MoA; aggregation would otherwise
             // silently turn the disagreement into a new "a;b" class.
@@ -226,14 +229,15 @@ public struct ProfileEvaluation: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Writes evaluation.json, per_moa.csv, confusion.csv, neighbors.csv,
-    /// replicate_map.csv and report.html into `dir`, each atomically.
-    public func write(to dir: URL, title: String = "Phenoscope evaluation") throws {
-        try AtomicFile.write(EvaluationReport.html(self, title: title), to: dir.appendingPathComponent("report.html"))
+    /// Writes evaluation.json, per_moa.csv, confusion.csv, neighbors.csv and
+    /// replicate_map.csv into `dir`, and the report (report.html and figures/*.svg, see
+    /// `EvaluationReport`) into `reportDirectory` (default `dir`), each file atomically.
+    public func write(to dir: URL, report: EvaluationReport.Options = .init(), reportDirectory: URL? = nil) throws {
         try AtomicFile.write(summaryJSON(pretty: true) + "\n", to: dir.appendingPathComponent("evaluation.json"))
         try perMoATable().write(to: dir.appendingPathComponent("per_moa.csv"))
         try confusionTable().write(to: dir.appendingPathComponent("confusion.csv"))
         try neighborsTable().write(to: dir.appendingPathComponent("neighbors.csv"))
         try replicateTable().write(to: dir.appendingPathComponent("replicate_map.csv"))
+        try EvaluationReport(self, options: report).write(to: reportDirectory ?? dir)
     }
 }

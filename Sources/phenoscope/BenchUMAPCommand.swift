@@ -29,12 +29,14 @@ struct BenchUMAPCommand: ParsableCommand {
         var umap = UMAP()
         umap.neighbors = neighbors; umap.minDist = minDist; umap.seed = seed
         let start = Date()
-        let y = umap.fit(values, count: n, dimension: d)
+        var stages: [String: Double] = [:]
+        let y = umap.fit(values, count: n, dimension: d) { stages[$0] = $1 }
         let seconds = Date().timeIntervalSince(start)
         let m = min(trustRows, n)
         let trust = Trustworthiness.score(original: Array(values.prefix(m * d)), dimension: d,
                                           embedded: Array(y.prefix(m * 2)), embeddedDimension: 2, count: m, k: 15)
-        var result: [String: Any] = ["n": n, "dim": d, "seconds": seconds, "trustworthiness": trust]
+        var result: [String: Any] = ["n": n, "dim": d, "seconds": seconds, "trustworthiness": trust,
+                                     "stage_seconds": stages, "trust_rows": m]
         if ReferenceScript.available("bench_umap.py", modules: ["umap", "sklearn"]) {
             let ref = try ReferenceScript.runJSON("bench_umap.py", [path, "\(neighbors)", "\(minDist)", "\(trustRows)"])
             result["umap_learn_seconds"] = ref["seconds"]

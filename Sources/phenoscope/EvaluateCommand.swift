@@ -10,8 +10,10 @@ import Profiling
 /// per-MoA accuracy, the NSC confusion matrix, copairs mAP with p-values for same-MoA and
 /// replicate retrieval, and the leave-compound-out linear probe and random forest. Results go to
 /// `--out DIR` (evaluation.json, per_moa.csv, confusion.csv, neighbors.csv,
-/// replicate_map.csv and a self-contained report.html, each written atomically); the summary goes to stderr, or with
-/// `--json` one JSON object to stdout.
+/// replicate_map.csv, each written atomically), the report to `--report DIR` (default: the
+/// same directory): a self-contained report.html with UMAP maps, correlation heatmap, confusion,
+/// neighbours, outliers and, with `--qc qc.csv`, the QC summary, plus figures/*.svg. The summary
+/// goes to stderr, or with `--json` one JSON object to stdout.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
@@ -34,6 +36,15 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(help: "Directory for the result files (default: 'evaluation' beside PROFILES).")
     var out: String?
+
+    @Option(help: "Directory for report.html and figures/*.svg (default: the --out directory).")
+    var report: String?
+
+    @Option(help: "QC table (qc.csv from `phenoscope qc` or a run) summarized in the report.")
+    var qc: String?
+
+    @Flag(help: "Draw the report's maps with PCA instead of UMAP.")
+    var noUmap = false
 
     @Option(name: .customLong("k"), help: "Comma-separated k for top-k accuracy.")
     var k = "1,5"
@@ -116,6 +127,11 @@ struct EvaluateCommand: ParsableCommand {
         if spherize != "none" {
             pipeline.spherize = Spherize(method: try choice(spherize, "spherize", Spherize.Method.self), epsilon: spherizeEpsilon)
         }
+        var reportOptions = EvaluationReport.Options()
+        reportOptions.title = "Phenoscope evaluation: \(url.lastPathComponent)"
+        reportOptions.umap = !noUmap
+        reportOptions.seed = seed
+        if let qc { reportOptions.qc = try QCSummary(contentsOf: URL(fileURLWithPath: qc)) }
         let input = try ProfileTable(contentsOf: url, allowMissing: pipeline.acceptsMissingValues)
         let table = try pipeline.apply(to: input)
         if featureSelect {
@@ -124,11 +140,14 @@ struct EvaluateCommand: ParsableCommand {
         let evaluation = try ProfileEvaluation(table, options: options)
         let dir = out.map { URL(fileURLWithPath: $0) }
             ?? url.deletingLastPathComponent().appendingPathComponent("evaluation")
-        try evaluation.write(to: dir, title: "Phenoscope evaluation: \(url.lastPathComponent)")
+        let reportDir = report.map { URL(fileURLWithPath: $0) } ?? dir
+        options.progress?("report (maps, correlation, neighbours) into \(reportDir.path)")
+        try evaluation.write(to: dir, report: reportOptions, reportDirectory: reportDir)
         if json {
             print(try evaluation.summaryJSON())
         }
         note(Self.describe(evaluation, dir: dir))
+        note("report: \(reportDir.appendingPathComponent("report.html").path) (figures in \(reportDir.appendingPathComponent("figures").path))")
     }
 
     func note(_ text: String) {
@@ -157,7 +176,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         if let p = e.probe { lines.append("linear probe (leave-compound-out) \(f(p.accuracy))") }
         if let p = e.forest { lines.append("random forest (leave-compound-out) \(f(p.accuracy))") }
-        lines.append("wrote \(dir.path)/{evaluation.json,per_moa.csv,confusion.csv,neighbors.csv,replicate_map.csv,report.html}")
+        lines.append("wrote \(dir.path)/{evaluation.json,per_moa.csv,confusion.csv,neighbors.csv,replicate_map.csv}")
         return lines.joined(separator: "\n")
     }
 }

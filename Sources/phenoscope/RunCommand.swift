@@ -17,7 +17,8 @@ import Tensor
 ///   illumination correction and intensity normalization (when on) -> segment -> features
 ///   (per-cell measurements, well profiles) -> crops (when on);
 /// - screen: collect (the plates' well profiles and QC tables into one) -> profiles
-///   (normalization, feature selection) -> evaluate.
+///   (normalization, feature selection; CSV and Parquet) -> evaluate (figures and
+///   report.html with UMAP maps and the QC summary).
 /// Running the parts one after another gives the same files as running them all at once.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -261,17 +262,19 @@ struct RunCommand: ParsableCommand {
                 try qc.write(to: layout.qc)
             }
         })
-        stages.append(Stage(name: "profiles", inputs: [layout.wellProfiles], outputs: [layout.normalizedProfiles],
+        stages.append(Stage(name: "profiles", inputs: [layout.wellProfiles], outputs: [layout.normalizedProfiles, layout.normalizedParquet],
                             parameters: try Self.canonical(cfg.profiles)) {
             let pipeline = Self.pipeline(cfg.profiles)
             let wells = try ProfileTable(contentsOf: layout.wellProfiles, allowMissing: pipeline.acceptsMissingValues)
             let normalized = try pipeline.apply(to: wells)
             try normalized.write(to: layout.normalizedProfiles)
+            try ParquetWriter.write(normalized, to: layout.normalizedParquet)
             Log.info("profiles: \(normalized.rowCount) wells, \(normalized.featureCount) of \(wells.featureCount) features kept", quiet: quiet)
         })
-        stages.append(Stage(name: "evaluate", inputs: [layout.wellProfiles, layout.normalizedProfiles],
+        stages.append(Stage(name: "evaluate", inputs: [layout.wellProfiles, layout.normalizedProfiles, layout.qc],
                             outputs: [layout.evaluation.appendingPathComponent("evaluation.json"),
-                                      layout.evaluationRaw.appendingPathComponent("evaluation.json")],
+                                      layout.evaluationRaw.appendingPathComponent("evaluation.json"),
+                                      layout.evaluation.appendingPathComponent("report.html")],
                             parameters: try Self.canonical(cfg.evaluation)) {
             var options = ProfileEvaluation.Options()
             options.nullSize = cfg.evaluation.nullSize
@@ -281,10 +284,16 @@ struct RunCommand: ParsableCommand {
             // Features undefined in some well (NaN) are dropped there, as nothing else is done to them.
             let wells = try ProfileTable(contentsOf: layout.wellProfiles, allowMissing: true)
             let defined = try ProfilePipeline(featureSelection: FeatureSelection(operations: [.dropNaColumns], naCutoff: 0)).apply(to: wells)
+            // Reports with UMAP maps of treatments and wells, and the QC summary.
+            var report = EvaluationReport.Options()
+            report.qc = try QCSummary(contentsOf: layout.qc)
+            report.seed = UInt64(cfg.evaluation.seed)
             let raw = try ProfileEvaluation(defined, options: options)
-            try raw.write(to: layout.evaluationRaw)
+            report.title = "Phenoscope run \(cfg.name): raw well means"
+            try raw.write(to: layout.evaluationRaw, report: report)
             let normalized = try ProfileEvaluation(ProfileTable(contentsOf: layout.normalizedProfiles), options: options)
-            try normalized.write(to: layout.evaluation)
+            report.title = "Phenoscope run \(cfg.name): normalized profiles"
+            try normalized.write(to: layout.evaluation, report: report)
         })
         return stages
     }
@@ -368,6 +377,7 @@ struct RunLayout {
     var cells: URL { root.appendingPathComponent("cells") }
     var wellProfiles: URL { root.appendingPathComponent("profiles/wells.csv") }
     var normalizedProfiles: URL { root.appendingPathComponent("profiles/wells_normalized.csv") }
+    var normalizedParquet: URL { root.appendingPathComponent("profiles/wells_normalized.parquet") }
     var evaluation: URL { root.appendingPathComponent("evaluation") }
     var evaluationRaw: URL { root.appendingPathComponent("evaluation/raw") }
 }

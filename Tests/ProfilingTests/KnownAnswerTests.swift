@@ -350,30 +350,6 @@ final class EmbeddingTests: XCTestCase {
     }
 }
 
-final class EvaluationReportTests: XCTestCase {
-    func testReportHasEveryTreatmentAndEscapesNames() throws {
-        let csv = """
-        Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1,f2,f3
-        a<b>,1,m&1,1,0,0.1
-        b,1,m&1,1,0.2,0
-        c,1,m2,0,1,0.3
-        d,1,m2,0.1,1,0
-        """
-        var o = ProfileEvaluation.Options()
-        o.nullSize = 50
-        o.forestTrees = 3
-        let e = try ProfileEvaluation(ProfileTable(csv: CSVTable(parsing: csv)), options: o)
-        let html = try EvaluationReport.html(e, title: "t <1>")
-        XCTAssertTrue(html.contains("<title>t &lt;1&gt;</title>"))
-        XCTAssertFalse(html.contains("a<b>"))
-        XCTAssertTrue(html.contains("a&lt;b&gt;@1"))
-        XCTAssertEqual(html.components(separatedBy: "<circle ").count - 1, 4)
-        XCTAssertTrue(html.contains("<th class=l>NSC</th><td>1.000</td>"))
-        XCTAssertTrue(html.contains("Most outlying treatments"))
-        XCTAssertTrue(html.hasSuffix("</body></html>\n"))
-    }
-}
-
 final class OutlierScoreTests: XCTestCase {
     func testKNNDistanceScoresByHand() throws {
         // Rows 0-3 point nearly along x; row 4 along y. Cosine distances to the nearest

@@ -27,15 +27,29 @@ public struct UMAP: Sendable {
 
     /// Embeds `count` rows of `data` (row-major, `dimension` columns); returns
     /// `count x components` coordinates, row-major.
-    public func fit(_ data: [Float], count n: Int, dimension d: Int) -> [Float] {
+    /// `stageTimes`, when given, is told each stage's name and wall seconds as it ends
+    /// (k-NN graph, fuzzy set, spectral init, SGD layout), for benchmarks.
+    public func fit(_ data: [Float], count n: Int, dimension d: Int,
+                    stageTimes: ((String, Double) -> Void)? = nil) -> [Float] {
         precondition(n > neighbors, "UMAP needs more points than neighbours")
+        var clock = Date()
+        func lap(_ name: String) {
+            guard let stageTimes else { return }
+            let now = Date()
+            stageTimes(name, now.timeIntervalSince(clock))
+            clock = now
+        }
         let graph = NeighborGraph(data: data, count: n, dimension: d, k: neighbors, distance: distance)
+        lap("knn")
         let w = fuzzySimplicialSet(graph)
+        lap("fuzzy_set")
         var rng = SeededRandom(seed: seed)
         var embedding = spectralLayout(w, count: n, rng: &rng)
+        lap("spectral")
         let nEpochs = epochs > 0 ? epochs : (n <= 10_000 ? 500 : 200)
         let (a, b) = UMAP.fitAB(spread: spread, minDist: minDist)
         optimize(&embedding, graph: w, count: n, epochs: nEpochs, a: a, b: b, rng: &rng)
+        lap("layout")
         return embedding
     }
 
@@ -113,37 +127,52 @@ public struct UMAP: Sendable {
         let invSqrt = degree.map { $0 > 0 ? 1 / $0.squareRoot() : 0 }
         let trivial: [Double] = { let v = degree.map { $0.squareRoot() }; let s = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / s } }()
         let block = dim + 4
-        var v = [Double](repeating: 0, count: n * block)   // column-major n x block
+        // Row-major n x block, so one pass over the edges updates every column at once.
+        var v = [Double](repeating: 0, count: n * block)
         for i in 0..<v.count { v[i] = rng.uniformDouble() - 0.5 }
+        // (I + D^-1/2 W D^-1/2) / 2: shifted so every eigenvalue is in [0, 1].
+        let m = e.head.count
+        var normalized = [Double](repeating: 0, count: m)
+        for idx in 0..<m {
+            normalized[idx] = 0.5 * Double(e.weight[idx]) * invSqrt[Int(e.head[idx])] * invSqrt[Int(e.tail[idx])]
+        }
         func multiply(_ x: [Double]) -> [Double] {
-            // y = (I + D^-1/2 W D^-1/2) / 2 x: shifted so every eigenvalue is in [0, 1].
             var y = x.map { $0 * 0.5 }
-            for c in 0..<block {
-                let off = c * n
-                for idx in 0..<e.head.count {
-                    let h = Int(e.head[idx]), t = Int(e.tail[idx])
-                    y[off + h] += 0.5 * Double(e.weight[idx]) * invSqrt[h] * invSqrt[t] * x[off + t]
+            x.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    normalized.withUnsafeBufferPointer { wp in
+                        e.head.withUnsafeBufferPointer { hp in
+                            e.tail.withUnsafeBufferPointer { tp in
+                                for idx in 0..<m {
+                                    let h = Int(hp[idx]) * block, t = Int(tp[idx]) * block, w = wp[idx]
+                                    for c in 0..<block { yp[h + c] += w * xp[t + c] }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             return y
         }
         func orthonormalize(_ x: inout [Double]) {
-            for c in 0..<block {
-                // Against the trivial eigenvector and the previous columns (twice, for stability).
-                for _ in 0..<2 {
-                    var dot = 0.0
-                    for i in 0..<n { dot += x[c * n + i] * trivial[i] }
-                    for i in 0..<n { x[c * n + i] -= dot * trivial[i] }
-                    for p in 0..<c {
-                        var d2 = 0.0
-                        for i in 0..<n { d2 += x[c * n + i] * x[p * n + i] }
-                        for i in 0..<n { x[c * n + i] -= d2 * x[p * n + i] }
+            x.withUnsafeMutableBufferPointer { xp in
+                for c in 0..<block {
+                    // Against the trivial eigenvector and the previous columns (twice, for stability).
+                    for _ in 0..<2 {
+                        var dot = 0.0
+                        for i in 0..<n { dot += xp[i * block + c] * trivial[i] }
+                        for i in 0..<n { xp[i * block + c] -= dot * trivial[i] }
+                        for p in 0..<c {
+                            var d2 = 0.0
+                            for i in 0..<n { d2 += xp[i * block + c] * xp[i * block + p] }
+                            for i in 0..<n { xp[i * block + c] -= d2 * xp[i * block + p] }
+                        }
                     }
+                    var norm = 0.0
+                    for i in 0..<n { norm += xp[i * block + c] * xp[i * block + c] }
+                    norm = norm.squareRoot()
+                    if norm > 0 { for i in 0..<n { xp[i * block + c] /= norm } }
                 }
-                var norm = 0.0
-                for i in 0..<n { norm += x[c * n + i] * x[c * n + i] }
-                norm = norm.squareRoot()
-                if norm > 0 { for i in 0..<n { x[c * n + i] /= norm } }
             }
         }
         orthonormalize(&v)
@@ -156,7 +185,7 @@ public struct UMAP: Sendable {
         var h = [Double](repeating: 0, count: block * block)
         for a in 0..<block { for b in 0..<block {
             var s = 0.0
-            for i in 0..<n { s += v[a * n + i] * sv[b * n + i] }
+            for i in 0..<n { s += v[i * block + a] * sv[i * block + b] }
             h[a * block + b] = s
         } }
         var evals = [Double](repeating: 0, count: block)
@@ -173,7 +202,7 @@ public struct UMAP: Sendable {
                 let col = block - 1 - c
                 for i in 0..<n {
                     var s = 0.0
-                    for a in 0..<block { s += v[a * n + i] * h[col * block + a] }
+                    for a in 0..<block { s += v[i * block + a] * h[col * block + a] }
                     out[i * dim + c] = Float(s)
                 }
             }
@@ -218,7 +247,8 @@ public struct UMAP: Sendable {
                     var d2: Float = 0
                     for c in 0..<dim { let t = yp[j + c] - yp[k + c]; d2 += t * t }
                     if d2 > 0 {
-                        let coeff = -2 * a * b * pow(d2, b - 1) / (a * pow(d2, b) + 1)
+                        let p = pow(d2, b)   // d2^(b-1) = d2^b / d2: one pow instead of two
+                        let coeff = -2 * a * b * (p / d2) / (a * p + 1)
                         for c in 0..<dim {
                             let g = clip(coeff * (yp[j + c] - yp[k + c])) * alpha
                             yp[j + c] += g
