@@ -46,7 +46,7 @@ struct BenchServeCommand: ParsableCommand {
                 let service = try SearchService(configuration: config) { Log.info($0, quiet: quiet) }
                 let s = await service.snapshot()
                 ids = (0..<s.index.metadata.count).filter { s.index.index.vector($0) != nil }
-                let bound = PortBox()
+                let bound = BoundPort()
                 let app = SearchServer.application(service: service, quiet: true) { bound.set($0) }
                 serverTask = Task { try await app.run() }
                 target = try await bound.wait()
@@ -98,20 +98,5 @@ struct BenchServeCommand: ParsableCommand {
             throw ValidationError("no server answering GET /api/items on 127.0.0.1:\(port)")
         }
         return items.compactMap { $0["id"] as? Int }
-    }
-}
-
-/// The port the in-process server bound, handed from its start-up callback to the bench.
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var port: Int?
-    func set(_ p: Int) { lock.withLock { port = p } }
-    private func current() -> Int? { lock.withLock { port } }
-    func wait() async throws -> Int {
-        for _ in 0..<1000 {
-            if let p = current() { return p }
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
-        throw ValidationError("the server did not start within 10 s")
     }
 }

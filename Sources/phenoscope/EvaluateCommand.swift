@@ -55,17 +55,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "How wells are aggregated to treatments: mean or median.")
     var aggregate = "mean"
 
-    @Option(help: "Per-plate normalization against DMSO before evaluation: none, standardize or robust-z.")
-    var normalize = "none"
-
-    @Flag(help: "Feature selection (variance, correlation > 0.9, > 5% NaN) after normalization.")
-    var featureSelect = false
-
-    @Option(help: "Sphering against DMSO after feature selection: none, zca or zca-cor.")
-    var spherize = "none"
-
-    @Option(help: "Sphering regularizer added to the singular values.")
-    var spherizeEpsilon = 1e-6
+    @OptionGroup var steps: ProfileStepOptions
 
     @Option(help: "Size of the permutation null for mAP p-values.")
     var nullSize = 10_000
@@ -120,13 +110,7 @@ struct EvaluateCommand: ParsableCommand {
         }
 
         var pipeline = ProfilePipeline()
-        if normalize != "none" {
-            pipeline.normalization = PlateNormalization(method: try choice(normalize, "normalize", PlateNormalization.Method.self))
-        }
-        if featureSelect { pipeline.featureSelection = FeatureSelection() }
-        if spherize != "none" {
-            pipeline.spherize = Spherize(method: try choice(spherize, "spherize", Spherize.Method.self), epsilon: spherizeEpsilon)
-        }
+        try steps.configure(&pipeline)
         var reportOptions = EvaluationReport.Options()
         reportOptions.title = "Phenoscope evaluation: \(url.lastPathComponent)"
         reportOptions.umap = !noUmap
@@ -134,7 +118,7 @@ struct EvaluateCommand: ParsableCommand {
         if let qc { reportOptions.qc = try QCSummary(contentsOf: URL(fileURLWithPath: qc)) }
         let input = try ProfileTable(contentsOf: url, allowMissing: pipeline.acceptsMissingValues)
         let table = try pipeline.apply(to: input)
-        if featureSelect {
+        if steps.featureSelect {
             note("feature selection kept \(table.featureCount) of \(input.featureCount) features")
         }
         let evaluation = try ProfileEvaluation(table, options: options)

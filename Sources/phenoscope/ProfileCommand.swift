@@ -37,17 +37,7 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Aggregation: mean or median.")
     var method = "mean"
 
-    @Option(help: "Per-plate normalization against DMSO: none, standardize or robust-z.")
-    var normalize = "none"
-
-    @Flag(help: "Feature selection (variance, correlation > 0.9, > 5% NaN) after normalization.")
-    var featureSelect = false
-
-    @Option(help: "Sphering against DMSO after feature selection: none, zca or zca-cor.")
-    var spherize = "none"
-
-    @Option(help: "Sphering regularizer added to the singular values.")
-    var spherizeEpsilon = 1e-6
+    @OptionGroup var steps: ProfileStepOptions
 
     @Flag(help: "No summary on stderr.")
     var quiet = false
@@ -73,19 +63,7 @@ struct ProfileCommand: ParsableCommand {
         default: throw ProfilingError("--by: unknown value '\(by)' (expected none, site, well or treatment)")
         }
         var pipeline = ProfilePipeline(aggregation: keys.map { Aggregation(keys: $0, method: aggregation) })
-        if normalize != "none" {
-            guard let m = PlateNormalization.Method(rawValue: normalize) else {
-                throw ProfilingError("--normalize: unknown value '\(normalize)' (expected none, standardize or robust-z)")
-            }
-            pipeline.normalization = PlateNormalization(method: m)
-        }
-        if featureSelect { pipeline.featureSelection = FeatureSelection() }
-        if spherize != "none" {
-            guard let m = Spherize.Method(rawValue: spherize) else {
-                throw ProfilingError("--spherize: unknown value '\(spherize)' (expected none, zca or zca-cor)")
-            }
-            pipeline.spherize = Spherize(method: m, epsilon: spherizeEpsilon)
-        }
+        try steps.configure(&pipeline)
 
         let inputURL = URL(fileURLWithPath: input)
         let table: ProfileTable

@@ -93,17 +93,3 @@ struct TestServer {
         }
     }
 }
-
-final class BoundPort: @unchecked Sendable {
-    private let lock = NSLock()
-    private var port: Int?
-    func set(_ p: Int) { lock.withLock { port = p } }
-    private func current() -> Int? { lock.withLock { port } }
-    func wait() async throws -> Int {
-        for _ in 0..<1000 {
-            if let p = current() { return p }
-            try await Task.sleep(nanoseconds: 10_000_000)
-        }
-        throw ServerError("test server did not start")
-    }
-}
