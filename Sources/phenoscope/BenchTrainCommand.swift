@@ -13,8 +13,9 @@ struct BenchTrainCommand: ParsableCommand {
         abstract: "Training and inference throughput of a model (images/s)."
     )
 
-    @Option(help: "Model: cnn4, resnet18, resnet50 (vit-tiny, vit-small, vit-base not yet implemented).")
+    @Option(help: "Model: cnn4, resnet18, resnet50, vit-tiny, vit-small, vit-base.")
     var model: String = "resnet18"
+    @Option(help: "ViT patch side (8 or 16); --size must be a multiple.") var patch: Int = 16
     @Option(help: "Batch size.") var batch: Int = 64
     @Option(help: "Square input side in pixels.") var size: Int = 96
     @Option(help: "Input channels.") var channels: Int = 3
@@ -27,6 +28,9 @@ struct BenchTrainCommand: ParsableCommand {
         guard batch > 0, size >= 32, steps > 0, threads > 0, channels > 0 else {
             throw ValidationError("--batch, --steps, --threads, --channels must be positive and --size at least 32")
         }
+        guard patch > 0, size % patch == 0 else {
+            throw ValidationError("--size \(size) must be a multiple of --patch \(patch)")
+        }
     }
 
     func run() throws {
@@ -38,7 +42,8 @@ struct BenchTrainCommand: ParsableCommand {
         case "resnet18": net = ResNet(.resnet18, inChannels: channels, numClasses: classes, seed: seed)
         case "resnet50": net = ResNet(.resnet50, inChannels: channels, numClasses: classes, seed: seed)
         case "vit-tiny", "vit-small", "vit-base":
-            throw ValidationError("--model \(model): vision transformers are not implemented yet")
+            net = VisionTransformer(VisionTransformer.Preset.named(model)!, patch: patch, imageSize: size, inChannels: channels,
+                                    numClasses: classes, seed: seed)
         default:
             throw ValidationError("--model: unknown model '\(model)'; expected cnn4, resnet18, resnet50, vit-tiny, vit-small or vit-base")
         }
