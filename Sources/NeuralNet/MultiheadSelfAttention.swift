@@ -19,7 +19,7 @@ public final class MultiheadSelfAttention: Layer {
         attnDrop = Dropout(attnDropout, seed: seed)
     }
 
-    public var children: [(String, any Module)] { [("qkv", qkv), ("proj", proj)] }
+    public var children: [(String, any Module)] { [("qkv", qkv), ("attn_drop", attnDrop), ("proj", proj)] }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.rank == 3, "MultiheadSelfAttention: input must be [B, N, C], got \(x.shape)")
@@ -28,7 +28,6 @@ public final class MultiheadSelfAttention: Layer {
         let t = qkv(x).reshape([b, n, 3, heads, hd]).permute([2, 0, 3, 1, 4])
         func part(_ i: Int) -> Tensor { t.slice(axis: 0, i..<(i + 1)).reshape([b, heads, n, hd]) }
         let q = part(0), k = part(1), v = part(2)
-        attnDrop.isTraining = isTraining
         let attn = attnDrop((q.matmul(k.transposed()) * (1 / Float(hd).squareRoot())).softmax())
         let out = attn.matmul(v).permute([0, 2, 1, 3]).reshape([b, n, c])
         return proj(out)

@@ -36,11 +36,10 @@ public final class TransformerBlock: Layer {
             drop = Dropout(dropout, seed: seed)
         }
 
-        public var children: [(String, any Module)] { [("fc1", fc1), ("fc2", fc2)] }
+        public var children: [(String, any Module)] { [("fc1", fc1), ("drop", drop), ("fc2", fc2)] }
 
         public func callAsFunction(_ x: Tensor) -> Tensor {
-            drop.isTraining = isTraining
-            return drop(fc2(drop(fc1(x).gelu())))
+            drop(fc2(drop(fc1(x).gelu())))
         }
     }
 }

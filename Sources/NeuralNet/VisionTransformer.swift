@@ -93,7 +93,6 @@ public final class VisionTransformer: Layer {
 
     /// Final-normed tokens [B, 1 + N, D] (class token first).
     public func tokens(_ x: Tensor) -> Tensor {
-        for b in blocks { b.train(isTraining); b.mlp.drop.isTraining = isTraining }
         let t = patchEmbed(x)
         let batch = t.shape[0], grid = x.shape[2] / patch
         precondition(x.shape[2] == x.shape[3], "VisionTransformer: input must be square, got \(x.shape[2])x\(x.shape[3])")
