@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The reference-counted f32 buffer behind one or more tensors.
 ///
 /// Views (reshape, permute, slice) share one storage; ops never write into a storage
@@ -9,12 +11,19 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
 
+    private static let live = Atomic<Int>(0)
+
+    /// Bytes held by all storages alive now, process-wide: how tests check that a training
+    /// loop releases each step's activations and gradients (memory stays flat).
+    public static var liveBytes: Int { live.load(ordering: .relaxed) }
+
     /// Allocates `count` floats, zero-filled.
     public init(count: Int) {
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
+        TensorStorage.live.wrappingAdd(max(count, 1) * 4, ordering: .relaxed)
     }
 
     /// Allocates storage holding a copy of `values`.
@@ -25,5 +34,8 @@ public final class TensorStorage: @unchecked Sendable {
         }
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit {
+        TensorStorage.live.wrappingSubtract(max(count, 1) * 4, ordering: .relaxed)
+        UnsafeMutableRawPointer(pointer).deallocate()
+    }
 }

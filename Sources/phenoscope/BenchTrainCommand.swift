@@ -13,8 +13,9 @@ struct BenchTrainCommand: ParsableCommand {
         abstract: "Training and inference throughput of a model (images/s)."
     )
 
-    @Option(help: "Model: cnn4, resnet18, resnet50 (vit-tiny, vit-small, vit-base not yet implemented).")
+    @Option(help: "Model: cnn4, resnet18, resnet50, vit-tiny, vit-small, vit-base.")
     var model: String = "resnet18"
+    @Option(help: "ViT patch side (8 or 16); --size must be a multiple.") var patch: Int = 16
     @Option(help: "Batch size.") var batch: Int = 64
     @Option(help: "Square input side in pixels.") var size: Int = 96
     @Option(help: "Input channels.") var channels: Int = 3
@@ -27,12 +28,15 @@ struct BenchTrainCommand: ParsableCommand {
         guard batch > 0, size >= 32, steps > 0, threads > 0, channels > 0 else {
             throw ValidationError("--batch, --steps, --threads, --channels must be positive and --size at least 32")
         }
+        guard patch > 0, size % patch == 0 else {
+            throw ValidationError("--size \(size) must be a multiple of --patch \(patch)")
+        }
     }
 
     func run() throws {
         Threads.setCount(threads)
         let classes = 128
-        let net = try Self.makeModel(model, channels: channels, classes: classes, seed: seed)
+        let net = try Self.makeModel(model, channels: channels, size: size, patch: patch, classes: classes, seed: seed)
         var rng = RandomGenerator(seed: seed &+ 1)
         let x = Tensor.normal([batch, channels, size, size], rng: &rng)
         let targets = (0..<batch).map { _ in Int(rng.next() % UInt64(classes)) }
@@ -64,13 +68,15 @@ struct BenchTrainCommand: ParsableCommand {
     }
 
     /// The benchmark models by name.
-    static func makeModel(_ name: String, channels: Int, classes: Int, seed: UInt64) throws -> any Layer {
+    static func makeModel(_ name: String, channels: Int, size: Int, patch: Int = 16, classes: Int,
+                          seed: UInt64) throws -> any Layer {
         switch name {
         case "cnn4": return CNN4(inChannels: channels, numClasses: classes, seed: seed)
         case "resnet18": return ResNet(.resnet18, inChannels: channels, numClasses: classes, seed: seed)
         case "resnet50": return ResNet(.resnet50, inChannels: channels, numClasses: classes, seed: seed)
         case "vit-tiny", "vit-small", "vit-base":
-            throw ValidationError("--model \(name): vision transformers are not implemented yet")
+            return VisionTransformer(VisionTransformer.Preset.named(name)!, patch: patch, imageSize: size,
+                                     inChannels: channels, numClasses: classes, seed: seed)
         default:
             throw ValidationError("--model: unknown model '\(name)'; expected cnn4, resnet18, resnet50, vit-tiny, vit-small or vit-base")
         }

@@ -3,9 +3,9 @@
 128 classes, backward, update) on CPU with the same thread count, run in the same session
 as the Phenoscope binary, printing both rates and the Phenoscope/PyTorch ratios.
 
-Usage: bench_train_torch.py [--model resnet18] [--batch 64] [--size 96] [--steps 3]
-                            [--threads 2] [--phenoscope .build/release/phenoscope]
-Needs `pip install torch torchvision`; exits 2 with a message when they are missing.
+Usage: bench_train_torch.py [--model resnet18|vit-tiny|...] [--batch 64] [--size 96] [--steps 3]
+                            [--threads 2] [--patch 16] [--phenoscope .build/release/phenoscope]
+Needs `pip install torch torchvision` (and `timm` for vit-*); exits 2 with a message when missing.
 """
 import argparse, json, subprocess, sys, time
 
@@ -15,10 +15,11 @@ def torch_model(name, classes):
         return torchvision.models.resnet18(num_classes=classes)
     if name == "resnet50":
         return torchvision.models.resnet50(num_classes=classes)
-    if name == "vit-tiny":
-        from torchvision.models.vision_transformer import VisionTransformer
-        return VisionTransformer(image_size=ARGS.size, patch_size=16, num_layers=12, num_heads=3,
-                                 hidden_dim=192, mlp_dim=768, num_classes=classes)
+    if name.startswith("vit-"):
+        # timm's ViT is the architecture (and tensor names) Phenoscope's VisionTransformer follows.
+        import timm
+        return timm.create_model(f"vit_{name[4:]}_patch{ARGS.patch}_224", pretrained=False, img_size=ARGS.size,
+                                 num_classes=classes)
     if name == "cnn4":
         layers, c = [], 3
         for w in (32, 64, 128, 256):
@@ -55,16 +56,18 @@ def bench_torch():
 p = argparse.ArgumentParser()
 p.add_argument("--model", default="resnet18"); p.add_argument("--batch", type=int, default=64)
 p.add_argument("--size", type=int, default=96); p.add_argument("--steps", type=int, default=3)
-p.add_argument("--threads", type=int, default=2)
+p.add_argument("--threads", type=int, default=2); p.add_argument("--patch", type=int, default=16)
 p.add_argument("--phenoscope", default=".build/release/phenoscope")
 ARGS = p.parse_args()
 try:
     import torch, torchvision  # noqa: F401
+    if ARGS.model.startswith("vit-"):
+        import timm  # noqa: F401
 except ImportError:
-    print("SKIP: torch/torchvision not installed (pip install torch torchvision)", file=sys.stderr)
+    print("SKIP: torch/torchvision (and timm for vit-*) not installed (pip install torch torchvision timm)", file=sys.stderr)
     sys.exit(2)
 ours = json.loads(subprocess.run([ARGS.phenoscope, "bench", "train", "--model", ARGS.model, "--batch", str(ARGS.batch),
-                                  "--size", str(ARGS.size), "--steps", str(ARGS.steps), "--threads", str(ARGS.threads),
+                                  "--size", str(ARGS.size), "--patch", str(ARGS.patch), "--steps", str(ARGS.steps), "--threads", str(ARGS.threads),
                                   "--json"], check=True, capture_output=True, text=True).stdout)
 theirs = bench_torch()
 print(json.dumps({"model": ARGS.model, "phenoscope": ours, "pytorch": theirs,

@@ -1,0 +1,35 @@
+import Foundation
+import Tensor
+
+/// Multi-head self-attention over tokens [B, N, C] as timm's ViT `Attention`: one fused
+/// `qkv` Linear (C -> 3C, laid out q|k|v then heads), scaled dot-product softmax per
+/// head, then the `proj` Linear.
+public final class MultiheadSelfAttention: Layer {
+    public let qkv: Linear
+    public let proj: Linear
+    public let heads: Int
+    public let attnDrop: Dropout
+    public var isTraining = true
+
+    public init(dim: Int, heads: Int, qkvBias: Bool = true, attnDropout: Float = 0, seed: UInt64 = 0, rng: inout RandomGenerator) {
+        precondition(heads > 0 && dim % heads == 0, "MultiheadSelfAttention: dim \(dim) not divisible by heads \(heads)")
+        qkv = Linear(dim, 3 * dim, bias: qkvBias, rng: &rng)
+        proj = Linear(dim, dim, rng: &rng)
+        self.heads = heads
+        attnDrop = Dropout(attnDropout, seed: seed)
+    }
+
+    public var children: [(String, any Module)] { [("qkv", qkv), ("attn_drop", attnDrop), ("proj", proj)] }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 3, "MultiheadSelfAttention: input must be [B, N, C], got \(x.shape)")
+        let b = x.shape[0], n = x.shape[1], c = x.shape[2], hd = c / heads
+        // [B, N, 3, H, hd] -> [3, B, H, N, hd]
+        let t = qkv(x).reshape([b, n, 3, heads, hd]).permute([2, 0, 3, 1, 4])
+        func part(_ i: Int) -> Tensor { t.slice(axis: 0, i..<(i + 1)).reshape([b, heads, n, hd]) }
+        let q = part(0), k = part(1), v = part(2)
+        let attn = attnDrop((q.matmul(k.transposed()) * (1 / Float(hd).squareRoot())).softmax())
+        let out = attn.matmul(v).permute([0, 2, 1, 3]).reshape([b, n, c])
+        return proj(out)
+    }
+}
