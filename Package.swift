@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
@@ -29,10 +30,17 @@ let package = Package(
         ]),
         .target(name: "Profiling", dependencies: ["Tensor", "Screen", "Imaging", "COpenBLAS"]),
         .target(name: "Search", dependencies: ["Tensor", "COpenBLAS"]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
+        .target(name: "Learning", dependencies: ["NeuralNet", "Tensor", "Imaging", "Screen", "CMPI"]),
+        .target(name: "Server", dependencies: [
+            "Search", "Profiling", "Screen", "Imaging", "Tensor",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .executableTarget(name: "phenoscope", dependencies: [
-            "Tensor", "NeuralNet", "Imaging", "Screen", "Profiling", "Search",
+            "Tensor", "NeuralNet", "Imaging", "Screen", "Profiling", "Search", "Learning", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor"]),
@@ -41,6 +49,11 @@ let package = Package(
         .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Screen", "Tensor"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "NeuralNet", "Tensor"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Search", "Screen", "Imaging", "Tensor",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "phenoscopeTests", dependencies: ["phenoscope"]),
     ],
     swiftLanguageModes: [.v5]

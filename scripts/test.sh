@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 swift build --build-tests
 swift test --skip-build
+bash scripts/workflow_check.sh .build/debug/phenoscope

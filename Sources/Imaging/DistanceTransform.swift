@@ -3,35 +3,43 @@
 /// Matches `scipy.ndimage.distance_transform_edt`. With no zero pixel at all, every
 /// distance is infinite.
 public func euclideanDistanceTransform<P: BinaryInteger>(_ mask: Image<P>) -> Image<Float> {
-    let w = mask.width, h = mask.height
-    let inf = Float.greatestFiniteMagnitude
-    var sq = mask.pixels.map { $0 == 0 ? Float(0) : inf }
+    let pixels = mask.pixels
+    let sq = squaredDistanceToNearestSource(width: mask.width, height: mask.height) { pixels[$0] == 0 }
+    return Image(width: mask.width, height: mask.height, pixels: sq.map { Float($0.squareRoot()) })
+}
+
+/// Exact squared Euclidean distance from every pixel of a `width x height` grid (row-major
+/// index) to the nearest pixel for which `isSource` holds; sources get 0, and with no source
+/// at all every value is `.infinity`. Separable: a 1-D lower envelope of parabolas down
+/// every column, then along every row, in Double so squared distances stay exact integers.
+public func squaredDistanceToNearestSource(width w: Int, height h: Int, isSource: (Int) -> Bool) -> [Double] {
+    var sq = (0..<(w * h)).map { isSource($0) ? 0.0 : Double.infinity }
     let n = max(w, h)
-    var f = [Float](repeating: 0, count: n), d = f
-    var v = [Int](repeating: 0, count: n), z = [Float](repeating: 0, count: n + 1)
-    // Lower envelope of parabolas rooted at each sample of f, evaluated at every position.
+    var f = [Double](repeating: 0, count: n), d = f
+    var v = [Int](repeating: 0, count: n), z = [Double](repeating: 0, count: n + 1)
+    // Lower envelope of the parabolas rooted at the finite samples of f, evaluated everywhere.
     func transform1D(_ count: Int) {
         var k = 0
         v[0] = 0; z[0] = -.infinity; z[1] = .infinity
         if count > 1 {
             for q in 1..<count {
-                guard f[q] < inf else { continue }
-                if f[v[0]] >= inf { v[0] = q; k = 0; z[0] = -.infinity; z[1] = .infinity; continue }
-                var s: Float
+                guard f[q].isFinite else { continue }
+                if !f[v[0]].isFinite { v[0] = q; k = 0; z[0] = -.infinity; z[1] = .infinity; continue }
+                var s: Double
                 repeat {
                     let p = v[k]
-                    s = ((f[q] + Float(q * q)) - (f[p] + Float(p * p))) / Float(2 * q - 2 * p)
+                    s = ((f[q] + Double(q * q)) - (f[p] + Double(p * p))) / Double(2 * q - 2 * p)
                     if s <= z[k] { k -= 1 } else { break }
                 } while k >= 0
                 k += 1
                 v[k] = q; z[k] = s; z[k + 1] = .infinity
             }
         }
-        if f[v[0]] >= inf { for q in 0..<count { d[q] = inf }; return }
+        if !f[v[0]].isFinite { for q in 0..<count { d[q] = .infinity }; return }
         k = 0
         for q in 0..<count {
-            while z[k + 1] < Float(q) { k += 1 }
-            let dq = Float(q - v[k])
+            while z[k + 1] < Double(q) { k += 1 }
+            let dq = Double(q - v[k])
             d[q] = dq * dq + f[v[k]]
         }
     }
@@ -45,5 +53,5 @@ public func euclideanDistanceTransform<P: BinaryInteger>(_ mask: Image<P>) -> Im
         transform1D(w)
         for x in 0..<w { sq[y * w + x] = d[x] }
     }
-    return Image(width: w, height: h, pixels: sq.map { $0 >= inf ? .infinity : $0.squareRoot() })
+    return sq
 }

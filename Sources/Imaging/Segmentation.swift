@@ -1,3 +1,5 @@
+import Foundation
+
 /// Classic two-step segmentation of a fluorescence site, as CellProfiler's
 /// IdentifyPrimaryObjects / IdentifySecondaryObjects pipelines do it for BBBC021:
 ///
@@ -8,7 +10,8 @@
 ///    the smoothed distance, so one nucleus gives one marker), objects below `minNucleusArea`
 ///    removed, labels renumbered 1...n.
 /// 2. Cells by propagation from the nuclei over the cytoplasm channels: the cell foreground is
-///    the Otsu threshold (scaled by `cellThresholdScale`) of the smoothed cytoplasm signal, and
+///    the smoothed cytoplasm signal above its Otsu threshold on a log scale (times `cellThresholdScale`,
+///    CellProfiler's threshold correction factor, 1 by default), and
 ///    each foreground pixel joins the nucleus it is reached from by a watershed on the inverted
 ///    cytoplasm intensity; a cell keeps its nucleus's label.
 public struct Segmentation: Sendable {
@@ -30,8 +33,10 @@ public struct Segmentation: Sendable {
     public var splitHeight: Float = 0.5
     public var minNucleusArea = 30
     public var cytoplasmSigma: Float = 2
-    /// Cell foreground = cytoplasm above this fraction of its Otsu threshold.
-    public var cellThresholdScale: Float = 0.5
+    /// Cell foreground = cytoplasm above this multiple of its Otsu threshold. Well below 1
+    /// the threshold falls under the background level and every cell grows until it meets
+    /// its neighbours, covering the whole site.
+    public var cellThresholdScale: Float = 1
 
     public init() {}
 
@@ -83,7 +88,10 @@ public struct Segmentation: Sendable {
             for i in signal.pixels.indices { signal.pixels[i] += p.pixels[i] / scale }
         }
         let smooth = gaussianBlur(signal, sigma: cytoplasmSigma)
-        let t = Threshold.otsu(smooth) * cellThresholdScale
+        // Otsu on the log intensity (CellProfiler's "log transform before thresholding"):
+        // bright bundles or stress fibres skew a linear histogram and push the threshold
+        // above the dim cytoplasm at the cell edge.
+        let t = Float(exp(Double(Threshold.otsu(smooth.map { log(max($0, 1e-6)) })))) * cellThresholdScale
         let mask = Image(width: smooth.width, height: smooth.height,
                          pixels: zip(smooth.pixels, nuclei.pixels).map { $0 > t || $1 != 0 ? UInt8(1) : 0 })
         let grown = watershed(smooth.map { -$0 }, markers: nuclei, mask: mask)

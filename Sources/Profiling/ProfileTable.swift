@@ -85,6 +85,26 @@ public struct ProfileTable: Sendable, Equatable {
                             rowOrigins: rowOrigins)
     }
 
+    /// The rows of several tables one after another (e.g. the well profiles of each plate of a
+    /// screen, measured as separate jobs). The tables must have the same metadata columns and
+    /// the same features in the same order; the error names the first table that differs.
+    public static func concatenating(_ tables: [ProfileTable]) throws -> ProfileTable {
+        guard let first = tables.first else { throw ProfilingError("no profile tables to concatenate") }
+        var out = first
+        for t in tables.dropFirst() {
+            guard t.metadataColumns == first.metadataColumns else {
+                throw ProfilingError("\(t.sourceDescription): metadata columns differ from \(first.sourceDescription)'s")
+            }
+            guard t.featureNames == first.featureNames else {
+                throw ProfilingError("\(t.sourceDescription): feature columns differ from \(first.sourceDescription)'s")
+            }
+            out.metadata += t.metadata
+            out.features += t.features
+            out.rowOrigins += t.rowOrigins
+        }
+        return out
+    }
+
     /// Fails with the file, line and column of the first non-finite feature value.
     public func requireFinite() throws {
         for r in 0..<rowCount {

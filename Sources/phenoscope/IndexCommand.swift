@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Profiling
 import Screen
 import Search
 import Tensor
@@ -8,7 +9,10 @@ import Tensor
 ///
 /// Vectors come from a `.npy` (rows = items); metadata, when given, is a CSV with one row
 /// per vector in the same order (e.g. the metadata CSV `embed` writes, or a profiles table's
-/// `Metadata_*` columns), and becomes filterable fields of each item.
+/// `Metadata_*` columns), and becomes filterable fields of each item. Alternatively
+/// `--profiles P.csv` takes both from one profiles table (`Metadata_*` columns become the
+/// item fields, every other column a vector dimension), e.g. `profiles/wells_normalized.csv`
+/// of a `phenoscope run`.
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
@@ -20,7 +24,9 @@ struct IndexCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Build an exact or HNSW index from a .npy of vectors.")
 
         @Option(help: "Vectors: .npy, shape (items, dims), float32/float64/float16.")
-        var vectors: String
+        var vectors: String?
+        @Option(help: "A profiles CSV instead of --vectors/--metadata: Metadata_* columns are the fields, the rest the vector.")
+        var profiles: String?
         @Option(help: "Per-item metadata CSV, one row per vector, in order.")
         var metadata: String?
         @Option(help: "exact or hnsw.")
@@ -40,15 +46,33 @@ struct IndexCommand: ParsableCommand {
         @Flag(help: "No progress output.")
         var quiet = false
 
+        func validate() throws {
+            guard (vectors == nil) != (profiles == nil) else { throw ValidationError("give exactly one of --vectors or --profiles") }
+            guard profiles == nil || metadata == nil else { throw ValidationError("--metadata goes with --vectors; a profiles table carries its own") }
+        }
+
         func run() throws {
-            let array = try NPYArray.read(URL(fileURLWithPath: vectors))
-            guard array.shape.count == 2, array.shape[0] > 0, array.shape[1] > 0 else {
-                throw ValidationError("\(vectors): expected a 2-d array (items, dims), got shape \(array.shape)")
-            }
-            let (n, d) = (array.shape[0], array.shape[1])
             var columns: [String] = []
             var rows: [[String]] = []
-            if let metadata {
+            let n: Int, d: Int, flat: [Float], source: String
+            if let profiles {
+                let table = try ProfileTable(contentsOf: URL(fileURLWithPath: profiles))
+                try table.requireFinite()
+                guard table.rowCount > 0, table.featureCount > 0 else {
+                    throw ValidationError("\(profiles): expected rows and feature columns, got \(table.rowCount) x \(table.featureCount)")
+                }
+                (n, d, flat, source) = (table.rowCount, table.featureCount, table.features.map { Float($0) }, profiles)
+                columns = table.metadataColumns
+                rows = table.metadata
+            } else {
+                let vectors = self.vectors!
+                let array = try NPYArray.read(URL(fileURLWithPath: vectors))
+                guard array.shape.count == 2, array.shape[0] > 0, array.shape[1] > 0 else {
+                    throw ValidationError("\(vectors): expected a 2-d array (items, dims), got shape \(array.shape)")
+                }
+                (n, d, flat, source) = (array.shape[0], array.shape[1], array.floats(), vectors)
+            }
+            if let metadata, let vectors {
                 let table = try CSVTable(contentsOf: URL(fileURLWithPath: metadata))
                 guard table.rows.count == n else {
                     throw ValidationError("\(metadata): \(table.rows.count) rows, expected \(n) (one per vector in \(vectors))")
@@ -58,12 +82,11 @@ struct IndexCommand: ParsableCommand {
             }
             var index = SearchIndex(kind: kind, dimension: d, metric: metric, metadataColumns: columns,
                                     hnsw: .init(m: m, efConstruction: efConstruction, efSearch: efSearch, seed: seed))
-            let flat = array.floats()
             let progress = ProgressLine("index", total: n, quiet: quiet)
             for i in 0..<n {
                 let fields = rows.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: zip(columns, rows[i]))
                 do { _ = try index.add(Array(flat[i * d ..< (i + 1) * d]), fields: fields) } catch {
-                    throw ValidationError("\(vectors): row \(i): \(error)")
+                    throw ValidationError("\(source): row \(i): \(error)")
                 }
                 progress.advance()
             }

@@ -14,8 +14,8 @@ struct Phenoscope: ParsableCommand {
         subcommands: [
             RunCommand.self, SynthCommand.self, ImportCommand.self, ManifestCommand.self,
             EvaluateCommand.self, ProfileCommand.self, RenderCommand.self,
-            QCCommand.self, SegmentCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self,
-            CropsCommand.self, IllumCommand.self,
+            QCCommand.self, SegmentCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self, TuneCommand.self,
+            CropsCommand.self, IllumCommand.self, ServeCommand.self,
         ]
     )
 }

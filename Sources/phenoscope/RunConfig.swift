@@ -110,6 +110,8 @@ struct RunConfig: Codable, Equatable {
         /// Permutations in the null distribution of mAP p-values.
         var nullSize = 1000
         var seed = 0
+        /// The leave-compound-out linear probe and random forest (slow on large screens).
+        var classifiers = true
     }
 }
 
@@ -240,12 +242,13 @@ extension RunConfig.ProfilesConfig {
 }
 
 extension RunConfig.EvaluationConfig {
-    enum CodingKeys: String, CodingKey { case nullSize = "null_size", seed }
+    enum CodingKeys: String, CodingKey { case nullSize = "null_size", seed, classifiers }
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         nullSize = try c.decodeIfPresent(Int.self, forKey: .nullSize) ?? d.nullSize
         seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? d.seed
+        classifiers = try c.decodeIfPresent(Bool.self, forKey: .classifiers) ?? d.classifiers
     }
 }
 

@@ -1,0 +1,376 @@
+import Foundation
+import Hummingbird
+import Imaging
+import Screen
+import Search
+import Tensor
+
+/// The HTTP API of `phenoscope serve`: every route, its handler, and the access rule it
+/// follows. `routes` lists them for the OpenAPI document and its test; `register` wires
+/// the handlers into a Hummingbird router.
+public struct SearchAPI: Sendable {
+    /// One endpoint: method and OpenAPI-style path, and whether it writes.
+    public struct Route: Sendable, Hashable {
+        public var method: String
+        public var path: String
+        public var writes: Bool
+    }
+
+    public static let routes: [Route] = [
+        Route(method: "GET", path: "/", writes: false),
+        Route(method: "GET", path: "/health", writes: false),
+        Route(method: "GET", path: "/metrics", writes: false),
+        Route(method: "GET", path: "/openapi.json", writes: false),
+        Route(method: "GET", path: "/api/items", writes: false),
+        Route(method: "GET", path: "/api/items/{id}", writes: false),
+        Route(method: "POST", path: "/api/items", writes: true),
+        Route(method: "DELETE", path: "/api/items/{id}", writes: true),
+        Route(method: "POST", path: "/api/items/{id}/tags", writes: true),
+        Route(method: "POST", path: "/api/search", writes: false),
+        Route(method: "POST", path: "/api/search/image", writes: false),
+        Route(method: "POST", path: "/api/moa", writes: false),
+        Route(method: "POST", path: "/api/flags", writes: true),
+        Route(method: "GET", path: "/api/thumbnail", writes: false),
+        Route(method: "GET", path: "/api/umap", writes: false),
+        Route(method: "GET", path: "/api/plates", writes: false),
+    ]
+
+    let service: SearchService
+    let metrics: RequestMetrics
+    var configuration: ServerConfiguration { service.configuration }
+
+    public init(service: SearchService, metrics: RequestMetrics) {
+        self.service = service
+        self.metrics = metrics
+    }
+
+    // MARK: access
+
+    /// Writes need the key; reads need it too when a key is set and reads are not open.
+    func authorize(_ request: Request, writes: Bool) throws {
+        guard let key = configuration.apiKey else {
+            if writes { throw APIError(.forbidden, "this server has no API key (--api-key-file), so it is read-only") }
+            return
+        }
+        if !writes && configuration.openReads { return }
+        var given = request.headers[.init("X-API-Key")!]
+        if given == nil, let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
+            given = String(auth.dropFirst(7))
+        }
+        guard let given else { throw APIError(.unauthorized, "header 'X-API-Key' (or 'Authorization: Bearer') is required") }
+        guard SearchAPI.constantTimeEqual(given, key) else { throw APIError(.forbidden, "header 'X-API-Key': wrong API key") }
+    }
+
+    /// Compares without stopping at the first difference, so timing does not leak the key.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var diff = UInt8(x.count == y.count ? 0 : 1)
+        for i in 0..<max(x.count, y.count) { diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
+        return diff == 0
+    }
+
+    // MARK: router
+
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: JSONErrorMiddleware())
+        let api = self
+        router.get("/") { _, _ in JSONResponse.bytes(Array(WebPage.html.utf8), contentType: "text/html; charset=utf-8") }
+        router.get("/health") { _, _ in await api.health() }
+        router.get("/metrics") { _, _ in await api.metricsText() }
+        router.get("/openapi.json") { _, _ in JSONResponse.bytes(Array(OpenAPIDocument.json.utf8), contentType: "application/json") }
+        router.get("/api/items") { r, _ in try api.authorize(r, writes: false); return try await api.listItems(r) }
+        router.get("/api/items/:id") { r, c in try api.authorize(r, writes: false); return try await api.item(c.parameters.get("id")) }
+        router.post("/api/items") { r, _ in try api.authorize(r, writes: true); return try await api.addItem(r) }
+        router.delete("/api/items/:id") { r, c in try api.authorize(r, writes: true); return try await api.deleteItem(c.parameters.get("id")) }
+        router.post("/api/items/:id/tags") { r, c in try api.authorize(r, writes: true); return try await api.tags(r, c.parameters.get("id")) }
+        router.post("/api/search") { r, _ in try api.authorize(r, writes: false); return try await api.search(r) }
+        router.post("/api/search/image") { r, _ in try api.authorize(r, writes: false); return try await api.searchImage(r) }
+        router.post("/api/moa") { r, _ in try api.authorize(r, writes: false); return try await api.moa(r) }
+        router.post("/api/flags") { r, _ in try api.authorize(r, writes: true); return try await api.flags(r) }
+        router.get("/api/thumbnail") { r, _ in try api.authorize(r, writes: false); return try await api.thumbnail(r) }
+        router.get("/api/umap") { r, _ in try api.authorize(r, writes: false); return await api.umap() }
+        router.get("/api/plates") { r, _ in try api.authorize(r, writes: false); return await api.plates() }
+    }
+
+    // MARK: handlers
+
+    func health() async -> Response {
+        let s = await service.snapshot()
+        return JSONResponse.make([
+            "status": "ok", "items": s.index.index.count, "dimension": s.index.index.dimension,
+            "kind": s.index.kind.rawValue, "metric": s.index.index.metric.rawValue,
+        ])
+    }
+
+    func metricsText() async -> Response {
+        let s = await service.snapshot()
+        let text = metrics.text(gauges: [("phenoscope_index_items", "Live items in the index.", Double(s.index.index.count))])
+        return JSONResponse.bytes(Array(text.utf8), contentType: "text/plain; version=0.0.4")
+    }
+
+    func listItems(_ request: Request) async throws -> Response {
+        let s = await service.snapshot()
+        let q = request.uri.queryParameters
+        let limit = try SearchAPI.queryInt(q.get("limit"), name: "limit", default: 100, range: 1...10_000)
+        let offset = try SearchAPI.queryInt(q.get("offset"), name: "offset", default: 0, range: 0...Int(Int32.max))
+        let filter = try SearchAPI.filter(FilterText.split(q.get("filter") ?? ""), s.index, field: "filter")
+        let accept = try filter.map { f in try SearchAPI.field("filter") { try f.predicate(s.index.metadata, queryID: nil) } }
+        var matching: [Int] = []
+        for id in 0..<s.index.metadata.count where s.index.index.vector(id) != nil && (accept?(id) ?? true) { matching.append(id) }
+        let page = matching.dropFirst(offset).prefix(limit)
+        return JSONResponse.make(["total": matching.count, "items": page.map { SearchAPI.itemJSON(s, $0) }])
+    }
+
+    func item(_ text: String?) async throws -> Response {
+        let s = await service.snapshot()
+        let id = try SearchAPI.itemID(text, s.index)
+        var out = SearchAPI.itemJSON(s, id)
+        out["vector"] = s.index.index.vector(id)!.map(Double.init)
+        return JSONResponse.make(out)
+    }
+
+    func addItem(_ request: Request) async throws -> Response {
+        let body = try await JSONResponse.body(request, limit: configuration.maxJSONBytes)
+        try body.only(["vector", "fields", "tags"])
+        guard let vector = try body.vector("vector") else { throw APIError.badRequest("field 'vector': required") }
+        let fields = try body.stringMap("fields") ?? [:]
+        let tags = try body.strings("tags") ?? []
+        let s = await service.snapshot()
+        try SearchAPI.checkDimension(vector, s.index)
+        if let unknown = fields.keys.sorted().first(where: { !s.index.metadata.columns.contains($0) }) {
+            throw APIError.badRequest("field 'fields.\(unknown)': not a metadata column of this index (\(s.index.metadata.columns.joined(separator: ", ")))")
+        }
+        try tags.forEach { try SearchAPI.checkTag($0, field: "tags") }
+        let id = try await SearchAPI.field("vector") { try await service.add(vector: vector, fields: fields, tags: Set(tags)) }
+        return JSONResponse.make(["id": id], status: .created)
+    }
+
+    func deleteItem(_ text: String?) async throws -> Response {
+        let s = await service.snapshot()
+        let id = try SearchAPI.itemID(text, s.index)
+        guard try await service.delete(id) else { throw APIError.notFound("no live item with id \(id)") }
+        return JSONResponse.make(["id": id, "deleted": true])
+    }
+
+    func tags(_ request: Request, _ text: String?) async throws -> Response {
+        let s = await service.snapshot()
+        let id = try SearchAPI.itemID(text, s.index)
+        let body = try await JSONResponse.body(request, limit: configuration.maxJSONBytes)
+        try body.only(["add", "remove"])
+        let add = try body.strings("add") ?? [], remove = try body.strings("remove") ?? []
+        try add.forEach { try SearchAPI.checkTag($0, field: "add") }
+        try remove.forEach { try SearchAPI.checkTag($0, field: "remove") }
+        let tags = try await service.tag(id, add: add, remove: remove)
+        return JSONResponse.make(["id": id, "tags": tags])
+    }
+
+    func search(_ request: Request) async throws -> Response {
+        let body = try await JSONResponse.body(request, limit: configuration.maxJSONBytes)
+        try body.only(["id", "vector", "k", "filter", "ef"])
+        let k = try body.int("k", default: 10, range: 1...1000)!
+        let ef = try body.int("ef", range: 1...10_000)
+        let s = await service.snapshot()
+        let filter = try SearchAPI.filter(try body.filter(), s.index, field: "filter")
+        let hits: [SearchHit]
+        var query: [String: Any] = [:]
+        switch (try body.int("id"), try body.vector("vector")) {
+        case let (id?, nil):
+            let id = try SearchAPI.itemID(String(id), s.index, field: "id")
+            hits = try SearchAPI.field("filter") { try s.index.search(id: id, k: k, filter: filter, ef: ef) }
+            query = SearchAPI.itemJSON(s, id)
+        case let (nil, vector?):
+            try SearchAPI.checkDimension(vector, s.index)
+            hits = try SearchAPI.field("vector") { try s.index.search(vectors: [vector], k: k, filter: filter, ef: ef)[0] }
+        default:
+            throw APIError.badRequest("give exactly one of field 'id' or field 'vector'")
+        }
+        return JSONResponse.make(["k": k, "query": query, "results": hits.map { SearchAPI.itemJSON(s, $0.id, score: $0.score) }])
+    }
+
+    func moa(_ request: Request) async throws -> Response {
+        let body = try await JSONResponse.body(request, limit: configuration.maxJSONBytes)
+        try body.only(["id", "vector", "k", "filter", "label_field", "exclude_same"])
+        let s = await service.snapshot()
+        let k = try body.int("k", default: 10, range: 1...1000)!
+        let labelField = try body.string("label_field") ?? "Metadata_MoA"
+        guard s.index.metadata.columns.contains(labelField) else {
+            throw APIError.badRequest("field 'label_field': '\(labelField)' is not a metadata column of this index")
+        }
+        let filter = try SearchAPI.filter(try body.filter(), s.index, field: "filter")
+        var vote = NeighborVote(labelField: labelField, k: k, noveltyThreshold: s.novelty?.threshold)
+        let result: NeighborVote.Result
+        switch (try body.int("id"), try body.vector("vector")) {
+        case let (id?, nil):
+            let id = try SearchAPI.itemID(String(id), s.index, field: "id")
+            let defaultExclude = s.index.metadata.columns.contains("Metadata_Compound") ? "Metadata_Compound" : nil
+            vote.excludeSameField = body.has("exclude_same") ? try body.string("exclude_same") : defaultExclude
+            if let f = vote.excludeSameField, !s.index.metadata.columns.contains(f) {
+                throw APIError.badRequest("field 'exclude_same': '\(f)' is not a metadata column of this index")
+            }
+            result = try SearchAPI.field("filter") { try vote.infer(id: id, in: s.index, filter: filter) }
+        case let (nil, vector?):
+            guard !body.has("exclude_same") else { throw APIError.badRequest("field 'exclude_same': needs a query 'id', not a 'vector'") }
+            try SearchAPI.checkDimension(vector, s.index)
+            result = try SearchAPI.field("vector") { try vote.infer(vector: vector, in: s.index, filter: filter) }
+        default:
+            throw APIError.badRequest("give exactly one of field 'id' or field 'vector'")
+        }
+        var out: [String: Any] = [
+            "label": result.label as Any? ?? NSNull(), "confidence": result.confidence, "novel": result.novel,
+            "best_similarity": result.bestSimilarity.map { Double($0) } as Any? ?? NSNull(),
+            "novelty_threshold": s.novelty.map { Double($0.threshold) } as Any? ?? NSNull(),
+            "votes": result.votes.map { ["label": $0.label, "weight": $0.weight] },
+            "neighbors": result.neighbors.map { SearchAPI.itemJSON(s, $0.id, score: $0.score) },
+        ]
+        out["label_field"] = labelField
+        return JSONResponse.make(out)
+    }
+
+    func flags(_ request: Request) async throws -> Response {
+        let body = try await JSONResponse.body(request, limit: configuration.maxJSONBytes)
+        try body.only(["plate", "well", "site", "defect"])
+        guard let plate = try body.string("plate"), !plate.isEmpty else { throw APIError.badRequest("field 'plate': required") }
+        guard let wellText = try body.string("well") else { throw APIError.badRequest("field 'well': required") }
+        guard let well = WellPosition(wellText) else { throw APIError.badRequest("field 'well': '\(wellText)' is not a well such as B03") }
+        let site = try body.int("site", range: 0...100_000)
+        let defect = try body.string("defect") ?? "manual"
+        try SearchAPI.checkTag(defect, field: "defect")
+        let (sites, items) = try await service.flag(plate: plate, well: well, site: site, defect: defect)
+        return JSONResponse.make(["sites": sites.map(\.description), "tagged_items": items, "defect": defect, "excluded": true])
+    }
+
+    func thumbnail(_ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        guard let plate = q.get("plate"), !plate.isEmpty else { throw APIError.badRequest("query parameter 'plate' is required") }
+        guard let wellText = q.get("well") else { throw APIError.badRequest("query parameter 'well' is required") }
+        guard let well = WellPosition(wellText) else { throw APIError.badRequest("query parameter 'well': '\(wellText)' is not a well such as B03") }
+        let site = try q.get("site").map { try SearchAPI.queryInt($0, name: "site", default: 0, range: 0...100_000) }
+        let png = try await service.thumbnail(plate: plate, well: well, site: site)
+        return JSONResponse.bytes(png, contentType: "image/png", cache: true)
+    }
+
+    func umap() async -> Response {
+        let s = await service.snapshot()
+        var ids: [Int] = [], xs: [Double] = [], ys: [Double] = [], labels: [String] = []
+        let labelColumn = ["Metadata_MoA", "Metadata_Compound"].first { s.index.metadata.columns.contains($0) }
+        if let map = s.map {
+            for id in 0..<min(map.count / 2, s.index.metadata.count)
+            where s.index.index.vector(id) != nil && map[2 * id].isFinite && map[2 * id + 1].isFinite {
+                ids.append(id); xs.append(Double(map[2 * id])); ys.append(Double(map[2 * id + 1]))
+                labels.append(labelColumn.flatMap { s.index.metadata.value(id, $0) } ?? "")
+            }
+        }
+        return JSONResponse.make(["source": s.mapSource, "ids": ids, "x": xs, "y": ys, "labels": labels,
+                                  "label_field": labelColumn as Any? ?? NSNull()])
+    }
+
+    func plates() async -> Response {
+        let s = await service.snapshot()
+        let meta = s.index.metadata
+        guard meta.columns.contains("Metadata_Plate"), meta.columns.contains("Metadata_Well") else {
+            return JSONResponse.make(["plates": [Any]()])
+        }
+        struct WellEntry { var items: [Int] = []; var compound = ""; var moa = ""; var bad = false }
+        var plates: [String: [WellPosition: WellEntry]] = [:]
+        for id in 0..<meta.count where s.index.index.vector(id) != nil {
+            guard let plate = meta.value(id, "Metadata_Plate"), let well = meta.value(id, "Metadata_Well").flatMap(WellPosition.init) else { continue }
+            var e = plates[plate, default: [:]][well, default: WellEntry()]
+            e.items.append(id)
+            e.compound = meta.value(id, "Metadata_Compound") ?? ""
+            e.moa = meta.value(id, "Metadata_MoA") ?? ""
+            e.bad = e.bad || meta.tags[id].contains("bad")
+            plates[plate, default: [:]][well] = e
+        }
+        let out: [[String: Any]] = plates.keys.sorted().map { name in
+            let wells = plates[name]!
+            let maxRow = wells.keys.map(\.row).max() ?? 0, maxColumn = wells.keys.map(\.column).max() ?? 0
+            // The smallest standard plate that holds every well seen.
+            let (rows, columns) = [(8, 12), (16, 24), (32, 48)].first { maxRow < $0.0 && maxColumn <= $0.1 } ?? (maxRow + 1, maxColumn)
+            return ["plate": name, "rows": rows, "columns": columns, "wells": wells.keys.sorted().map { w -> [String: Any] in
+                let e = wells[w]!
+                // Row and column 0-based, for drawing the grid.
+                return ["well": w.description, "row": w.row, "column": w.column - 1, "items": e.items,
+                        "compound": e.compound, "moa": e.moa, "bad": e.bad]
+            }]
+        }
+        return JSONResponse.make(["plates": out])
+    }
+
+    func searchImage(_ request: Request) async throws -> Response {
+        var request = request
+        let buffer = try await request.collectBody(upTo: configuration.maxUploadBytes)
+        let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+        let planes = try UploadedImage.decode(bytes)
+        let recipe = configuration.indexURL.appendingPathComponent("feature_recipe.json")
+        guard FileManager.default.fileExists(atPath: recipe.path) else {
+            throw APIError(.unprocessableContent, "this index has no feature recipe (feature_recipe.json): it was built from vectors, "
+                           + "so an uploaded image (\(planes.count) channel(s), \(planes[0].width)x\(planes[0].height)) cannot be "
+                           + "turned into a comparable vector; query by 'id' or 'vector' instead")
+        }
+        throw APIError(.unprocessableContent, "feature recipes are not supported by this server version")
+    }
+
+    // MARK: helpers
+
+    static func itemJSON(_ s: SearchService.Snapshot, _ id: Int, score: Float? = nil) -> [String: Any] {
+        let meta = s.index.metadata
+        var fields: [String: String] = [:]
+        for (c, v) in zip(meta.columns, meta.values[id]) { fields[c] = v }
+        var out: [String: Any] = ["id": id, "fields": fields, "tags": meta.tags[id].sorted()]
+        if let score { out["score"] = Double(score) }
+        if let map = s.map, 2 * id + 1 < map.count, map[2 * id].isFinite {
+            out["umap"] = [Double(map[2 * id]), Double(map[2 * id + 1])]
+        }
+        return out
+    }
+
+    static func itemID(_ text: String?, _ index: SearchIndex, field: String = "id") throws -> Int {
+        guard let text, let id = Int(text), id >= 0 else {
+            throw APIError.badRequest("\(field == "id" ? "path parameter" : "field") '\(field)': '\(text ?? "")' is not a non-negative integer")
+        }
+        guard index.index.vector(id) != nil else {
+            throw APIError.notFound("no live item with id \(id) (the index has ids 0..<\(index.metadata.count))")
+        }
+        return id
+    }
+
+    static func checkDimension(_ v: [Float], _ index: SearchIndex) throws {
+        guard v.count == index.index.dimension else {
+            throw APIError.badRequest("field 'vector': has \(v.count) values, the index has \(index.index.dimension) dimensions")
+        }
+    }
+
+    static func checkTag(_ tag: String, field: String) throws {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-.:"))
+        guard !tag.isEmpty, tag.count <= 64, tag.unicodeScalars.allSatisfy(allowed.contains) else {
+            throw APIError.badRequest("field '\(field)': '\(tag.prefix(80))' is not a tag (1-64 letters, digits, _ - . :)")
+        }
+    }
+
+    static func filter(_ expressions: [String], _ index: SearchIndex, field: String) throws -> ItemFilter? {
+        guard !expressions.isEmpty else { return nil }
+        return try SearchAPI.field(field) {
+            let f = try ItemFilter(expressions)
+            try f.validate(against: index.metadata)
+            return f
+        }
+    }
+
+    static func queryInt(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let i = Int(text), range.contains(i) else {
+            throw APIError.badRequest("query parameter '\(name)': '\(text.prefix(40))' is not an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return i
+    }
+
+    /// Runs `body`, turning index errors (bad filter, zero vector ...) into a 400 naming `name`.
+    static func field<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as IndexError { throw APIError.badRequest("field '\(name)': \(e.message)") }
+    }
+
+    static func field<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let e as IndexError { throw APIError.badRequest("field '\(name)': \(e.message)") }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import XCTest
+@testable import phenoscope
+
+/// `phenoscope run` split into its parts (prepare, each plate on its own, screen), as a
+/// workflow engine runs them, writes the same profiles and figures as one whole run; and a
+/// second whole run finds everything up to date.
+final class RunPartsTests: XCTestCase {
+    private func config(name: String, runs: URL) -> String {
+        """
+        name: \(name)
+        runs_dir: \(runs.path)
+        screen:
+          synthetic: {plates: 2, plates_per_batch: 1, sites: 1, width: 96, height: 96, seed: 4}
+        segmentation: {method: ground_truth}
+        features: {families: [intensity], texture_scales: [3]}
+        evaluation: {null_size: 20, classifiers: false}
+        """
+    }
+
+    func testPartsGiveTheSameProfilesAsAWholeRun() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runparts-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let whole = dir.appendingPathComponent("whole.yaml"), parts = dir.appendingPathComponent("parts.yaml")
+        try config(name: "whole", runs: dir).write(to: whole, atomically: true, encoding: .utf8)
+        try config(name: "parts", runs: dir).write(to: parts, atomically: true, encoding: .utf8)
+
+        try RunCommand.parse([whole.path, "--quiet"]).run()
+
+        XCTAssertThrowsError(try RunCommand.parse([parts.path, "--only", "screen", "--quiet"]).run()) { e in
+            XCTAssertTrue("\(e)".contains("plates.txt"), "\(e)")
+        }
+        try RunCommand.parse([parts.path, "--only", "prepare", "--quiet"]).run()
+        let plates = try String(contentsOf: dir.appendingPathComponent("parts/plates.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        XCTAssertEqual(plates.count, 2)
+        XCTAssertThrowsError(try RunCommand.parse([parts.path, "--only", "plates", "--plate", "NoSuchPlate", "--quiet"]).run()) { e in
+            XCTAssertTrue("\(e)".contains("NoSuchPlate"), "\(e)")
+        }
+        try RunCommand.parse([parts.path, "--only", "plates", "--plate", plates[0], "--quiet"]).run()
+        XCTAssertThrowsError(try RunCommand.parse([parts.path, "--only", "screen", "--quiet"]).run()) { e in
+            XCTAssertTrue("\(e)".contains(plates[1]), "a missing plate is named: \(e)")
+        }
+        try RunCommand.parse([parts.path, "--only", "plates", "--plate", plates[1], "--quiet"]).run()
+        try RunCommand.parse([parts.path, "--only", "screen", "--quiet"]).run()
+
+        for file in ["profiles/wells.csv", "profiles/wells_normalized.csv", "qc/qc.csv"] {
+            let a = try Data(contentsOf: dir.appendingPathComponent("whole/\(file)"))
+            let b = try Data(contentsOf: dir.appendingPathComponent("parts/\(file)"))
+            XCTAssertEqual(a, b, file)
+        }
+        func figures(_ run: String) throws -> [String: Double] {
+            let data = try Data(contentsOf: dir.appendingPathComponent("\(run)/evaluation/evaluation.json"))
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+            return json.compactMapValues { $0 as? Double }.filter { ["nsc", "nscb", "map_moa"].contains($0.key) }
+        }
+        XCTAssertEqual(try figures("whole"), try figures("parts"))
+        XCTAssertEqual(try figures("whole").count, 3)
+
+        let normalized = dir.appendingPathComponent("whole/profiles/wells_normalized.csv")
+        let before = try FileManager.default.attributesOfItem(atPath: normalized.path)[.modificationDate] as? Date
+        try RunCommand.parse([whole.path, "--quiet"]).run()
+        let after = try FileManager.default.attributesOfItem(atPath: normalized.path)[.modificationDate] as? Date
+        XCTAssertEqual(before, after, "an up-to-date run rewrites nothing")
+    }
+}
