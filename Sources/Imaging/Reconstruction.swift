@@ -50,7 +50,12 @@ public func hMaxima(_ image: Image<Float>, h: Float) -> Image<UInt8> {
     precondition(h > 0, "h must be positive")
     // As scikit-image does for floats: allow for rounding in image - h.
     let resolution = 2 * Float.ulpOfOne * (image.pixels.map { abs($0) }.max() ?? 0)
-    let shifted = image.map { $0 - h }
+    // Raising the marker to the image minimum where image - h falls below it changes no
+    // flagged pixel (a path from there carries at most the minimum, which every pixel at
+    // least h above the minimum already has), but keeps the flood out of flat background,
+    // which otherwise is raised pixel by pixel from min - h to min.
+    let lowest = image.pixels.min() ?? 0
+    let shifted = image.map { max($0 - h, lowest) }
     let rec = reconstructByDilation(marker: shifted, mask: image)
     let threshold = h - resolution / 2
     return Image(width: image.width, height: image.height,

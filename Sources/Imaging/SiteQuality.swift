@@ -12,13 +12,18 @@
 ///   its median by more than its 99th-percentile spread). Cells are bright in DNA at the
 ///   nucleus and in the cytoskeleton channels around it, rarely in all three; debris and dust
 ///   fluoresce in all of them.
+/// - `coBrightBlob`: the area (pixels) of the largest 8-connected patch of co-bright pixels.
+///   Where cells overlap a few co-bright pixels lie scattered in specks; debris is one
+///   solid lump, so this separates the two where the plain fraction does not (small fields,
+///   dense or mitotic cells).
 public struct SiteQuality: Sendable, Equatable {
     public var focus: Double
     public var saturation: Double
     public var coBright: Double
+    public var coBrightBlob: Double
 
-    public init(focus: Double, saturation: Double, coBright: Double) {
-        self.focus = focus; self.saturation = saturation; self.coBright = coBright
+    public init(focus: Double, saturation: Double, coBright: Double, coBrightBlob: Double = 0) {
+        self.focus = focus; self.saturation = saturation; self.coBright = coBright; self.coBrightBlob = coBrightBlob
     }
 
     /// Scores `planes` (all of one size; the first is the DNA channel).
@@ -52,8 +57,12 @@ public struct SiteQuality: Sendable, Equatable {
             let p99 = Double(Composite.percentile(p.pixels, 99))
             return median + max(p99 - median, 1)
         }
+        var both = Image<UInt8>(width: w, height: h, repeating: 0)
         var count = 0
-        for i in 0..<(w * h) where zip(planes, thresholds).allSatisfy({ Double($0.pixels[i]) > $1 }) { count += 1 }
+        for i in 0..<(w * h) where zip(planes, thresholds).allSatisfy({ Double($0.pixels[i]) > $1 }) { count += 1; both.pixels[i] = 1 }
         coBright = Double(count) / Double(max(w * h, 1))
+        var areas: [Int32: Int] = [:]
+        if count > 0 { for l in labelConnectedComponents(both, connectivity: .eight).pixels where l != 0 { areas[l, default: 0] += 1 } }
+        coBrightBlob = Double(areas.values.max() ?? 0)
     }
 }

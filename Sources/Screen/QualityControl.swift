@@ -7,8 +7,8 @@ import Tensor
 /// Saturation is judged in absolute terms (more than `saturatedFraction` of pixels clipped).
 /// Focus and debris are judged against the site's own plate, because their typical values
 /// depend on stain, exposure and cell density: a site is `blur` when its focus score's robust
-/// z (median / 1.4826 MAD of the plate) is below `-focusZ`, and `debris` when its co-bright
-/// fraction's robust z is above `debrisZ`. The first rule that fires names the defect, in the
+/// z (median / 1.4826 MAD of the plate) is below `-focusZ`, and `debris` when the robust z
+/// of its largest co-bright patch (`SiteQuality.coBrightBlob`) is above `debrisZ`. The first rule that fires names the defect, in the
 /// order saturated, blur, debris.
 ///
 /// When masks exist, the cell count of each site is a fourth, optional rule
@@ -20,9 +20,9 @@ public struct QualityControl: Sendable {
     public var saturatedFraction = 0.002
     public var focusZ = 4.0
     public var debrisZ = 15.0
-    /// Floor of the co-bright spread, so a plate of almost-clean sites does not turn one
-    /// stray pixel into an outlier.
-    public var coBrightFloor = 2e-5
+    /// Floor of the co-bright patch spread (pixels), so a plate of almost-clean sites does
+    /// not turn a few stray pixels into an outlier.
+    public var coBrightBlobFloor = 3.0
     public var cellCountZ = 5.0
 
     public init() {}
@@ -70,7 +70,7 @@ public struct QualityControl: Sendable {
         var results = zip(keys, qualities).map { SiteResult(key: $0, quality: $1, defect: "") }
         for indices in byPlate.values {
             let focus = QualityControl.robustZ(indices.map { log(max(qualities[$0].focus, 1e-12)) }, floor: 1e-6)
-            let debris = QualityControl.robustZ(indices.map { qualities[$0].coBright }, floor: coBrightFloor)
+            let debris = QualityControl.robustZ(indices.map { qualities[$0].coBrightBlob }, floor: coBrightBlobFloor)
             for (j, i) in indices.enumerated() {
                 if qualities[i].saturation > saturatedFraction { results[i].defect = "saturated" }
                 else if focus[j] < -focusZ { results[i].defect = "blur" }
@@ -129,11 +129,12 @@ public struct QualityControl: Sendable {
     /// `qc.csv`: one row per site with the scores and the Defect column of ground_truth/sites.csv.
     public static func table(_ results: [SiteResult]) -> CSVTable {
         var t = CSVTable(header: ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Defect",
-                                  "QC_Focus", "QC_Saturation", "QC_CoBright"] + (results.contains { $0.cellCount != nil } ? ["QC_CellCount"] : []))
+                                  "QC_Focus", "QC_Saturation", "QC_CoBright", "QC_CoBrightBlob"] + (results.contains { $0.cellCount != nil } ? ["QC_CellCount"] : []))
         t.rows = results.map { r in
             [r.key.plate, r.key.well.description, String(r.key.site), r.defect,
              String(format: "%.6g", r.quality.focus), String(format: "%.6g", r.quality.saturation),
-             String(format: "%.6g", r.quality.coBright)] + (t.header.count == 8 ? [r.cellCount.map(String.init) ?? ""] : [])
+             String(format: "%.6g", r.quality.coBright), String(format: "%.0f", r.quality.coBrightBlob)]
+                + (t.header.count == 9 ? [r.cellCount.map(String.init) ?? ""] : [])
         }
         t.lineNumbers = t.rows.indices.map { $0 + 2 }
         return t

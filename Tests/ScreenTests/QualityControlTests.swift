@@ -30,14 +30,21 @@ final class QualityControlTests: XCTestCase {
         for i in 0..<12 { a.pixels[i] = 5000 }
         for y in 10..<13 { for x in 10..<13 { a[x, y] = 9000; b[x, y] = 9000 } }
         XCTAssertEqual(SiteQuality(planes: [a, b]).coBright, 9.0 / Double(w * h), accuracy: 1e-12)
+        XCTAssertEqual(SiteQuality(planes: [a, b]).coBrightBlob, 9)
+        // Scattered co-bright pixels: the same count, but the largest patch is one pixel.
+        var c = Image<UInt16>(width: w, height: h, repeating: 100), d = c
+        for i in 0..<12 { c.pixels[i] = 5000 }
+        for k in 0..<9 { c[4 * k + 1, 20] = 9000; d[4 * k + 1, 20] = 9000 }
+        XCTAssertEqual(SiteQuality(planes: [c, d]).coBright, 9.0 / Double(w * h), accuracy: 1e-12)
+        XCTAssertEqual(SiteQuality(planes: [c, d]).coBrightBlob, 1)
     }
 
     func testPlateRelativeRules() {
         let keys = (1...12).map { SiteKey(plate: "P", well: WellPosition(row: 0, column: $0), site: 1) }
-        var q = (0..<12).map { i in SiteQuality(focus: 0.2 + 0.001 * Double(i), saturation: 0, coBright: 1e-5 * Double(i % 3)) }
+        var q = (0..<12).map { i in SiteQuality(focus: 0.2 + 0.001 * Double(i), saturation: 0, coBright: 1e-5 * Double(i % 3), coBrightBlob: Double(i % 4)) }
         q[3].focus = 0.05                      // out of focus
         q[5].saturation = 0.05                 // clipped
-        q[7].coBright = 0.004                  // debris
+        q[7].coBrightBlob = 150                // debris: one big co-bright lump
         let flagged = QualityControl().flag(keys: keys, qualities: q).map(\.defect)
         XCTAssertEqual(flagged, ["", "", "", "blur", "", "saturated", "", "debris", "", "", "", ""])
         XCTAssertEqual(QualityControl.table(QualityControl().flag(keys: keys, qualities: q)).rows[3][3], "blur")

@@ -53,6 +53,13 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(c.screen.synthetic.seed, 1)
         XCTAssertEqual(try RunConfig.parse(c.yaml(), file: "r.yaml"), c)
         XCTAssertEqual(try RunConfig.parse("", file: "e.yaml"), RunConfig())
+        let on = try RunConfig.parse("illumination: {enabled: true}\nnormalization: {level: well}\ncrops: {enabled: true, size: 128, mask_neighbours: true}\n", file: "o.yaml")
+        XCTAssertTrue(on.illumination.enabled)
+        XCTAssertEqual(on.normalization.level, "well")
+        XCTAssertEqual(on.crops.size, 128)
+        XCTAssertTrue(on.crops.maskNeighbours)
+        XCTAssertFalse(RunConfig().crops.enabled, "crops stay off by default so the main job is fast")
+        XCTAssertEqual(try RunConfig.parse(on.yaml(), file: "r.yaml"), on)
     }
 
     func testErrorsNameTheKey() {
@@ -62,6 +69,10 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(message("screen:\n  synthetc: {}\n"), "c.yaml: unknown key 'screen.synthetc'")
         XCTAssertEqual(message("screen:\n  synthetic:\n    plates: many\n"), "c.yaml: screen.synthetic.plates: expected Int")
         XCTAssertEqual(message("screen:\n  synthetic:\n    plates: 0\n"), "c.yaml: screen.synthetic.plates: expected at least 1")
+        XCTAssertEqual(message("normalization:\n  level: site\n"), "c.yaml: normalization.level: 'site': expected none, plate, well or image")
+        XCTAssertEqual(message("crops:\n  dtype: f32\n"), "c.yaml: crops.dtype: 'f32': expected u16 or f16")
+        XCTAssertEqual(message("segmentation:\n  method: locations\n"), "c.yaml: segmentation.locations: method 'locations' needs the path of a CSV of cell locations")
+        XCTAssertEqual(message("illumination:\n  smoothing: mean\n"), "c.yaml: illumination.smoothing: 'mean': expected median or polynomial")
         let m = message("name: [unclosed\n")
         XCTAssertTrue(m.hasPrefix("c.yaml: "), m)
     }
