@@ -154,7 +154,54 @@ public struct UMAP: Sendable {
             }
             return y
         }
+        // Orthonormalize against the trivial eigenvector by Cholesky QR, twice (CholeskyQR2):
+        // a few passes over the n x block matrix instead of Gram-Schmidt's one pass per pair
+        // of columns, which at 100k points made the spectral stage memory-bound.
+        // Gram-Schmidt below stays as the fallback for a numerically rank-deficient block.
         func orthonormalize(_ x: inout [Double]) {
+            x.withUnsafeMutableBufferPointer { xp in
+                var dots = [Double](repeating: 0, count: block)
+                for i in 0..<n { let t = trivial[i]; for c in 0..<block { dots[c] += xp[i * block + c] * t } }
+                for i in 0..<n { let t = trivial[i]; for c in 0..<block { xp[i * block + c] -= dots[c] * t } }
+            }
+            if !(choleskyQR(&x) && choleskyQR(&x)) { gramSchmidt(&x) }
+        }
+        /// X <- X R^-1 where X^T X = R^T R; false (X untouched) when X^T X is not positive definite.
+        func choleskyQR(_ x: inout [Double]) -> Bool {
+            var g = [Double](repeating: 0, count: block * block)
+            x.withUnsafeBufferPointer { xp in
+                for i in 0..<n {
+                    let row = i * block
+                    for a in 0..<block { let va = xp[row + a]; for b in a..<block { g[a * block + b] += va * xp[row + b] } }
+                }
+            }
+            // Upper-triangular R, row-major, from G = R^T R.
+            var r = [Double](repeating: 0, count: block * block)
+            for a in 0..<block {
+                var diag = g[a * block + a]
+                for k in 0..<a { diag -= r[k * block + a] * r[k * block + a] }
+                guard diag > 1e-10 * max(1, g[a * block + a]) else { return false }
+                r[a * block + a] = diag.squareRoot()
+                for b in (a + 1)..<max(a + 1, block) {
+                    var v = g[a * block + b]
+                    for k in 0..<a { v -= r[k * block + a] * r[k * block + b] }
+                    r[a * block + b] = v / r[a * block + a]
+                }
+            }
+            // Each row y of X R^-1 solves y R = x (forward substitution over columns).
+            x.withUnsafeMutableBufferPointer { xp in
+                for i in 0..<n {
+                    let row = i * block
+                    for b in 0..<block {
+                        var v = xp[row + b]
+                        for k in 0..<b { v -= xp[row + k] * r[k * block + b] }
+                        xp[row + b] = v / r[b * block + b]
+                    }
+                }
+            }
+            return true
+        }
+        func gramSchmidt(_ x: inout [Double]) {
             x.withUnsafeMutableBufferPointer { xp in
                 for c in 0..<block {
                     // Against the trivial eigenvector and the previous columns (twice, for stability).
