@@ -34,9 +34,8 @@ public actor SearchService {
 
     public init(configuration: ServerConfiguration, log: (String) -> Void = { _ in }) throws {
         self.configuration = configuration
-        do { index = try SearchIndex.open(configuration.indexURL) } catch {
-            throw ServerError("\(configuration.indexURL.path): \(error)")
-        }
+        // Both errors below already name their file.
+        do { index = try SearchIndex.open(configuration.indexURL) } catch { throw ServerError("\(error)") }
         if let url = configuration.catalogURL {
             guard FileManager.default.fileExists(atPath: url.path) else { throw ServerError("\(url.path): catalog not found") }
             do { catalog = try Catalog(url: url) } catch { throw ServerError("\(url.path): cannot open catalog (\(error))") }
@@ -44,7 +43,7 @@ public actor SearchService {
             catalog = nil
         }
         if let url = configuration.manifestURL {
-            do { manifest = try Manifest.load(url) } catch { throw ServerError("\(url.path): \(error)") }
+            do { manifest = try Manifest.load(url) } catch { throw ServerError("\(error)") }
         } else {
             manifest = nil
         }
