@@ -4,37 +4,49 @@ import Tensor
 /// Adam with decoupled weight decay, as PyTorch's `optim.AdamW`:
 /// p -= lr wd p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
 /// p -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps).
-public final class AdamW {
+/// Parameters in `noDecay` (see `Module.noDecayParameters`) skip the decay term.
+public final class AdamW: Optimizer {
     public let parameters: [Tensor]
     public var learningRate: Float
-    public let beta1, beta2, eps, weightDecay: Float
-    private var stepCount = 0
-    private var moments: [ObjectIdentifier: (Tensor, Tensor)] = [:]
+    public var weightDecay: Float
+    public let beta1, beta2, eps: Float
+    private let decays: [Bool]
+    private var state: OptimizerState
 
     public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                eps: Float = 1e-8, weightDecay: Float = 0.01) {
+                eps: Float = 1e-8, weightDecay: Float = 0.01, noDecay: Set<ObjectIdentifier> = []) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.eps = eps
         self.weightDecay = weightDecay
+        decays = parameters.map { !noDecay.contains(ObjectIdentifier($0)) }
+        state = OptimizerState(slots: ["exp_avg", "exp_avg_sq"], parameterCount: parameters.count)
     }
 
     public func step() {
-        stepCount += 1
-        let c1 = 1 - Foundation.pow(beta1, Float(stepCount)), c2 = 1 - Foundation.pow(beta2, Float(stepCount))
+        state.step += 1
+        let t = Float(state.step)
+        let c1 = 1 - Foundation.pow(beta1, t), c2 = 1 - Foundation.pow(beta2, t)
         withNoGrad {
-            for p in parameters {
+            for (i, p) in parameters.enumerated() {
                 guard let g = p.grad else { continue }
-                let key = ObjectIdentifier(p)
-                let (m0, v0) = moments[key] ?? (Tensor.zeros(p.shape), Tensor.zeros(p.shape))
+                let m0 = state["exp_avg", i] ?? Tensor.zeros(p.shape)
+                let v0 = state["exp_avg_sq", i] ?? Tensor.zeros(p.shape)
                 let m = m0 * beta1 + g * (1 - beta1)
                 let v = v0 * beta2 + g * g * (1 - beta2)
-                moments[key] = (m, v)
-                let decayed = p.detached() * (1 - learningRate * weightDecay)
+                state["exp_avg", i] = m
+                state["exp_avg_sq", i] = v
+                let decayed = decays[i] ? p.detached() * (1 - learningRate * weightDecay) : p.detached()
                 p.assign(decayed - (m / c1) / ((v / c2).sqrt() + eps) * learningRate)
             }
         }
+    }
+
+    public func namedState() -> [(String, Tensor)] { state.named() }
+
+    public func loadState(_ state: [String: Tensor]) throws {
+        try self.state.load(state, parameters: parameters, optimizer: "AdamW")
     }
 }

@@ -39,14 +39,9 @@ public final class DINOHead: Layer {
     public var localBuffers: [(String, Tensor)] { normLastLayer ? [("last_layer.weight_g", weightG)] : [] }
     public var children: [(String, any Module)] { [("mlp", mlp), ("last_layer", WeightV(weightV))] }
 
-    /// Rows scaled to unit L2 norm, eps 1e-12 as `F.normalize`.
-    static func l2Normalize(_ x: Tensor, eps: Float = 1e-12) -> Tensor {
-        x / (x * x).sum(axes: [-1], keepDims: true).sqrt().clamp(min: eps)
-    }
-
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let z = DINOHead.l2Normalize(mlp(x))
-        let w = weightG * DINOHead.l2Normalize(weightV)
+        let z = mlp(x).l2Normalized()
+        let w = weightG * weightV.l2Normalized()
         return z.matmul(w.transposed())
     }
 

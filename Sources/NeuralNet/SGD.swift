@@ -1,33 +1,46 @@
 import Tensor
 
 /// Stochastic gradient descent with momentum and L2 weight decay added to the gradient,
-/// as PyTorch's `optim.SGD`: v = mu v + (g + wd p); p -= lr v.
-public final class SGD {
+/// as PyTorch's `optim.SGD` (dampening 0, no Nesterov): g += wd p; v = mu v + g (v = g on
+/// the first step); p -= lr v. Parameters in `noDecay` (see `Module.noDecayParameters`)
+/// get no weight decay, like a second PyTorch parameter group with `weight_decay=0`.
+public final class SGD: Optimizer {
     public let parameters: [Tensor]
     public var learningRate: Float
-    public let momentum, weightDecay: Float
-    private var velocity: [ObjectIdentifier: Tensor] = [:]
+    public var weightDecay: Float
+    public let momentum: Float
+    private let decays: [Bool]
+    private var state: OptimizerState
 
-    public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0) {
+    public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0,
+                noDecay: Set<ObjectIdentifier> = []) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum
         self.weightDecay = weightDecay
+        decays = parameters.map { !noDecay.contains(ObjectIdentifier($0)) }
+        state = OptimizerState(slots: ["momentum"], parameterCount: parameters.count)
     }
 
     public func step() {
+        state.step += 1
         withNoGrad {
-            for p in parameters {
+            for (i, p) in parameters.enumerated() {
                 guard var g = p.grad else { continue }
-                if weightDecay != 0 { g = g + p.detached() * weightDecay }
+                if weightDecay != 0 && decays[i] { g = g + p.detached() * weightDecay }
                 if momentum != 0 {
-                    let key = ObjectIdentifier(p)
-                    let v = velocity[key].map { $0 * momentum + g } ?? g
-                    velocity[key] = v
+                    let v = state["momentum", i].map { $0 * momentum + g } ?? OptimizerState.copy(g)
+                    state["momentum", i] = v
                     g = v
                 }
                 p.assign(p.detached() - g * learningRate)
             }
         }
+    }
+
+    public func namedState() -> [(String, Tensor)] { state.named() }
+
+    public func loadState(_ state: [String: Tensor]) throws {
+        try self.state.load(state, parameters: parameters, optimizer: "SGD")
     }
 }
