@@ -18,6 +18,14 @@ extension Tensor {
         precondition(rank >= 2 && other.rank >= 2, "matmul: need rank >= 2, got \(shape) and \(other.shape)")
         let m = shape[rank - 2], k = shape[rank - 1], n = other.shape[other.rank - 1]
         precondition(other.shape[other.rank - 2] == k, "matmul: inner sizes differ, \(shape) x \(other.shape)")
+        if rank > 2 && other.rank == 2 && k > 0 {
+            // [..., M, K] x [K, N] (a Linear layer on tokens) is one [(...M), K] x [K, N]
+            // sgemm rather than one small sgemm per leading index; its backward then gets
+            // the weight gradient from one [K, (...M)] x [(...M), N] product instead of a
+            // per-batch product followed by a reduction over the batch.
+            let lead = Array(shape.dropLast())
+            return reshape([count / Swift.max(k, 1), k]).matmul(other).reshape(lead + [n])
+        }
         let batch = broadcastShape(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)))
         let a = expand(batch + [m, k]).detached(), b = other.expand(batch + [k, n]).detached()
         let out = Tensor.zeros(batch + [m, n])

@@ -67,6 +67,7 @@ final class GradCheckTests: XCTestCase {
     func testMatmul() {
         assertGrad([rand([3, 4]), rand([4, 2])]) { $0[0].matmul($0[1]) }
         assertGrad([rand([2, 3, 4]), rand([4, 5])]) { $0[0].matmul($0[1]) }
+        assertGrad([rand([3, 2, 2, 4]), rand([4, 5])]) { $0[0].transposed(0, 1).matmul($0[1]) }
         assertGrad([rand([2, 3, 4]), rand([2, 5, 4])]) { $0[0].matmul($0[1].transposed()) }
         assertGrad([rand([4, 3]), rand([4, 2])]) { $0[0].transposed().matmul($0[1]) }
     }
