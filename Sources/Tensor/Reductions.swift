@@ -19,6 +19,24 @@ extension Tensor {
     /// Sum over `axes` (all axes when nil), accumulated in Double.
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let axes = axes ?? Array(0..<rank)
+        let inShape = shape
+        let reduced = Set(axes.map(normalizeAxis))
+        if isContiguous && !reduced.isEmpty && reduced.count < rank && reduced == Set(0..<reduced.count) {
+            // Leading axes (a bias gradient over batch and tokens): accumulate columns in
+            // place instead of transposing the data first; same Double sums in the same order.
+            let keepShape = (0..<rank).map { reduced.contains($0) ? 1 : shape[$0] }
+            let inner = keepShape.reduce(1, *), rows = count / Swift.max(inner, 1)
+            var acc = [Double](repeating: 0, count: inner)
+            let src = dataPointer
+            acc.withUnsafeMutableBufferPointer { a in
+                for r in 0..<rows {
+                    let base = src + r * inner
+                    for j in 0..<inner { a[j] += Double(base[j]) }
+                }
+            }
+            let out = Tensor(shape: finishShape(keepShape, axes, keepDims: keepDims), acc.map { Float($0) })
+            return Tensor.record("sum", out, inputs: [self]) { g in [g.reshape(keepShape).expand(inShape)] }
+        }
         let (data, keepShape, outer, row) = reductionLayout(axes)
         let out = Tensor.zeros(finishShape(keepShape, axes, keepDims: keepDims))
         let src = data.dataPointer, dst = out.storage.pointer
@@ -28,7 +46,6 @@ extension Tensor {
             for j in 0..<row { acc += Double(base[j]) }
             dst[o] = Float(acc)
         }
-        let inShape = shape
         return Tensor.record("sum", out, inputs: [self]) { g in [g.reshape(keepShape).expand(inShape)] }
     }
 

@@ -3,6 +3,18 @@ import XCTest
 
 /// Known-answer tests of the tensor core against naive loops.
 final class TensorCoreTests: XCTestCase {
+    /// The leading-axes fast path of `sum` gives the general path's values exactly.
+    func testSumOverLeadingAxesMatchesGeneralPath() {
+        var rng = RandomGenerator(seed: 4)
+        let x = Tensor.normal([3, 4, 5], rng: &rng)
+        let general = x.permute([2, 0, 1]).sum(axes: [1, 2])  // not contiguous: general path
+        XCTAssertEqual(x.sum(axes: [0, 1]).toArray(), general.toArray())
+        XCTAssertEqual(x.sum(axes: [1, 0], keepDims: true).shape, [1, 1, 5])
+        XCTAssertEqual(x.sum(axes: [0]).toArray(), x.permute([1, 2, 0]).sum(axes: [2]).toArray())
+        let report = GradCheck.check([x]) { $0[0].sum(axes: [0, 1]) }
+        XCTAssertTrue(report.passed, report.description)
+    }
+
     func testBroadcastAddAndViews() {
         let a = Tensor(shape: [2, 3], [1, 2, 3, 4, 5, 6])
         let b = Tensor(shape: [3], [10, 20, 30])
