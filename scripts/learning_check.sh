@@ -7,9 +7,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${1:-/tmp/phenoscope-learning-check}
-BIN=${PHENOSCOPE:-$ROOT/.build/release/phenoscope}
-[ -x "$BIN" ] || BIN=$ROOT/.build/debug/phenoscope
-[ -x "$BIN" ] || { echo "build first: swift build -c release --product phenoscope" >&2; exit 1; }
+# The newer of the release and debug builds, unless PHENOSCOPE names one.
+BIN=${PHENOSCOPE:-$(ls -t "$ROOT"/.build/release/phenoscope "$ROOT"/.build/debug/phenoscope 2>/dev/null | head -1)}
+[ -n "$BIN" ] && [ -x "$BIN" ] || { echo "build first: swift build -c release --product phenoscope" >&2; exit 1; }
 METHODS=${METHODS:-"supervised simclr dino"}
 mkdir -p "$W"
 [ -f "$W/screen/manifest.csv" ] || "$BIN" synth --out "$W/screen" --plates 1 --seed 3 >&2

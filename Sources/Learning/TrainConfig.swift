@@ -25,6 +25,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var imageSize = 0
     public var batchSize = 32
     public var epochs = 2
+    /// Training cells drawn per epoch (0 = all): bounds epoch length on large screens.
+    public var cellsPerEpoch = 0
     /// sgd, adamw or lars.
     public var optimizer = "adamw"
     /// Peak learning rate (after warmup), decayed by a per-step cosine to `min_lr`.
@@ -101,7 +103,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, runsDir = "runs_dir", crops, method, arch, patchSize = "patch_size", imageSize = "image_size",
-             batchSize = "batch_size", epochs, optimizer, lr, minLr = "min_lr", warmupEpochs = "warmup_epochs",
+             batchSize = "batch_size", epochs, cellsPerEpoch = "cells_per_epoch", optimizer, lr, minLr = "min_lr", warmupEpochs = "warmup_epochs",
              weightDecay = "weight_decay", weightDecayEnd = "weight_decay_end", momentum, clipGrad = "clip_grad",
              labelColumn = "label_column", balanced, validationFraction = "validation_fraction",
              earlyStoppingPatience = "early_stopping_patience", labelSmoothing = "label_smoothing", temperature,
@@ -171,6 +173,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         }
         guard ["sgd", "adamw", "lars"].contains(optimizer) else { throw fail("optimizer", "'\(optimizer)'; expected sgd, adamw or lars") }
         guard batchSize >= 2 else { throw fail("batch_size", "\(batchSize); expected at least 2") }
+        guard cellsPerEpoch >= 0 else { throw fail("cells_per_epoch", "\(cellsPerEpoch); expected >= 0") }
         guard epochs >= 1 else { throw fail("epochs", "\(epochs); expected at least 1") }
         guard lr > 0, lr.isFinite else { throw fail("lr", "\(lr); expected a positive number") }
         guard validationFraction >= 0, validationFraction < 1 else { throw fail("validation_fraction", "\(validationFraction); expected 0 <= f < 1") }

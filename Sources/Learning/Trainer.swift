@@ -155,7 +155,8 @@ public final class Trainer {
 
     // MARK: - sampling
 
-    var stepsPerEpoch: Int { trainIndices.count / config.batchSize }
+    var cellsPerEpoch: Int { config.cellsPerEpoch > 0 ? min(config.cellsPerEpoch, trainIndices.count) : trainIndices.count }
+    var stepsPerEpoch: Int { cellsPerEpoch / config.batchSize }
 
     /// The epoch's cell order: a seeded permutation, or with `balanced` (supervised) a
     /// seeded draw with replacement weighted by inverse class frequency.
@@ -167,7 +168,7 @@ public final class Trainer {
             let weights = trainIndices.map { 1.0 / Double(counts[data.labels[$0]]!) }
             var cumulative = [Double](); var total = 0.0
             for w in weights { total += w; cumulative.append(total) }
-            return (0..<trainIndices.count).map { _ in
+            return (0..<cellsPerEpoch).map { _ in
                 let u = rng.uniformDouble() * total
                 var lo = 0, hi = cumulative.count - 1
                 while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < u { lo = mid + 1 } else { hi = mid } }
@@ -176,7 +177,7 @@ public final class Trainer {
         }
         var o = trainIndices
         for i in stride(from: o.count - 1, to: 0, by: -1) { o.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-        return o
+        return Array(o.prefix(cellsPerEpoch))
     }
 
     /// This rank's views of global batch `step`: per view kind a [b, C, H, W] tensor.
@@ -258,6 +259,9 @@ public final class Trainer {
                 let positions = Array(stride(from: communicator.rank, to: config.batchSize, by: communicator.size))
                 let cells = positions.map { order[step * config.batchSize + $0] }
                 let views = views(cells: cells, epoch: epoch, step: step, positions: positions)
+                // As PyTorch DDP (broadcast_buffers=True): rank 0's BatchNorm running statistics
+                // go to every rank before each forward; batch statistics stay per rank.
+                if communicator.size > 1 { try GradientReducer.broadcast(backbone.namedBuffers().map(\.1), communicator: communicator) }
                 for (_, p) in trainable { p.grad = nil }
                 let loss: Tensor
                 switch config.method {
