@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Profiling", dependencies: ["Tensor", "Screen", "Imaging", "COpenBLAS"]),
         .target(name: "Search", dependencies: ["Tensor", "COpenBLAS"]),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
-        .target(name: "Learning", dependencies: ["NeuralNet", "Tensor", "Imaging", "Screen", "CMPI"]),
+        .target(name: "Learning", dependencies: ["NeuralNet", "Tensor", "Imaging", "Screen", "CMPI", .product(name: "Yams", package: "Yams")]),
         .target(name: "Server", dependencies: [
             "Search", "Profiling", "Screen", "Imaging", "Tensor",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Screen", "Tensor"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "NeuralNet", "Tensor"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "NeuralNet", "Tensor", "Screen"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Search", "Screen", "Imaging", "Tensor",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -36,7 +36,7 @@ struct BenchDataParallelCommand: ParsableCommand {
     func measure(_ communicator: Communicator, threads: Int) throws -> Double {
         Threads.setCount(max(1, threads))
         let classes = 128
-        let net = try BenchTrainCommand.makeModel(model, channels: channels, size: size, classes: classes, seed: seed)
+        let net = try ModelFactory.makeModel(model, channels: channels, size: size, classes: classes, seed: seed)
         try GradientReducer.broadcast(net.parameters, communicator: communicator)
         let reducer = GradientReducer(parameters: net.parameters, communicator: communicator)
         let local = batch / communicator.size

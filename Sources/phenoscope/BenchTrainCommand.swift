@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Learning
 import NeuralNet
 import Tensor
 
@@ -36,7 +37,7 @@ struct BenchTrainCommand: ParsableCommand {
     func run() throws {
         Threads.setCount(threads)
         let classes = 128
-        let net = try Self.makeModel(model, channels: channels, size: size, patch: patch, classes: classes, seed: seed)
+        let net = try ModelFactory.makeModel(model, channels: channels, size: size, patch: patch, classes: classes, seed: seed)
         var rng = RandomGenerator(seed: seed &+ 1)
         let x = Tensor.normal([batch, channels, size, size], rng: &rng)
         let targets = (0..<batch).map { _ in Int(rng.next() % UInt64(classes)) }
@@ -64,21 +65,6 @@ struct BenchTrainCommand: ParsableCommand {
             print("{\"train_images_per_s\": \(trainRate), \"infer_images_per_s\": \(inferRate)}")
         } else {
             print("\(model) batch \(batch) size \(size) threads \(threads): train \(String(format: "%.1f", trainRate)) images/s, infer \(String(format: "%.1f", inferRate)) images/s")
-        }
-    }
-
-    /// The benchmark models by name.
-    static func makeModel(_ name: String, channels: Int, size: Int, patch: Int = 16, classes: Int,
-                          seed: UInt64) throws -> any Layer {
-        switch name {
-        case "cnn4": return CNN4(inChannels: channels, numClasses: classes, seed: seed)
-        case "resnet18": return ResNet(.resnet18, inChannels: channels, numClasses: classes, seed: seed)
-        case "resnet50": return ResNet(.resnet50, inChannels: channels, numClasses: classes, seed: seed)
-        case "vit-tiny", "vit-small", "vit-base":
-            return VisionTransformer(VisionTransformer.Preset.named(name)!, patch: patch, imageSize: size,
-                                     inChannels: channels, numClasses: classes, seed: seed)
-        default:
-            throw ValidationError("--model: unknown model '\(name)'; expected cnn4, resnet18, resnet50, vit-tiny, vit-small or vit-base")
         }
     }
 }

@@ -1,0 +1,187 @@
+import Foundation
+import Yams
+
+/// The configuration of `phenoscope train`, read from YAML, every key optional.
+///
+/// Key names follow the DINO / Dino4Cells configs where one exists (`out_dim`, `teacher_temp`,
+/// `warmup_teacher_temp_epochs`, `momentum_teacher`, `global_crops_scale`, `local_crops_number`,
+/// `weight_decay_end`, `clip_grad`, `min_lr`, `warmup_epochs`) and the SimCLR cell-profiling
+/// config otherwise (`temperature`, `projection_dims`). `batch_size` is the GLOBAL batch: under
+/// `mpirun -np N` each rank takes batch_size / N of it. An unknown key is a one-line error
+/// naming it. The resolved config (every key) is written to the run folder.
+public struct TrainConfig: Codable, Equatable, Sendable {
+    public enum Method: String, Codable, Sendable, CaseIterable { case supervised, simclr, dino }
+
+    /// Run folder: `<runs_dir>/<name>/`; relative paths are relative to the config file.
+    public var name = "train"
+    public var runsDir = "runs"
+    /// A crop store (`phenoscope crops` output folder).
+    public var crops = "crops"
+    public var method = Method.supervised
+    /// cnn4, resnet18, resnet50, vit-tiny, vit-small, vit-base.
+    public var arch = "cnn4"
+    public var patchSize = 8
+    /// Side of the (square) network input; crops are centre-cropped or padded to it. 0 = crop size.
+    public var imageSize = 0
+    public var batchSize = 32
+    public var epochs = 2
+    /// Training cells drawn per epoch (0 = all): bounds epoch length on large screens.
+    public var cellsPerEpoch = 0
+    /// sgd, adamw or lars.
+    public var optimizer = "adamw"
+    /// Peak learning rate (after warmup), decayed by a per-step cosine to `min_lr`.
+    public var lr: Double = 1e-3
+    public var minLr: Double = 1e-5
+    public var warmupEpochs: Double = 0
+    /// Weight decay follows a cosine from `weight_decay` to `weight_decay_end` (DINO).
+    public var weightDecay: Double = 0.04
+    public var weightDecayEnd: Double = 0.04
+    public var momentum: Double = 0.9
+    /// Global gradient-norm clip; 0 = off.
+    public var clipGrad: Double = 3.0
+    /// Column of cells.csv holding the supervised label (and the kNN evaluation label).
+    public var labelColumn = "Metadata_MoA"
+    /// Class-balanced sampling and class-weighted loss (supervised).
+    public var balanced = true
+    /// Fraction of compounds held out for validation (split by compound, never by cell).
+    public var validationFraction: Double = 0.2
+    /// Stop after this many evaluations without validation-accuracy gain; 0 = never.
+    public var earlyStoppingPatience = 0
+    public var labelSmoothing: Double = 0.1
+    /// SimCLR NT-Xent temperature.
+    public var temperature: Double = 0.1
+    /// SimCLR projection head widths after the backbone, e.g. [256, 128].
+    public var projectionDims = [256, 128]
+    /// DINO head output dimension and hidden/bottleneck widths.
+    public var outDim = 1024
+    public var headHiddenDim = 512
+    public var headBottleneckDim = 128
+    public var teacherTemp: Double = 0.04
+    public var warmupTeacherTemp: Double = 0.04
+    public var warmupTeacherTempEpochs = 0
+    public var studentTemp: Double = 0.1
+    /// EMA momentum of the teacher, raised to 1 by a cosine over training.
+    public var momentumTeacher: Double = 0.996
+    public var centerMomentum: Double = 0.9
+    /// Epochs during which the DINO head's last layer is not updated.
+    public var freezeLastLayer = 0
+    public var globalCropsScale: [Double] = [0.4, 1.0]
+    public var localCropsNumber = 2
+    public var localCropsScale: [Double] = [0.1, 0.4]
+    public var localCropSize = 0
+    public var augmentation = Augmentation()
+    /// Evaluate kNN accuracy on the validation split every this many epochs; 0 = never.
+    public var evalEvery = 1
+    public var checkpointEvery = 1
+    public var seed = 0
+    /// Compute threads (0 = all cores) and data-loading threads.
+    public var threads = 0
+    public var loaderThreads = 1
+    /// Leave-one-compound-out: the compound whose cells are excluded from training.
+    public var heldOutCompound = ""
+    /// Start from these backbone weights (a checkpoint or run folder); heads start fresh.
+    public var initFrom = ""
+
+    /// Random augmentations of one view (the CellAugmentation keys).
+    public struct Augmentation: Codable, Equatable, Sendable {
+        public var flips = true
+        public var rotate90 = true
+        /// Multiply each channel by exp(N(0, intensity_jitter)).
+        public var intensityJitter: Double = 0.1
+        /// Probability to zero one channel.
+        public var channelDrop: Double = 0
+        public var cropScaleMin: Double = 1.0
+        public var cropScaleMax: Double = 1.0
+        public init() {}
+        enum CodingKeys: String, CodingKey {
+            case flips, rotate90, intensityJitter = "intensity_jitter", channelDrop = "channel_drop",
+                 cropScaleMin = "crop_scale_min", cropScaleMax = "crop_scale_max"
+        }
+    }
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case name, runsDir = "runs_dir", crops, method, arch, patchSize = "patch_size", imageSize = "image_size",
+             batchSize = "batch_size", epochs, cellsPerEpoch = "cells_per_epoch", optimizer, lr, minLr = "min_lr", warmupEpochs = "warmup_epochs",
+             weightDecay = "weight_decay", weightDecayEnd = "weight_decay_end", momentum, clipGrad = "clip_grad",
+             labelColumn = "label_column", balanced, validationFraction = "validation_fraction",
+             earlyStoppingPatience = "early_stopping_patience", labelSmoothing = "label_smoothing", temperature,
+             projectionDims = "projection_dims", outDim = "out_dim", headHiddenDim = "head_hidden_dim",
+             headBottleneckDim = "head_bottleneck_dim", teacherTemp = "teacher_temp",
+             warmupTeacherTemp = "warmup_teacher_temp", warmupTeacherTempEpochs = "warmup_teacher_temp_epochs",
+             studentTemp = "student_temp", momentumTeacher = "momentum_teacher", centerMomentum = "center_momentum",
+             freezeLastLayer = "freeze_last_layer", globalCropsScale = "global_crops_scale",
+             localCropsNumber = "local_crops_number", localCropsScale = "local_crops_scale",
+             localCropSize = "local_crop_size", augmentation, evalEvery = "eval_every",
+             checkpointEvery = "checkpoint_every", seed, threads, loaderThreads = "loader_threads",
+             heldOutCompound = "held_out_compound", initFrom = "init_from"
+    }
+
+    /// A config error: one line naming the file and key.
+    public struct ConfigError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Parses YAML text: user keys are laid over the defaults, so an unknown key (at any
+    /// depth) is found by name before decoding.
+    public static func parse(_ text: String, file: String) throws -> TrainConfig {
+        let defaults = try Yams.compose(yaml: YAMLEncoder().encode(TrainConfig()))!
+        let user: Node
+        do { user = try Yams.compose(yaml: text) ?? Node.mapping([:]) } catch {
+            throw ConfigError(description: "\(file): not valid YAML: \("\(error)".split(separator: "\n").first ?? "")")
+        }
+        func merge(_ base: Node, _ over: Node, path: String) throws -> Node {
+            guard case .mapping(var b) = base else { return over }
+            guard case .mapping(let o) = over else {
+                throw ConfigError(description: "\(file): \(path.isEmpty ? "top level" : path): expected a mapping")
+            }
+            for (k, v) in o {
+                let key = k.string ?? "\(k)"
+                let full = path.isEmpty ? key : "\(path).\(key)"
+                guard let old = b[k] else { throw ConfigError(description: "\(file): unknown key '\(full)'") }
+                b[k] = try merge(old, v, path: full)
+            }
+            return .mapping(b)
+        }
+        let merged = try merge(defaults, user, path: "")
+        let config: TrainConfig
+        do { config = try YAMLDecoder().decode(TrainConfig.self, from: merged) } catch let DecodingError.typeMismatch(type, ctx) {
+            throw ConfigError(description: "\(file): \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type)")
+        } catch let DecodingError.dataCorrupted(ctx) {
+            throw ConfigError(description: "\(file): \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): \(ctx.debugDescription)")
+        }
+        try config.validate(file: file)
+        return config
+    }
+
+    public static func load(_ url: URL) throws -> TrainConfig {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ConfigError(description: "\(url.path): cannot read file")
+        }
+        return try parse(text, file: url.path)
+    }
+
+    /// The resolved config (every key) as YAML.
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+
+    func validate(file: String) throws {
+        func fail(_ key: String, _ what: String) -> ConfigError { ConfigError(description: "\(file): \(key): \(what)") }
+        guard !name.isEmpty, !name.contains("/") else { throw fail("name", "'\(name)' must be a non-empty folder name") }
+        guard ModelFactory.architectures.contains(arch) else {
+            throw fail("arch", "unknown '\(arch)'; expected \(ModelFactory.architectures.joined(separator: ", "))")
+        }
+        guard ["sgd", "adamw", "lars"].contains(optimizer) else { throw fail("optimizer", "'\(optimizer)'; expected sgd, adamw or lars") }
+        guard batchSize >= 2 else { throw fail("batch_size", "\(batchSize); expected at least 2") }
+        guard cellsPerEpoch >= 0 else { throw fail("cells_per_epoch", "\(cellsPerEpoch); expected >= 0") }
+        guard epochs >= 1 else { throw fail("epochs", "\(epochs); expected at least 1") }
+        guard lr > 0, lr.isFinite else { throw fail("lr", "\(lr); expected a positive number") }
+        guard validationFraction >= 0, validationFraction < 1 else { throw fail("validation_fraction", "\(validationFraction); expected 0 <= f < 1") }
+        guard warmupEpochs >= 0, Double(epochs) >= warmupEpochs else { throw fail("warmup_epochs", "\(warmupEpochs); expected 0...epochs") }
+        guard temperature > 0 else { throw fail("temperature", "expected > 0") }
+        guard projectionDims.count >= 1, projectionDims.allSatisfy({ $0 > 0 }) else { throw fail("projection_dims", "expected positive widths") }
+        guard globalCropsScale.count == 2, localCropsScale.count == 2 else { throw fail("global_crops_scale", "expected [min, max]") }
+        guard checkpointEvery >= 1 else { throw fail("checkpoint_every", "expected at least 1") }
+        guard localCropsNumber >= 0 else { throw fail("local_crops_number", "expected >= 0") }
+    }
+}

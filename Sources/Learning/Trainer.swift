@@ -1,0 +1,422 @@
+import Foundation
+import NeuralNet
+import Tensor
+
+/// Trains a backbone on a crop store by one of three methods and writes a run folder.
+///
+/// - supervised: backbone + Linear head, cross-entropy with label smoothing and class
+///   weights, class-balanced sampling, validation split by compound, early stopping on
+///   validation kNN accuracy, `confusion.csv` at the end.
+/// - simclr: two augmented views, backbone + projection head, NT-Xent.
+/// - dino: student/teacher with multi-crop, DINO head and loss, EMA teacher with a cosine
+///   momentum schedule, teacher-temperature warmup, optional frozen last layer.
+///
+/// Per step: cosine learning rate with warmup, cosine weight decay, global gradient clipping.
+/// Every random choice derives from (seed, epoch, step, position in the global batch), so
+/// a resumed run and an uninterrupted one take the same steps. Data parallel: each rank of
+/// an MPI world takes the positions rank, rank+N, ... of every global batch, gradients are
+/// averaged before the optimizer step and parameters broadcast from rank 0 at start;
+/// BatchNorm uses per-rank batch statistics, as PyTorch DDP does without SyncBatchNorm.
+/// Only rank 0 writes files.
+public final class Trainer {
+    public let config: TrainConfig
+    public let data: CropDataset
+    public let communicator: Communicator
+    public let runDirectory: URL
+    /// Called after every step on rank 0 (epoch, step in epoch, steps per epoch, loss, cells/s).
+    public var progress: ((Int, Int, Int, Double, Double) -> Void)?
+
+    let backbone: Backbone
+    let head: (any Layer)?
+    let classHead: Linear?
+    let teacherBackbone: Backbone?
+    let teacherHead: DINOHead?
+    let dinoLoss: DINOLoss?
+    let classes: [String]
+    let trainIndices: [Int]
+    let validationIndices: [Int]
+    let inputSize: Int
+
+    public struct TrainError: Error, CustomStringConvertible { public let description: String }
+
+    public init(config: TrainConfig, data: CropDataset, runDirectory: URL, communicator: Communicator = .single) throws {
+        self.config = config
+        self.data = data
+        self.communicator = communicator
+        self.runDirectory = runDirectory
+        inputSize = config.imageSize > 0 ? config.imageSize : data.size
+        let seed = UInt64(config.seed)
+        backbone = try ModelFactory.makeBackbone(config.arch, channels: data.channels, size: inputSize,
+                                                 patch: config.patchSize, seed: seed)
+        // Split by compound: a compound's cells are all train or all validation.
+        let eligible = (0..<data.count).filter { data.compounds[$0] != config.heldOutCompound || config.heldOutCompound.isEmpty }
+        if !config.heldOutCompound.isEmpty, eligible.count == data.count {
+            throw TrainError(description: "held_out_compound: '\(config.heldOutCompound)' is not a compound of \(data.store.cells.source)")
+        }
+        let compounds = Array(Set(eligible.map { data.compounds[$0] })).sorted()
+        var rng = SeededRandom(seed: SeededRandom.derive(seed, 17))
+        var shuffled = compounds
+        for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        let nVal = Int((Double(compounds.count) * config.validationFraction).rounded())
+        let valCompounds = Set(shuffled.prefix(nVal))
+        var train = eligible.filter { !valCompounds.contains(data.compounds[$0]) }
+        let val = eligible.filter { valCompounds.contains(data.compounds[$0]) }
+        if config.method == .supervised { train = train.filter { !data.labels[$0].isEmpty } }
+        classes = Array(Set(eligible.map { data.labels[$0] }.filter { !$0.isEmpty })).sorted()
+        guard train.count >= config.batchSize else {
+            throw TrainError(description: "\(data.store.directory.path): \(train.count) training cells, fewer than batch_size \(config.batchSize)")
+        }
+        guard config.batchSize % communicator.size == 0 else {
+            throw TrainError(description: "batch_size \(config.batchSize) is not divisible by the \(communicator.size) processes")
+        }
+        trainIndices = train
+        validationIndices = val
+        switch config.method {
+        case .supervised:
+            guard classes.count >= 2 else { throw TrainError(description: "label_column '\(config.labelColumn)': need at least 2 classes, found \(classes.count)") }
+            var r = SeededRandom(seed: SeededRandom.derive(seed, 1))
+            classHead = Linear(backbone.dim, classes.count, rng: &r)
+            head = nil; teacherBackbone = nil; teacherHead = nil; dinoLoss = nil
+        case .simclr:
+            head = ProjectionHead(dims: [backbone.dim] + config.projectionDims, seed: SeededRandom.derive(seed, 2))
+            classHead = nil; teacherBackbone = nil; teacherHead = nil; dinoLoss = nil
+        case .dino:
+            let h = DINOHead(inDim: backbone.dim, outDim: config.outDim, hiddenDim: config.headHiddenDim,
+                             bottleneckDim: config.headBottleneckDim, seed: SeededRandom.derive(seed, 3))
+            head = h
+            let tb = try ModelFactory.makeBackbone(config.arch, channels: data.channels, size: inputSize, patch: config.patchSize, seed: seed)
+            let th = DINOHead(inDim: backbone.dim, outDim: config.outDim, hiddenDim: config.headHiddenDim,
+                              bottleneckDim: config.headBottleneckDim, seed: SeededRandom.derive(seed, 3))
+            try Self.copy(from: backbone, to: tb)
+            try Self.copy(from: h, to: th)
+            teacherBackbone = tb; teacherHead = th
+            dinoLoss = DINOLoss(outDim: config.outDim, studentTemperature: Float(config.studentTemp),
+                                centerMomentum: Float(config.centerMomentum))
+            classHead = nil
+        }
+        if !config.initFrom.isEmpty {
+            let url = try Self.weightsURL(config.initFrom)
+            let tensors = try SafeTensors.read(url)
+            try backbone.load(tensors.filter { k, _ in backbone.stateDict().contains { $0.0 == k } }, source: url.path)
+        }
+    }
+
+    static func copy(from a: any Module, to b: any Module) throws {
+        try b.load(Dictionary(uniqueKeysWithValues: a.stateDict()), source: "student")
+    }
+
+    /// A run folder (its `best.safetensors`, else the last checkpoint) or a .safetensors file.
+    public static func weightsURL(_ path: String) throws -> URL {
+        let url = URL(fileURLWithPath: path)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else {
+            throw TrainError(description: "\(path): no such file or run folder")
+        }
+        if !isDir.boolValue { return url }
+        for name in ["backbone.safetensors", "best.safetensors"] {
+            let u = url.appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: u.path) { return u }
+        }
+        if let state = try? Checkpoint.read(url) {
+            return url.appendingPathComponent(state.weights)
+        }
+        throw TrainError(description: "\(path): run folder has no backbone.safetensors, best.safetensors or checkpoint.json")
+    }
+
+    // MARK: - parameters and optimizer
+
+    /// Trainable parameters in a fixed order (backbone, then heads), with their names.
+    var trainable: [(String, Tensor)] {
+        backbone.trainableNamedParameters.map { ("backbone.\($0.0)", $0.1) }
+            + (head?.namedParameters(prefix: "head.") ?? []) + (classHead?.namedParameters(prefix: "head.") ?? [])
+    }
+
+    /// Every tensor a checkpoint holds as model weights.
+    var modelState: [(String, Tensor)] {
+        var s = backbone.stateDict().map { ("backbone.\($0.0)", $0.1) }
+        if let head { s += head.stateDict().map { ("head.\($0.0)", $0.1) } }
+        if let classHead { s += classHead.stateDict().map { ("head.\($0.0)", $0.1) } }
+        if let teacherBackbone { s += teacherBackbone.stateDict().map { ("teacher.backbone.\($0.0)", $0.1) } }
+        if let teacherHead { s += teacherHead.stateDict().map { ("teacher.head.\($0.0)", $0.1) } }
+        if let dinoLoss { s += dinoLoss.namedState().map { ("dino_loss.\($0.0)", $0.1) } }
+        return s
+    }
+
+    func makeOptimizer() -> any Optimizer {
+        let params = trainable
+        let noDecay = Set(params.filter { $0.0.hasSuffix("bias") || $0.1.rank == 1 }.map { ObjectIdentifier($0.1) })
+        let p = params.map(\.1), lr = Float(config.lr), wd = Float(config.weightDecay), m = Float(config.momentum)
+        switch config.optimizer {
+        case "sgd": return SGD(parameters: p, learningRate: lr, momentum: m, weightDecay: wd, noDecay: noDecay)
+        case "lars": return LARS(parameters: p, learningRate: lr, momentum: m, weightDecay: wd, noDecay: noDecay)
+        default: return AdamW(parameters: p, learningRate: lr, weightDecay: wd, noDecay: noDecay)
+        }
+    }
+
+    // MARK: - sampling
+
+    var cellsPerEpoch: Int { config.cellsPerEpoch > 0 ? min(config.cellsPerEpoch, trainIndices.count) : trainIndices.count }
+    var stepsPerEpoch: Int { cellsPerEpoch / config.batchSize }
+
+    /// The epoch's cell order: a seeded permutation, or with `balanced` (supervised) a
+    /// seeded draw with replacement weighted by inverse class frequency.
+    func order(epoch: Int) -> [Int] {
+        var rng = SeededRandom(seed: SeededRandom.derive(UInt64(config.seed), 5, epoch))
+        if config.balanced && config.method == .supervised {
+            var counts: [String: Int] = [:]
+            for i in trainIndices { counts[data.labels[i], default: 0] += 1 }
+            let weights = trainIndices.map { 1.0 / Double(counts[data.labels[$0]]!) }
+            var cumulative = [Double](); var total = 0.0
+            for w in weights { total += w; cumulative.append(total) }
+            return (0..<cellsPerEpoch).map { _ in
+                let u = rng.uniformDouble() * total
+                var lo = 0, hi = cumulative.count - 1
+                while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < u { lo = mid + 1 } else { hi = mid } }
+                return trainIndices[lo]
+            }
+        }
+        var o = trainIndices
+        for i in stride(from: o.count - 1, to: 0, by: -1) { o.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        return Array(o.prefix(cellsPerEpoch))
+    }
+
+    /// This rank's views of global batch `step`: per view kind a [b, C, H, W] tensor.
+    func views(cells: [Int], epoch: Int, step: Int, positions: [Int]) -> [Tensor] {
+        let maker = ViewMaker(augmentation: config.augmentation)
+        let a = config.augmentation
+        let c = data.channels, s = data.size
+        var specs: [(Int, (Double, Double))] = []
+        switch config.method {
+        case .supervised: specs = [(inputSize, (a.cropScaleMin, a.cropScaleMax))]
+        case .simclr: specs = Array(repeating: (inputSize, (a.cropScaleMin, a.cropScaleMax)), count: 2)
+        case .dino:
+            let g = (config.globalCropsScale[0], config.globalCropsScale[1])
+            let l = (config.localCropsScale[0], config.localCropsScale[1])
+            let localSize = config.localCropSize > 0 ? config.localCropSize : max(8, inputSize / 2)
+            specs = Array(repeating: (inputSize, g), count: 2) + Array(repeating: (localSize, l), count: config.localCropsNumber)
+        }
+        return specs.enumerated().map { v, spec in
+            let n = c * spec.0 * spec.0
+            var flat = [Float](repeating: 0, count: cells.count * n)
+            // Each view depends only on its own seed, so loader threads change speed, not values.
+            flat.withUnsafeMutableBufferPointer { out in
+                let buffer = out
+                DispatchQueue.concurrentPerform(iterations: max(1, config.loaderThreads)) { worker in
+                    for j in stride(from: worker, to: cells.count, by: max(1, config.loaderThreads)) {
+                        var rng = SeededRandom(seed: SeededRandom.derive(UInt64(config.seed), 6, epoch, step, positions[j], v))
+                        let view = maker.view(data.crop(cells[j]), channels: c, size: s, outSize: spec.0, scale: spec.1, rng: &rng)
+                        for k in 0..<n { buffer[j * n + k] = view[k] }
+                    }
+                }
+            }
+            return Tensor(shape: [cells.count, c, spec.0, spec.0], flat)
+        }
+    }
+
+    // MARK: - training
+
+    /// Trains from scratch, or with `resume` from the run folder's last checkpoint; returns
+    /// the run folder. Writes metrics, checkpoints, `best.safetensors`, `backbone.safetensors`.
+    /// `stopAfter`: end after that many epochs of the schedule (an interruption, for tests).
+    @discardableResult
+    public func run(resume: Bool = false, stopAfter: Int? = nil) throws -> URL {
+        let writer = communicator.isRoot
+        var startEpoch = 0, bestAccuracy = -1.0, sinceBest = 0
+        let optimizer = makeOptimizer()
+        if resume {
+            guard let state = try? Checkpoint.read(runDirectory) else {
+                throw TrainError(description: "\(runDirectory.path): --resume but no checkpoint.json")
+            }
+            let weights = try SafeTensors.read(runDirectory.appendingPathComponent(state.weights))
+            try load(weights: weights, source: state.weights)
+            try optimizer.loadState(try SafeTensors.read(runDirectory.appendingPathComponent(state.optimizer)))
+            startEpoch = state.epoch + 1
+            bestAccuracy = state.bestAccuracy
+            sinceBest = state.evaluationsSinceBest
+        }
+        try GradientReducer.broadcast(modelState.map(\.1), communicator: communicator)
+        let reducer = GradientReducer(parameters: optimizer.parameters, communicator: communicator)
+        let tracker = try RunTracker(directory: runDirectory, configYAML: try config.yaml(), isWriter: writer, resume: resume)
+
+        let steps = stepsPerEpoch, total = steps * config.epochs
+        let lrSchedule = CosineSchedule(base: Float(config.lr), final: Float(config.minLr), totalSteps: total,
+                                        warmupSteps: min(total, Int(config.warmupEpochs * Double(steps))))
+        let wdSchedule = CosineSchedule(base: Float(config.weightDecay), final: Float(config.weightDecayEnd), totalSteps: total, warmupSteps: 0)
+        let momentumSchedule = CosineSchedule(base: Float(config.momentumTeacher), final: 1, totalSteps: total, warmupSteps: 0)
+        let classWeights: [Float]? = config.balanced ? nil : nil  // balanced sampling already evens classes
+        let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        let local = config.batchSize / communicator.size
+
+        for epoch in startEpoch..<config.epochs {
+            let order = order(epoch: epoch)
+            backbone.train(true); head?.train(true); classHead?.train(true)
+            var lossSum = 0.0
+            let t0 = Date()
+            for step in 0..<steps {
+                let global = step + epoch * steps
+                optimizer.learningRate = lrSchedule.value(at: global)
+                optimizer.weightDecay = wdSchedule.value(at: global)
+                let positions = Array(stride(from: communicator.rank, to: config.batchSize, by: communicator.size))
+                let cells = positions.map { order[step * config.batchSize + $0] }
+                let views = views(cells: cells, epoch: epoch, step: step, positions: positions)
+                // As PyTorch DDP (broadcast_buffers=True): rank 0's BatchNorm running statistics
+                // go to every rank before each forward; batch statistics stay per rank.
+                if communicator.size > 1 { try GradientReducer.broadcast(backbone.namedBuffers().map(\.1), communicator: communicator) }
+                for (_, p) in trainable { p.grad = nil }
+                let loss: Tensor
+                switch config.method {
+                case .supervised:
+                    let targets = cells.map { classIndex[data.labels[$0]]! }
+                    loss = crossEntropy(classHead!(backbone.features(views[0])), targets: targets,
+                                        labelSmoothing: Float(config.labelSmoothing), classWeights: classWeights)
+                case .simclr:
+                    loss = ntXentLoss(head!(backbone.features(views[0])), head!(backbone.features(views[1])),
+                                      temperature: Float(config.temperature))
+                case .dino:
+                    let teacherTemp = epoch < config.warmupTeacherTempEpochs
+                        ? config.warmupTeacherTemp + (config.teacherTemp - config.warmupTeacherTemp) * Double(epoch) / Double(config.warmupTeacherTempEpochs)
+                        : config.teacherTemp
+                    let teacherOut = withNoGrad { views.prefix(2).map { teacherHead!(teacherBackbone!.features($0)) } }
+                    let studentOut = views.map { head!(backbone.features($0)) }
+                    loss = dinoLoss!(student: studentOut, teacher: teacherOut, teacherTemperature: Float(teacherTemp))
+                }
+                loss.backward()
+                try reducer.averageGradients()
+                if config.clipGrad > 0 { _ = clipGradientNorm(optimizer.parameters, maxNorm: Float(config.clipGrad)) }
+                if config.method == .dino, epoch < config.freezeLastLayer, let h = head {
+                    for (n, p) in h.namedParameters() where n.hasPrefix("last_layer") { p.grad = nil }
+                }
+                optimizer.step()
+                if config.method == .dino {
+                    withNoGrad {
+                        updateExponentialMovingAverage(target: teacherBackbone!, source: backbone, momentum: momentumSchedule.value(at: global))
+                        updateExponentialMovingAverage(target: teacherHead!, source: head!, momentum: momentumSchedule.value(at: global))
+                    }
+                }
+                var value = [loss.item]
+                try communicator.allreduceSum(&value)
+                let meanLoss = Double(value[0]) / Double(communicator.size)
+                guard meanLoss.isFinite else { throw TrainError(description: "epoch \(epoch) step \(step): loss is \(meanLoss); lower lr") }
+                lossSum += meanLoss
+                try tracker.log(step: global + 1, epoch: epoch, [("loss", meanLoss), ("lr", Double(optimizer.learningRate))])
+                if writer { progress?(epoch, step, steps, meanLoss, Double((step + 1) * config.batchSize) / Date().timeIntervalSince(t0)) }
+                _ = local
+            }
+            var scalars: [(String, Double)] = [("epoch_loss", lossSum / Double(max(steps, 1))),
+                                               ("cells_per_s", Double(steps * config.batchSize) / Date().timeIntervalSince(t0))]
+            var improved = false
+            if config.evalEvery > 0, (epoch + 1) % config.evalEvery == 0 || epoch + 1 == config.epochs, !validationIndices.isEmpty {
+                let acc = try knnAccuracy()
+                scalars.append(("knn_accuracy", acc))
+                if acc > bestAccuracy { bestAccuracy = acc; sinceBest = 0; improved = true } else { sinceBest += 1 }
+            }
+            try tracker.log(step: (epoch + 1) * steps, epoch: epoch, scalars)
+            if writer {
+                if improved || (bestAccuracy < 0 && epoch + 1 == config.epochs) {
+                    try SafeTensors.write(backbone.stateDict(), to: runDirectory.appendingPathComponent("best.safetensors"))
+                }
+                if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
+                    try saveCheckpoint(epoch: epoch, step: (epoch + 1) * steps, optimizer: optimizer,
+                                       bestAccuracy: bestAccuracy, sinceBest: sinceBest)
+                }
+            }
+            if config.earlyStoppingPatience > 0, sinceBest >= config.earlyStoppingPatience { break }
+            if let stopAfter, epoch + 1 >= stopAfter { return runDirectory }
+        }
+        if writer {
+            try SafeTensors.write(backbone.stateDict(), to: runDirectory.appendingPathComponent("backbone.safetensors"))
+            try AtomicFile.write(try modelJSON(), to: runDirectory.appendingPathComponent("model.json"))
+            if config.method == .supervised, !validationIndices.isEmpty { try writeConfusion() }
+        }
+        return runDirectory
+    }
+
+    func load(weights: [String: Tensor], source: String) throws {
+        func part(_ prefix: String) -> [String: Tensor] {
+            Dictionary(uniqueKeysWithValues: weights.compactMap { k, v in k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil })
+        }
+        try backbone.load(part("backbone."), source: source)
+        if let head { try head.load(part("head."), source: source) }
+        if let classHead { try classHead.load(part("head."), source: source) }
+        if let teacherBackbone { try teacherBackbone.load(part("teacher.backbone."), source: source) }
+        if let teacherHead { try teacherHead.load(part("teacher.head."), source: source) }
+        if let dinoLoss { try dinoLoss.loadState(part("dino_loss.")) }
+    }
+
+    func saveCheckpoint(epoch: Int, step: Int, optimizer: any Optimizer, bestAccuracy: Double, sinceBest: Int) throws {
+        let weights = String(format: "checkpoint-epoch%03d.safetensors", epoch + 1)
+        let opt = String(format: "optimizer-epoch%03d.safetensors", epoch + 1)
+        try SafeTensors.write(modelState, to: runDirectory.appendingPathComponent(weights))
+        try SafeTensors.write(optimizer.namedState(), to: runDirectory.appendingPathComponent(opt))
+        let state = Checkpoint(config: config, epoch: epoch, step: step, weights: weights, optimizer: opt,
+                               bestAccuracy: bestAccuracy, evaluationsSinceBest: sinceBest)
+        try state.write(runDirectory)
+    }
+
+    func modelJSON() throws -> String {
+        let info: [String: Any] = ["arch": config.arch, "channels": data.channels, "image_size": inputSize,
+                                   "patch_size": config.patchSize, "dim": backbone.dim, "method": config.method.rawValue,
+                                   "channel_names": data.store.header.channels]
+        return String(decoding: try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self)
+    }
+
+    // MARK: - evaluation
+
+    /// Backbone features of `cells` (centre view, eval mode), [n, dim].
+    public func features(_ cells: [Int]) -> [[Float]] {
+        backbone.train(false)
+        defer { backbone.train(true) }
+        var out: [[Float]] = []
+        for chunk in stride(from: 0, to: cells.count, by: 64) {
+            let part = Array(cells[chunk..<min(cells.count, chunk + 64)])
+            let flat = part.flatMap { ViewMaker.center(data.crop($0), channels: data.channels, size: data.size, outSize: inputSize) }
+            let f = withNoGrad { backbone.features(Tensor(shape: [part.count, data.channels, inputSize, inputSize], flat)) }.toArray()
+            let d = backbone.dim
+            for i in 0..<part.count { out.append(Array(f[(i * d)..<((i + 1) * d)])) }
+        }
+        return out
+    }
+
+    /// 1-NN (cosine) accuracy of validation cells' labels against training cells (≤ 2000 of each).
+    func knnAccuracy() throws -> Double {
+        let train = Array(trainIndices.filter { !data.labels[$0].isEmpty }.prefix(2000))
+        let val = Array(validationIndices.filter { !data.labels[$0].isEmpty }.prefix(2000))
+        guard !train.isEmpty, !val.isEmpty else { return .nan }
+        return Double(zip(val, nearest(val, in: train)).filter { data.labels[$0] == data.labels[$1] }.count) / Double(val.count)
+    }
+
+    func nearest(_ queries: [Int], in reference: [Int]) -> [Int] {
+        func unit(_ v: [Float]) -> [Float] { let n = max(1e-12, v.reduce(0) { $0 + $1 * $1 }.squareRoot()); return v.map { $0 / n } }
+        let r = features(reference).map(unit), q = features(queries).map(unit)
+        return q.map { qv in
+            var best = 0; var bestSim = -Float.infinity
+            for (j, rv) in r.enumerated() {
+                var s: Float = 0
+                for k in 0..<qv.count { s += qv[k] * rv[k] }
+                if s > bestSim { bestSim = s; best = j }
+            }
+            return reference[best]
+        }
+    }
+
+    /// Validation confusion matrix of the supervised classifier: rows true, columns predicted.
+    func writeConfusion() throws {
+        let val = validationIndices.filter { !data.labels[$0].isEmpty }
+        var matrix = Array(repeating: Array(repeating: 0, count: classes.count), count: classes.count)
+        backbone.train(false); classHead!.train(false)
+        let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        for chunk in stride(from: 0, to: val.count, by: 64) {
+            let part = Array(val[chunk..<min(val.count, chunk + 64)])
+            let flat = part.flatMap { ViewMaker.center(data.crop($0), channels: data.channels, size: data.size, outSize: inputSize) }
+            let logits = withNoGrad { classHead!(backbone.features(Tensor(shape: [part.count, data.channels, inputSize, inputSize], flat))) }.toArray()
+            for (i, cell) in part.enumerated() {
+                let row = logits[(i * classes.count)..<((i + 1) * classes.count)]
+                let pred = row.indices.max { row[$0] < row[$1] }! - row.startIndex
+                matrix[classIndex[data.labels[cell]]!][pred] += 1
+            }
+        }
+        var csv = "true\\predicted," + classes.map { "\"\($0)\"" }.joined(separator: ",") + "\n"
+        for (i, c) in classes.enumerated() { csv += "\"\(c)\"," + matrix[i].map(String.init).joined(separator: ",") + "\n" }
+        try AtomicFile.write(csv, to: runDirectory.appendingPathComponent("confusion.csv"))
+    }
+}
