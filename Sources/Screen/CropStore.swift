@@ -70,6 +70,56 @@ public struct CropStore: Sendable {
     }
 }
 
+extension CropStore {
+    /// One store over several (a screen's per-plate stores): the shards are hard-linked (copied
+    /// where links are impossible) under new names, `cells.csv` is concatenated with
+    /// `Crop_Shard` renumbered, and `crops.json` is written last. The stores must agree on
+    /// channels, crop size, dtype and cells.csv columns. Shards keep their own lengths, so
+    /// readers locate a cell by its `Crop_Shard`/`Crop_Index` (or shard order), never by
+    /// `index / shardSize`.
+    @discardableResult
+    public static func combine(_ stores: [CropStore], into directory: URL) throws -> CropStore {
+        guard let first = stores.first else { throw CSVError(source: directory.path, line: 0, message: "no crop stores to combine") }
+        for s in stores.dropFirst() {
+            let what: String?
+            if s.header.channels != first.header.channels { what = "channels \(s.header.channels), expected \(first.header.channels)" }
+            else if s.header.size != first.header.size { what = "crop size \(s.header.size), expected \(first.header.size)" }
+            else if (s.header.dtype ?? .u16) != (first.header.dtype ?? .u16) { what = "dtype \((s.header.dtype ?? .u16).rawValue), expected \((first.header.dtype ?? .u16).rawValue)" }
+            else if s.cells.header != first.cells.header { what = "cells.csv columns differ from \(first.cells.source)" }
+            else { what = nil }
+            if let what { throw CSVError(source: s.directory.appendingPathComponent("crops.json").path, line: 0, message: what) }
+        }
+        let fm = FileManager.default
+        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        try? fm.removeItem(at: directory.appendingPathComponent("crops.json"))
+        let shardColumn = first.cells.header.firstIndex(of: "Crop_Shard")
+        var cells = CSVTable(header: first.cells.header, source: directory.appendingPathComponent("cells.csv").path)
+        var shards: [String] = []
+        for store in stores {
+            let offset = shards.count
+            for name in store.header.shards {
+                let target = directory.appendingPathComponent(String(format: "shard-%05d.npy", shards.count))
+                try? fm.removeItem(at: target)
+                let source = store.directory.appendingPathComponent(name)
+                do { try fm.linkItem(at: source, to: target) } catch { try fm.copyItem(at: source, to: target) }
+                shards.append(target.lastPathComponent)
+            }
+            for var row in store.cells.rows {
+                if let shardColumn, let k = Int(row[shardColumn]) { row[shardColumn] = String(k + offset) }
+                cells.rows.append(row)
+                cells.lineNumbers.append(cells.rows.count + 1)
+            }
+        }
+        try cells.write(to: directory.appendingPathComponent("cells.csv"))
+        let header = Header(channels: first.header.channels, size: first.header.size, count: cells.rows.count,
+                            shardSize: stores.map(\.header.shardSize).max()!, shards: shards, dtype: first.header.dtype)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(enc.encode(header), to: directory.appendingPathComponent("crops.json"))
+        return CropStore(directory: directory, header: header, cells: cells)
+    }
+}
+
 /// Writes a `CropStore`, one shard at a time.
 public struct CropStoreWriter {
     public let directory: URL

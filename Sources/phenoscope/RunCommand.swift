@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import Learning
 import Profiling
 import Screen
 import Tensor
@@ -78,7 +79,10 @@ struct RunCommand: ParsableCommand {
         if only == .all || only == .screen {
             let plates = try Self.plates(listedIn: layout.plateList)
             try pipeline.run(screenStages(cfg, plates: plates, layout: layout))
-            try printSummary(cfg, layout: layout, seconds: Date().timeIntervalSince(started))
+            if cfg.embedding.enabled {
+                try pipeline.run(embeddingStages(cfg, plates: plates, layout: layout, resolve: resolve))
+            }
+            try printSummary(cfg, layout: layout, seconds: Date().timeIntervalSince(started), resolve: resolve)
         }
     }
 
@@ -299,7 +303,7 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The headline figures of the run, from its evaluation files.
-    func printSummary(_ cfg: RunConfig, layout: RunLayout, seconds: Double) throws {
+    func printSummary(_ cfg: RunConfig, layout: RunLayout, seconds: Double, resolve: (String) -> URL) throws {
         func load(_ dir: URL) throws -> [String: Any] {
             let data = try Data(contentsOf: dir.appendingPathComponent("evaluation.json"))
             return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
@@ -312,6 +316,17 @@ struct RunCommand: ParsableCommand {
         print("  normalized (\(cfg.profiles.normalize)\(cfg.profiles.featureSelect ? ", feature selection" : "")"
               + "\(cfg.profiles.spherize == "none" ? "" : ", \(cfg.profiles.spherize)")):  NSC \(f(e, "nsc"))  NSCB \(f(e, "nscb"))  mAP \(f(e, "map_moa"))")
         print("  raw well means:              NSC \(f(r, "nsc"))  NSCB \(f(r, "nscb"))  mAP \(f(r, "map_moa"))")
+        if cfg.embedding.enabled {
+            let what = cfg.embedding.model.isEmpty
+                ? ((try? TrainConfig.load(resolve(cfg.embedding.train))).map { "\($0.method.rawValue) \($0.arch)" } ?? "trained")
+                : URL(fileURLWithPath: cfg.embedding.model).lastPathComponent
+            let learned = try load(layout.evaluation.appendingPathComponent("embedding"))
+            print("  learned embeddings (\(what)):  NSC \(f(learned, "nsc"))  NSCB \(f(learned, "nscb"))  mAP \(f(learned, "map_moa"))")
+            if cfg.embedding.randomBaseline {
+                let random = try load(layout.evaluation.appendingPathComponent("embedding_random"))
+                print("  same network, untrained:     NSC \(f(random, "nsc"))  NSCB \(f(random, "nscb"))  mAP \(f(random, "map_moa"))")
+            }
+        }
         print("outputs: \(layout.root.path)  (evaluation/, profiles/, cells/, catalog.sqlite)")
     }
 

@@ -20,6 +20,7 @@ struct RunConfig: Codable, Equatable {
     var features = FeaturesConfig()
     var profiles = ProfilesConfig()
     var evaluation = EvaluationConfig()
+    var embedding = EmbeddingConfig()
 
     /// Where the images come from: an existing manifest, or a synthetic screen made on the fly.
     struct ScreenConfig: Codable, Equatable {
@@ -106,6 +107,23 @@ struct RunConfig: Codable, Equatable {
         var spherize = "none"
     }
 
+    /// Learned embeddings as a second profile of the same wells: a model trained on the run's
+    /// crops (`train`, a `phenoscope train` config) or an existing one (`model`) embeds every
+    /// cell; the embeddings are aggregated, normalized and evaluated like the classical
+    /// features. Needs `crops.enabled`.
+    struct EmbeddingConfig: Codable, Equatable {
+        var enabled = false
+        /// A `phenoscope train` config (README: Training); its `crops`, `runs_dir` and `name`
+        /// are replaced by the run's own (crops/ and model/ in the run folder).
+        var train = ""
+        /// An existing run folder or .safetensors backbone to embed with instead of training.
+        var model = ""
+        var batchSize = 128
+        /// Also embed with the untrained weights of the same architecture and seed: the
+        /// baseline a trained model has to beat.
+        var randomBaseline = false
+    }
+
     struct EvaluationConfig: Codable, Equatable {
         /// Permutations in the null distribution of mAP p-values.
         var nullSize = 1000
@@ -119,7 +137,7 @@ struct RunConfig: Codable, Equatable {
 // synthesized init requires every key.
 extension RunConfig {
     enum CodingKeys: String, CodingKey {
-        case name, runsDir = "runs_dir", screen, qc, illumination, normalization, segmentation, crops, features, profiles, evaluation
+        case name, runsDir = "runs_dir", screen, qc, illumination, normalization, segmentation, crops, features, profiles, evaluation, embedding
     }
     init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -135,6 +153,20 @@ extension RunConfig {
         features = try c.decodeIfPresent(FeaturesConfig.self, forKey: .features) ?? d.features
         profiles = try c.decodeIfPresent(ProfilesConfig.self, forKey: .profiles) ?? d.profiles
         evaluation = try c.decodeIfPresent(EvaluationConfig.self, forKey: .evaluation) ?? d.evaluation
+        embedding = try c.decodeIfPresent(EmbeddingConfig.self, forKey: .embedding) ?? d.embedding
+    }
+}
+
+extension RunConfig.EmbeddingConfig {
+    enum CodingKeys: String, CodingKey { case enabled, train, model, batchSize = "batch_size", randomBaseline = "random_baseline" }
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        train = try c.decodeIfPresent(String.self, forKey: .train) ?? d.train
+        model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+        randomBaseline = try c.decodeIfPresent(Bool.self, forKey: .randomBaseline) ?? d.randomBaseline
     }
 }
 
@@ -336,6 +368,13 @@ extension RunConfig {
             throw fail("profiles.spherize", "'\(profiles.spherize)': expected none, zca or zca-cor")
         }
         guard evaluation.nullSize >= 1 else { throw fail("evaluation.null_size", "expected at least 1") }
+        if embedding.enabled {
+            guard crops.enabled else { throw fail("embedding.enabled", "learned embeddings are computed from crops; set crops.enabled: true") }
+            guard embedding.train.isEmpty != embedding.model.isEmpty else {
+                throw fail("embedding.train/model", "give exactly one: a train config to train on this run's crops, or an existing model")
+            }
+            guard embedding.batchSize >= 1 else { throw fail("embedding.batch_size", "expected at least 1") }
+        }
     }
 
     /// The resolved config as YAML, every key present.

@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Learning
 @testable import phenoscope
 
 final class PipelineTests: XCTestCase {
@@ -73,6 +74,11 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(message("crops:\n  dtype: f32\n"), "c.yaml: crops.dtype: 'f32': expected u16 or f16")
         XCTAssertEqual(message("segmentation:\n  method: locations\n"), "c.yaml: segmentation.locations: method 'locations' needs the path of a CSV of cell locations")
         XCTAssertEqual(message("illumination:\n  smoothing: mean\n"), "c.yaml: illumination.smoothing: 'mean': expected median or polynomial")
+        XCTAssertEqual(message("embedding:\n  enabled: true\n  train: t.yaml\n"),
+                       "c.yaml: embedding.enabled: learned embeddings are computed from crops; set crops.enabled: true")
+        XCTAssertEqual(message("crops: {enabled: true}\nembedding:\n  enabled: true\n"),
+                       "c.yaml: embedding.train/model: give exactly one: a train config to train on this run's crops, or an existing model")
+        XCTAssertEqual(message("crops: {enabled: true}\nembedding: {enabled: true, model: m, batch_size: 0}\n"), "c.yaml: embedding.batch_size: expected at least 1")
         let m = message("name: [unclosed\n")
         XCTAssertTrue(m.hasPrefix("c.yaml: "), m)
     }
@@ -81,5 +87,8 @@ final class RunConfigTests: XCTestCase {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("config/default.yaml")
         XCTAssertEqual(try RunConfig.load(url).name, "default")
+        let learned = try RunConfig.load(url.deletingLastPathComponent().appendingPathComponent("learned.yaml"))
+        XCTAssertTrue(learned.embedding.enabled && learned.crops.enabled)
+        XCTAssertNoThrow(try TrainConfig.load(url.deletingLastPathComponent().appendingPathComponent(learned.embedding.train)))
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import Learning
+import Profiling
+import Screen
+import Tensor
+
+/// The learned-embedding stages of `phenoscope run` (config `embedding:`), after the classical
+/// evaluation: the plates' crop stores joined into one (`crops/`, shards hard-linked), a model
+/// trained on them (`model/`, a `phenoscope train` run folder) unless an existing one is
+/// given, every cell embedded (`embeddings/cells.npy` + `cells.csv`), then well profiles
+/// normalized as the classical ones (`profiles/wells_embedding_normalized.csv`) and evaluated
+/// (`evaluation/embedding/`). With `random_baseline` the same is done with the untrained
+/// weights (`evaluation/embedding_random/`), so the gain from training is visible.
+extension RunCommand {
+    func embeddingStages(_ cfg: RunConfig, plates: [String], layout: RunLayout, resolve: (String) -> URL) throws -> [Stage] {
+        let e = cfg.embedding
+        var stages: [Stage] = []
+        let plateStores = plates.map { layout.crops($0).appendingPathComponent("crops.json") }
+        stages.append(Stage(name: "crops", inputs: plateStores, outputs: [layout.screenCrops.appendingPathComponent("crops.json")],
+                            parameters: plates.joined(separator: "\n")) {
+            let stores = try plates.map { try CropStore.open(layout.crops($0)) }
+            try? FileManager.default.removeItem(at: layout.screenCrops)
+            let store = try CropStore.combine(stores, into: layout.screenCrops)
+            Log.info("crops: \(store.header.count) cells from \(plates.count) plates", quiet: quiet)
+        })
+        let modelURL: URL
+        if e.model.isEmpty {
+            let trainURL = resolve(e.train)
+            var train = try TrainConfig.load(trainURL)
+            train.name = layout.model.lastPathComponent
+            train.runsDir = layout.model.deletingLastPathComponent().path
+            train.crops = layout.screenCrops.path
+            modelURL = layout.model
+            stages.append(Stage(name: "train", inputs: [layout.screenCrops.appendingPathComponent("crops.json"), trainURL],
+                                outputs: [layout.model.appendingPathComponent("backbone.safetensors")],
+                                parameters: try train.yaml()) {
+                // A changed config or new crops means a new model, never a resumed old one.
+                try? FileManager.default.removeItem(at: layout.model)
+                let data = try CropDataset.open(layout.screenCrops, labelColumn: train.labelColumn)
+                let trainer = try Trainer(config: train, data: data, runDirectory: layout.model)
+                var progress: ProgressLine?
+                trainer.progress = { _, _, steps, _, _ in
+                    if progress == nil { progress = ProgressLine("train \(train.method.rawValue) \(train.arch)", total: steps * train.epochs, quiet: quiet) }
+                    progress?.advance()
+                }
+                try trainer.run()
+                progress?.finish()
+                let metrics = (try? String(contentsOf: layout.model.appendingPathComponent("metrics.jsonl"), encoding: .utf8)) ?? ""
+                let lastLoss = metrics.split(separator: "\n").last { $0.contains("\"epoch_loss\"") }.map(String.init) ?? ""
+                Log.info("train: \(train.method.rawValue) \(train.arch), \(train.epochs) epochs on \(data.count) cells -> \(layout.model.path)"
+                         + (lastLoss.isEmpty ? "" : " (last epoch: \(lastLoss))"), quiet: quiet)
+            })
+        } else {
+            modelURL = resolve(e.model)
+        }
+        let weightInputs = e.model.isEmpty ? [layout.model.appendingPathComponent("backbone.safetensors")] : []
+        var variants: [(name: String, untrained: Bool)] = [("embedding", false)]
+        if e.randomBaseline { variants.append(("embedding_random", true)) }
+        for v in variants {
+            let npy = layout.embeddings(v.name), csv = npy.deletingPathExtension().appendingPathExtension("csv")
+            stages.append(Stage(name: "embed-\(v.name)", inputs: [layout.screenCrops.appendingPathComponent("crops.json")] + weightInputs,
+                                outputs: [npy, csv], parameters: "model=\(modelURL.path)\nbatch_size=\(e.batchSize)\nuntrained=\(v.untrained)\n") {
+                let embedder = try Embedder(model: modelURL, untrained: v.untrained)
+                let store = try CropStore.open(layout.screenCrops)
+                let progress = ProgressLine("embed \(v.untrained ? "(untrained) " : "")", total: store.header.count, quiet: quiet)
+                let values = try embedder.embed(store: store, batchSize: e.batchSize) { progress.advance(by: $0) }
+                progress.finish()
+                try NPYArray(float32: values, shape: [store.header.count, embedder.dim]).write(to: npy)
+                try store.cells.write(to: csv)
+            })
+            let profiles = layout.embeddingProfiles(v.name), evaluation = layout.evaluation.appendingPathComponent(v.name)
+            stages.append(Stage(name: "evaluate-\(v.name)", inputs: [npy, csv], outputs: [profiles, evaluation.appendingPathComponent("evaluation.json")],
+                                parameters: try Self.canonical(cfg.profiles) + Self.canonical(cfg.evaluation)) {
+                let cells = try ProfileTable(cells: CSVTable(contentsOf: csv), embeddings: NPYArray.read(npy), embeddingsSource: npy.path)
+                var pipeline = Self.pipeline(cfg.profiles)
+                pipeline.aggregation = Aggregation(keys: Aggregation.wellKeys)
+                let wells = try pipeline.apply(to: cells)
+                try wells.write(to: profiles)
+                var options = ProfileEvaluation.Options()
+                options.nullSize = cfg.evaluation.nullSize
+                options.seed = UInt64(cfg.evaluation.seed)
+                if !cfg.evaluation.classifiers { options.linearProbe = false; options.forestTrees = 0 }
+                var report = EvaluationReport.Options()
+                report.seed = UInt64(cfg.evaluation.seed)
+                report.title = "Phenoscope run \(cfg.name): learned embeddings\(v.untrained ? " (untrained weights)" : "")"
+                try ProfileEvaluation(wells, options: options).write(to: evaluation, report: report)
+                Log.info("\(v.name): \(cells.rowCount) cells -> \(wells.rowCount) wells x \(wells.featureCount) of \(cells.featureCount) dims", quiet: quiet)
+            })
+        }
+        return stages
+    }
+}
+
+extension RunLayout {
+    /// The screen's crops: every plate's store joined (shards hard-linked).
+    var screenCrops: URL { root.appendingPathComponent("crops") }
+    /// The model trained on the screen's crops (a `phenoscope train` run folder).
+    var model: URL { root.appendingPathComponent("model") }
+    func embeddings(_ name: String) -> URL { root.appendingPathComponent("embeddings/\(name).npy") }
+    func embeddingProfiles(_ name: String) -> URL { root.appendingPathComponent("profiles/wells_\(name)_normalized.csv") }
+}
