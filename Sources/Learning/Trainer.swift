@@ -377,10 +377,16 @@ public final class Trainer {
         return out
     }
 
-    /// 1-NN (cosine) accuracy of validation cells' labels against training cells (≤ 2000 of each).
+    /// 1-NN (cosine) accuracy of validation cells' labels against training cells (≤ 2000 of
+    /// each, evenly spaced through the store: cells come plate by plate and well by well, so
+    /// a prefix would hold only the first wells' compounds and labels).
     func knnAccuracy() throws -> Double {
-        let train = Array(trainIndices.filter { !data.labels[$0].isEmpty }.prefix(2000))
-        let val = Array(validationIndices.filter { !data.labels[$0].isEmpty }.prefix(2000))
+        func spread(_ cells: [Int]) -> [Int] {
+            let labelled = cells.filter { !data.labels[$0].isEmpty }
+            let step = max(1, (labelled.count + 1999) / 2000)
+            return Array(stride(from: 0, to: labelled.count, by: step).map { labelled[$0] })
+        }
+        let train = spread(trainIndices), val = spread(validationIndices)
         guard !train.isEmpty, !val.isEmpty else { return .nan }
         return Double(zip(val, nearest(val, in: train)).filter { data.labels[$0] == data.labels[$1] }.count) / Double(val.count)
     }

@@ -77,6 +77,10 @@ final class TrainerTests: XCTestCase {
             let metrics = try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             XCTAssertTrue(metrics.contains("\"loss\""), "\(method)")
             XCTAssertFalse(metrics.contains("\"loss\": null"), "\(method)")
+            // Validation kNN accuracy is logged and, on these class-dependent blobs, above chance.
+            let knn = metrics.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .compactMap { $0["knn_accuracy"] as? Double }
+            XCTAssertGreaterThan(knn.last ?? 0, 0.4, "\(method): \(knn)")
             let embedder = try Embedder(model: dir)
             let e = try embedder.embed(store: data.store, batchSize: 10)
             XCTAssertEqual(e.count, 48 * embedder.dim)
