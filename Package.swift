@@ -54,7 +54,7 @@ let package = Package(
             "Server", "Search", "Screen", "Imaging", "Tensor",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        .testTarget(name: "phenoscopeTests", dependencies: ["phenoscope", "Learning", "Screen", "Tensor"]),
+        .testTarget(name: "phenoscopeTests", dependencies: ["phenoscope", "Learning", "Profiling", "Screen", "Search", "Tensor"]),
     ],
     swiftLanguageModes: [.v5]
 )

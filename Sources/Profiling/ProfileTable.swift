@@ -56,7 +56,7 @@ public struct ProfileTable: Sendable, Equatable {
     }
 
     /// The file the rows came from, as named in `rowOrigins` (for table-level errors).
-    var sourceDescription: String {
+    public var sourceDescription: String {
         guard let first = rowOrigins.first else { return "<empty table>" }
         if let group = first.range(of: ": group ") { return String(first[..<group.lowerBound]) }
         if let colon = first.lastIndex(of: ":"), Int(first[first.index(after: colon)...]) != nil {

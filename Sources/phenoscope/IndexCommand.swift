@@ -52,47 +52,62 @@ struct IndexCommand: ParsableCommand {
         }
 
         func run() throws {
-            var columns: [String] = []
-            var rows: [[String]] = []
-            let n: Int, d: Int, flat: [Float], source: String
+            let parameters = HNSWIndex.Parameters(m: m, efConstruction: efConstruction, efSearch: efSearch, seed: seed)
+            let index: SearchIndex
+            var progress: ProgressLine?
             if let profiles {
                 let table = try ProfileTable(contentsOf: URL(fileURLWithPath: profiles))
-                try table.requireFinite()
-                guard table.rowCount > 0, table.featureCount > 0 else {
-                    throw ValidationError("\(profiles): expected rows and feature columns, got \(table.rowCount) x \(table.featureCount)")
-                }
-                (n, d, flat, source) = (table.rowCount, table.featureCount, table.features.map { Float($0) }, profiles)
-                columns = table.metadataColumns
-                rows = table.metadata
+                progress = ProgressLine("index", total: table.rowCount, quiet: quiet)
+                index = try Self.index(profiles: table, kind: kind, metric: metric, hnsw: parameters) { progress?.advance() }
             } else {
                 let vectors = self.vectors!
                 let array = try NPYArray.read(URL(fileURLWithPath: vectors))
                 guard array.shape.count == 2, array.shape[0] > 0, array.shape[1] > 0 else {
                     throw ValidationError("\(vectors): expected a 2-d array (items, dims), got shape \(array.shape)")
                 }
-                (n, d, flat, source) = (array.shape[0], array.shape[1], array.floats(), vectors)
-            }
-            if let metadata, let vectors {
-                let table = try CSVTable(contentsOf: URL(fileURLWithPath: metadata))
-                guard table.rows.count == n else {
-                    throw ValidationError("\(metadata): \(table.rows.count) rows, expected \(n) (one per vector in \(vectors))")
+                let n = array.shape[0]
+                var columns: [String] = [], rows: [[String]] = []
+                if let metadata {
+                    let table = try CSVTable(contentsOf: URL(fileURLWithPath: metadata))
+                    guard table.rows.count == n else {
+                        throw ValidationError("\(metadata): \(table.rows.count) rows, expected \(n) (one per vector in \(vectors))")
+                    }
+                    (columns, rows) = (table.header, table.rows)
                 }
-                columns = table.header
-                rows = table.rows
+                progress = ProgressLine("index", total: n, quiet: quiet)
+                index = try Self.index(kind: kind, metric: metric, hnsw: parameters, vectors: array.floats(), count: n, dimension: array.shape[1],
+                                       columns: columns, rows: rows, source: vectors) { progress?.advance() }
             }
-            var index = SearchIndex(kind: kind, dimension: d, metric: metric, metadataColumns: columns,
-                                    hnsw: .init(m: m, efConstruction: efConstruction, efSearch: efSearch, seed: seed))
-            let progress = ProgressLine("index", total: n, quiet: quiet)
+            progress?.finish()
+            try index.save(to: URL(fileURLWithPath: out))
+            Log.info("wrote \(out): \(kind.rawValue) index, \(index.index.count) x \(index.index.dimension), \(metric.rawValue)", quiet: quiet)
+        }
+
+        /// An index of `count` row-major vectors with their metadata rows (none when `rows` is empty).
+        static func index(kind: SearchIndex.Kind, metric: Metric, hnsw: HNSWIndex.Parameters, vectors flat: [Float], count n: Int,
+                          dimension d: Int, columns: [String], rows: [[String]], source: String,
+                          advance: () -> Void = {}) throws -> SearchIndex {
+            var index = SearchIndex(kind: kind, dimension: d, metric: metric, metadataColumns: columns, hnsw: hnsw)
             for i in 0..<n {
                 let fields = rows.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: zip(columns, rows[i]))
                 do { _ = try index.add(Array(flat[i * d ..< (i + 1) * d]), fields: fields) } catch {
                     throw ValidationError("\(source): row \(i): \(error)")
                 }
-                progress.advance()
+                advance()
             }
-            progress.finish()
-            try index.save(to: URL(fileURLWithPath: out))
-            Log.info("wrote \(out): \(kind.rawValue) index, \(n) x \(d), \(metric.rawValue)", quiet: quiet)
+            return index
+        }
+
+        /// An index over a profiles table: `Metadata_*` columns are the fields, the rest the vector.
+        static func index(profiles table: ProfileTable, kind: SearchIndex.Kind, metric: Metric,
+                          hnsw: HNSWIndex.Parameters = .init(), advance: () -> Void = {}) throws -> SearchIndex {
+            try table.requireFinite()
+            guard table.rowCount > 0, table.featureCount > 0 else {
+                throw ValidationError("\(table.sourceDescription): expected rows and feature columns, got \(table.rowCount) x \(table.featureCount)")
+            }
+            return try index(kind: kind, metric: metric, hnsw: hnsw, vectors: table.features.map { Float($0) }, count: table.rowCount,
+                             dimension: table.featureCount, columns: table.metadataColumns, rows: table.metadata, source: table.sourceDescription,
+                             advance: advance)
         }
     }
 }

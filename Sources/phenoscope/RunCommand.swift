@@ -4,6 +4,7 @@ import Imaging
 import Learning
 import Profiling
 import Screen
+import Search
 import Tensor
 
 /// `phenoscope run CONFIG.yaml`: the whole flow for one screen, resumable.
@@ -275,6 +276,7 @@ struct RunCommand: ParsableCommand {
             try ParquetWriter.write(normalized, to: layout.normalizedParquet)
             Log.info("profiles: \(normalized.rowCount) wells, \(normalized.featureCount) of \(wells.featureCount) features kept", quiet: quiet)
         })
+        stages.append(Self.indexStage(name: "index", profiles: layout.normalizedProfiles, out: layout.index("wells"), quiet: quiet))
         stages.append(Stage(name: "evaluate", inputs: [layout.wellProfiles, layout.normalizedProfiles, layout.qc],
                             outputs: [layout.evaluation.appendingPathComponent("evaluation.json"),
                                       layout.evaluationRaw.appendingPathComponent("evaluation.json"),
@@ -302,6 +304,16 @@ struct RunCommand: ParsableCommand {
         return stages
     }
 
+    /// An exact cosine index over a profiles table, for `phenoscope search` and `phenoscope serve`
+    /// (`--index runs/<name>/index/wells`): which wells look like this one.
+    static func indexStage(name: String, profiles: URL, out: URL, quiet: Bool) -> Stage {
+        Stage(name: name, inputs: [profiles], outputs: [out.appendingPathComponent("index.json")], parameters: "kind=exact\nmetric=cosine\n") {
+            let table = try ProfileTable(contentsOf: profiles)
+            try IndexCommand.Build.index(profiles: table, kind: .exact, metric: .cosine).save(to: out)
+            Log.info("\(name): \(table.rowCount) items x \(table.featureCount) -> \(out.path)", quiet: quiet)
+        }
+    }
+
     /// The headline figures of the run, from its evaluation files.
     func printSummary(_ cfg: RunConfig, layout: RunLayout, seconds: Double, resolve: (String) -> URL) throws {
         func load(_ dir: URL) throws -> [String: Any] {
@@ -327,7 +339,7 @@ struct RunCommand: ParsableCommand {
                 print("  same network, untrained:     NSC \(f(random, "nsc"))  NSCB \(f(random, "nscb"))  mAP \(f(random, "map_moa"))")
             }
         }
-        print("outputs: \(layout.root.path)  (evaluation/, profiles/, cells/, catalog.sqlite)")
+        print("outputs: \(layout.root.path)  (evaluation/, profiles/, cells/, index/, catalog.sqlite)")
     }
 
     /// The sites left out of measurement: those `qc.csv` flags, and those marked excluded in
@@ -395,4 +407,5 @@ struct RunLayout {
     var normalizedParquet: URL { root.appendingPathComponent("profiles/wells_normalized.parquet") }
     var evaluation: URL { root.appendingPathComponent("evaluation") }
     var evaluationRaw: URL { root.appendingPathComponent("evaluation/raw") }
+    func index(_ name: String) -> URL { root.appendingPathComponent("index/\(name)") }
 }

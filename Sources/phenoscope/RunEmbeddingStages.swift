@@ -9,7 +9,7 @@ import Tensor
 /// trained on them (`model/`, a `phenoscope train` run folder) unless an existing one is
 /// given, every cell embedded (`embeddings/cells.npy` + `cells.csv`), then well profiles
 /// normalized as the classical ones (`profiles/wells_embedding_normalized.csv`) and evaluated
-/// (`evaluation/embedding/`). With `random_baseline` the same is done with the untrained
+/// (`evaluation/embedding/`) and indexed (`index/wells_embedding/`). With `random_baseline` the same is done with the untrained
 /// weights (`evaluation/embedding_random/`), so the gain from training is visible.
 extension RunCommand {
     func embeddingStages(_ cfg: RunConfig, plates: [String], layout: RunLayout, resolve: (String) -> URL) throws -> [Stage] {
@@ -86,6 +86,9 @@ extension RunCommand {
                 try ProfileEvaluation(wells, options: options).write(to: evaluation, report: report)
                 Log.info("\(v.name): \(cells.rowCount) cells -> \(wells.rowCount) wells x \(wells.featureCount) of \(cells.featureCount) dims", quiet: quiet)
             })
+            if !v.untrained {
+                stages.append(Self.indexStage(name: "index-\(v.name)", profiles: profiles, out: layout.index("wells_\(v.name)"), quiet: quiet))
+            }
         }
         return stages
     }

@@ -53,6 +53,7 @@ final class RunEmbeddingTests: XCTestCase {
             let json = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
             XCTAssertNotNil(json["nsc"] as? Double, name)
         }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("index/wells_embedding/index.json").path))
         let weights = run.appendingPathComponent("model/backbone.safetensors")
         let before = try FileManager.default.attributesOfItem(atPath: weights.path)[.modificationDate] as? Date
         try RunCommand.parse([config.path, "--quiet"]).run()

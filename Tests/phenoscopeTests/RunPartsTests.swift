@@ -1,4 +1,6 @@
 import Foundation
+import Profiling
+import Search
 import XCTest
 @testable import phenoscope
 
@@ -57,6 +59,11 @@ final class RunPartsTests: XCTestCase {
         }
         XCTAssertEqual(try figures("whole"), try figures("parts"))
         XCTAssertEqual(try figures("whole").count, 3)
+        // The screen part indexes the well profiles for search and serve.
+        let index = try SearchIndex.open(dir.appendingPathComponent("whole/index/wells"))
+        XCTAssertEqual(index.index.count, try ProfileTable(contentsOf: dir.appendingPathComponent("whole/profiles/wells_normalized.csv")).rowCount)
+        let hit = try XCTUnwrap(index.search(id: 0, k: 1).first)
+        XCTAssertNotEqual(hit.id, 0)
 
         let normalized = dir.appendingPathComponent("whole/profiles/wells_normalized.csv")
         let before = try FileManager.default.attributesOfItem(atPath: normalized.path)[.modificationDate] as? Date
