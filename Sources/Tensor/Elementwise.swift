@@ -16,11 +16,11 @@ extension Tensor {
     @inline(__always)
     static func mapBinary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
         let shape = broadcastShape(a.shape, b.shape)
-        let out = Tensor.zeros(shape)
+        let out = Tensor.uninitialized(shape)
         let ap = a.storage.pointer, bp = b.storage.pointer, op = out.storage.pointer
         if a.shape == b.shape && a.isContiguous && b.isContiguous {
             let pa = a.dataPointer, pb = b.dataPointer
-            for i in 0..<out.count { op[i] = f(pa[i], pb[i]) }
+            parallelFor(out.count) { r in for i in r { op[i] = f(pa[i], pb[i]) } }
             return out
         }
         forEachRow(shape: shape, strides: [a.expandedStrides(to: shape), b.expandedStrides(to: shape), out.strides],
@@ -35,9 +35,9 @@ extension Tensor {
     @inline(__always)
     func mapUnary(_ f: (Float) -> Float) -> Tensor {
         let src = contiguousData()
-        let out = Tensor.zeros(shape)
+        let out = Tensor.uninitialized(shape)
         let sp = src.dataPointer, op = out.storage.pointer
-        for i in 0..<count { op[i] = f(sp[i]) }
+        parallelFor(count) { r in for i in r { op[i] = f(sp[i]) } }
         return out
     }
 
