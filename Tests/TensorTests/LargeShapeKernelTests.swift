@@ -72,6 +72,32 @@ final class LargeShapeKernelTests: XCTestCase {
         XCTAssertEqual(x.grad!.sum().item, Float(y.count), accuracy: 1e-3)
     }
 
+    func testRowBroadcastBothOrdersMatchElementwise() {
+        // 300 x 200 rows against a 200 bias row: the split-over-rows fast path, both operand orders.
+        let a = Tensor.normal([300, 200], rng: &rng), b = Tensor.normal([1, 200], rng: &rng)
+        let av = a.toArray(), bv = b.toArray()
+        let sum = (a + b).toArray(), diff = (b - a).toArray()
+        for i in stride(from: 0, to: av.count, by: 997) {
+            XCTAssertEqual(sum[i], av[i] + bv[i % 200])
+            XCTAssertEqual(diff[i], bv[i % 200] - av[i])
+        }
+    }
+
+    func testGELUAndReLUOnLargeTensorMatchScalarFormulas() {
+        let x0 = Tensor.normal([70_000], rng: &rng, requiresGrad: true)
+        let x = x0 * 3
+        let y = x.gelu(), r = x.relu()
+        (y.sum() + r.sum()).backward()
+        let xv = x.toArray(), yv = y.toArray(), rv = r.toArray(), gv = x0.grad!.toArray()
+        for i in stride(from: 0, to: xv.count, by: 113) {
+            let v = Double(xv[i])
+            let cdf = 0.5 * (1 + erf(v / 2.0.squareRoot())), pdf = exp(-0.5 * v * v) / (2 * Double.pi).squareRoot()
+            XCTAssertEqual(Double(yv[i]), v * cdf, accuracy: 1e-5 * Swift.max(1, Swift.abs(v)))
+            XCTAssertEqual(Double(gv[i]), 3 * (cdf + v * pdf + (v > 0 ? 1 : 0)), accuracy: 1e-4 * Swift.max(1, Swift.abs(v)))
+            XCTAssertEqual(rv[i], Swift.max(xv[i], 0))
+        }
+    }
+
     private func im2colConv(_ x: Tensor, _ w: Tensor, stride: Int, padding: Int) -> Tensor {
         let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (o, k) = (w.shape[0], w.shape[2])
