@@ -15,20 +15,30 @@ struct ConvGeometry: Hashable {
     var weights: dnnl_memory_desc_t {
         groups == 1 ? DNNL.desc([o, c, kh, kw], dnnl_oihw) : DNNL.desc([groups, o / groups, c / groups, kh, kw], dnnl_goihw)
     }
+    var shapeOfSrc: [Int] { [n, c, h, w] }
+    var weightShape: [Int] { [o, c / groups, kh, kw] }
     var strides: [Int64] { [Int64(stride), Int64(stride)] }
     var pads: [Int64] { [Int64(padding), Int64(padding)] }
+
+    // The primitives take `format_tag_any` for data and weights so oneDNN picks its blocked
+    // layouts (nChw8c on AVX2) and its direct JIT kernels; with plain NCHW it falls back to
+    // im2col + GEMM, several times slower. Tensors stay plain, so data is reordered at each
+    // convolution's boundary; the reorders are memory-bound and cheap next to the kernel.
+    private func anyDesc(_ dims: [Int]) -> dnnl_memory_desc_t { DNNL.desc(dims, dnnl_format_tag_any) }
+    private var srcAny: dnnl_memory_desc_t { anyDesc([n, c, h, w]) }
+    private var dstAny: dnnl_memory_desc_t { anyDesc([n, o, oh, ow]) }
+    private var weightsAny: dnnl_memory_desc_t {
+        groups == 1 ? anyDesc([o, c, kh, kw]) : anyDesc([groups, o / groups, c / groups, kh, kw])
+    }
 
     func forward() -> DNNLPrimitive {
         DNNL.shared.primitive("conv_fwd " + key) {
             var d = dnnl_convolution_desc_t()
-            var s = src, wt = weights, b = bias, ds = dst
-            if hasBias {
-                DNNL.check(dnnl_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct, &s, &wt,
-                                                              &b, &ds, strides, pads, pads), "conv fwd desc")
-            } else {
-                DNNL.check(dnnl_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct, &s, &wt,
-                                                              nil, &ds, strides, pads, pads), "conv fwd desc")
-            }
+            var s = srcAny, wt = weightsAny, b = bias, ds = dstAny
+            DNNL.check(withUnsafePointer(to: &b) { bp in
+                dnnl_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct, &s, &wt,
+                                                   hasBias ? bp : nil, &ds, strides, pads, pads)
+            }, "conv fwd desc")
             return DNNLPrimitive("conv_fwd", d)
         }
     }
@@ -36,7 +46,7 @@ struct ConvGeometry: Hashable {
     func backwardData() -> DNNLPrimitive {
         DNNL.shared.primitive("conv_bwd_data " + key) {
             var d = dnnl_convolution_desc_t()
-            var s = src, wt = weights, ds = dst
+            var s = srcAny, wt = weightsAny, ds = dstAny
             DNNL.check(dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &s, &wt, &ds, strides, pads, pads),
                        "conv bwd data desc")
             return DNNLPrimitive("conv_bwd_data", d, hint: forward())
@@ -46,14 +56,11 @@ struct ConvGeometry: Hashable {
     func backwardWeights() -> DNNLPrimitive {
         DNNL.shared.primitive("conv_bwd_w " + key) {
             var d = dnnl_convolution_desc_t()
-            var s = src, wt = weights, b = bias, ds = dst
-            if hasBias {
-                DNNL.check(dnnl_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &s, &wt, &b,
-                                                                       &ds, strides, pads, pads), "conv bwd weights desc")
-            } else {
-                DNNL.check(dnnl_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &s, &wt, nil,
-                                                                       &ds, strides, pads, pads), "conv bwd weights desc")
-            }
+            var s = srcAny, wt = weightsAny, b = bias, ds = dstAny
+            DNNL.check(withUnsafePointer(to: &b) { bp in
+                dnnl_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &s, &wt, hasBias ? bp : nil,
+                                                            &ds, strides, pads, pads)
+            }, "conv bwd weights desc")
             return DNNLPrimitive("conv_bwd_w", d, hint: forward())
         }
     }
@@ -72,44 +79,57 @@ extension Tensor {
                                kh: weight.shape[2], kw: weight.shape[3], stride: stride, padding: padding, groups: groups,
                                hasBias: bias != nil)
         precondition(geo.oh > 0 && geo.ow > 0, "conv2d: kernel \(weight.shape[2])x\(weight.shape[3]) larger than padded input \(x.shape)")
-        let xc = x.contiguousData(), wc = weight.contiguousData(), bc = bias?.contiguousData()
-        let out = Tensor.zeros([geo.n, geo.o, geo.oh, geo.ow])
-        var args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
-            (DNNLArg.src, geo.src, UnsafeMutableRawPointer(xc.dataPointer)),
-            (DNNLArg.weights, geo.weights, UnsafeMutableRawPointer(wc.dataPointer)),
-            (DNNLArg.dst, geo.dst, UnsafeMutableRawPointer(out.dataPointer)),
-        ]
+        let fwd = geo.forward()
+        let xb = DNNLData(geo.src, x.contiguousData()).converted(to: fwd.md(dnnl_query_src_md))
+        let wb = DNNLData(geo.weights, weight.contiguousData()).converted(to: fwd.md(dnnl_query_weights_md))
+        let ob = DNNLData(empty: fwd.md(dnnl_query_dst_md))
+        var args = [(DNNLArg.src, xb.arg), (DNNLArg.weights, wb.arg), (DNNLArg.dst, ob.arg)].map { ($0.0, $0.1.0, $0.1.1) }
+        let bc = bias?.contiguousData()
         if let bc { args.append((DNNLArg.bias, geo.bias, UnsafeMutableRawPointer(bc.dataPointer))) }
-        DNNL.shared.execute(geo.forward(), args)
-        withExtendedLifetime((xc, wc, bc)) {}
+        DNNL.shared.execute(fwd, args)
+        withExtendedLifetime((xb.owner, wb.owner, ob.owner, bc)) {}
+        let out = Tensor.uninitialized([geo.n, geo.o, geo.oh, geo.ow])
+        ob.write(into: out, plain: geo.dst)
 
-        let xd = xc.detached(), wd = wc.detached()
         let needX = x.requiresGrad, needW = weight.requiresGrad || (bias?.requiresGrad ?? false)
+        // Backward reuses the forward's reordered input and weights (kept only if needed).
+        let savedX = needW && recording([x, weight] + (bias.map { [$0] } ?? [])) ? xb : nil
+        let savedW = needX ? wb : nil
         return record("conv2d", out, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { g in
-            let gc = g.contiguousData()
+            let gc = DNNLData(geo.dst, g.contiguousData())
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
-            if needX {
-                let t = Tensor.zeros(xd.shape)
-                DNNL.shared.execute(geo.backwardData(), [
-                    (DNNLArg.diffDst, geo.dst, UnsafeMutableRawPointer(gc.dataPointer)),
-                    (DNNLArg.weights, geo.weights, UnsafeMutableRawPointer(wd.dataPointer)),
-                    (DNNLArg.diffSrc, geo.src, UnsafeMutableRawPointer(t.dataPointer)),
-                ])
+            var gBlocked: DNNLData?
+            if needX, let savedW {
+                let bwd = geo.backwardData()
+                let gd = gc.converted(to: bwd.md(dnnl_query_diff_dst_md))
+                gBlocked = gd
+                let wd = savedW.converted(to: bwd.md(dnnl_query_weights_md))
+                let dxb = DNNLData(empty: bwd.md(dnnl_query_diff_src_md))
+                DNNL.shared.execute(bwd, [(DNNLArg.diffDst, gd.md, gd.pointer), (DNNLArg.weights, wd.md, wd.pointer),
+                                          (DNNLArg.diffSrc, dxb.md, dxb.pointer)])
+                withExtendedLifetime((gd.owner, wd.owner)) {}
+                let t = Tensor.uninitialized(geo.shapeOfSrc)
+                dxb.write(into: t, plain: geo.src)
                 gx = t
             }
-            if needW {
-                let tw = Tensor.zeros(wd.shape)
+            if needW, let savedX {
+                let bww = geo.backwardWeights()
+                let sd = savedX.converted(to: bww.md(dnnl_query_src_md))
+                let gd = (gBlocked ?? gc).converted(to: bww.md(dnnl_query_diff_dst_md))
+                let dwb = DNNLData(empty: bww.md(dnnl_query_diff_weights_md))
                 var a: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
-                    (DNNLArg.src, geo.src, UnsafeMutableRawPointer(xd.dataPointer)),
-                    (DNNLArg.diffDst, geo.dst, UnsafeMutableRawPointer(gc.dataPointer)),
-                    (DNNLArg.diffWeights, geo.weights, UnsafeMutableRawPointer(tw.dataPointer)),
+                    (DNNLArg.src, sd.md, sd.pointer), (DNNLArg.diffDst, gd.md, gd.pointer),
+                    (DNNLArg.diffWeights, dwb.md, dwb.pointer),
                 ]
                 if geo.hasBias {
-                    let tb = Tensor.zeros([geo.o])
+                    let tb = Tensor.uninitialized([geo.o])
                     a.append((DNNLArg.diffBias, geo.bias, UnsafeMutableRawPointer(tb.dataPointer)))
                     gb = tb
                 }
-                DNNL.shared.execute(geo.backwardWeights(), a)
+                DNNL.shared.execute(bww, a)
+                withExtendedLifetime((sd.owner, gd.owner)) {}
+                let tw = Tensor.uninitialized(geo.weightShape)
+                dwb.write(into: tw, plain: geo.weights)
                 gw = tw
             }
             withExtendedLifetime(gc) {}

@@ -42,6 +42,24 @@ final class DNNL: @unchecked Sendable {
         }
     }
 
+    /// Copies `src` into `dst`, converting between their layouts (a cached reorder primitive).
+    func reorder(_ src: DNNLData, into dst: DNNLData) {
+        let prim = primitive("reorder " + src.md.key + " " + dst.md.key) {
+            var pd: OpaquePointer?
+            var s = src.md, d = dst.md
+            DNNL.check(dnnl_reorder_primitive_desc_create(&pd, &s, engine, &d, engine, nil), "reorder desc")
+            return DNNLPrimitive("reorder", pd: pd!)
+        }
+        // A small reorder (weights, late-stage activations) is over in microseconds on one
+        // thread; a parallel region's fork and barrier would cost more than the copy.
+        let small = src.md.byteSize < 1 << 18
+        let threads = Threads.count
+        if small && threads > 1 { omp_set_num_threads(1) }
+        execute(prim, [(DNNLArg.src, src.md, src.pointer), (DNNLArg.dst, dst.md, dst.pointer)])
+        if small && threads > 1 { omp_set_num_threads(Int32(threads)) }
+        withExtendedLifetime((src.owner, dst.owner)) {}
+    }
+
     /// A plain (row-major) f32 memory descriptor.
     static func desc(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
@@ -49,6 +67,10 @@ final class DNNL: @unchecked Sendable {
         check(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, dnnl_f32, tag), "memory_desc_init \(dims)")
         return md
     }
+
+    /// NCHW with channels in blocks of the SIMD width (nChw16c with AVX-512, else nChw8c):
+    /// the layout oneDNN's JIT pooling and normalization kernels run on.
+    static let channelBlockedTag: dnnl_format_tag_t = CPUFeatures.current().flags.contains("avx512f") ? dnnl_aBcd16b : dnnl_aBcd8b
 
     static func plainTag(rank: Int) -> dnnl_format_tag_t {
         switch rank {
@@ -94,18 +116,29 @@ final class DNNLPrimitive: @unchecked Sendable {
 
     /// Compiles the op described by `opDesc` (a `dnnl_*_desc_t`), with `hint` the forward
     /// primitive a backward one must match.
-    init<Desc>(_ name: String, _ opDesc: Desc, hint: DNNLPrimitive? = nil) {
-        self.name = name
+    convenience init<Desc>(_ name: String, _ opDesc: Desc, hint: DNNLPrimitive? = nil) {
         var d = opDesc
         var pdOut: OpaquePointer?
         withUnsafePointer(to: &d) { p in
             DNNL.check(dnnl_primitive_desc_create(&pdOut, UnsafeRawPointer(p), nil, DNNL.shared.engine, hint?.pd),
                        "primitive_desc_create \(name)")
         }
+        self.init(name, pd: pdOut!)
+    }
+
+    /// Compiles the primitive of an already created descriptor (taking ownership of it).
+    init(_ name: String, pd: OpaquePointer) {
+        self.name = name
         var prim: OpaquePointer?
-        DNNL.check(dnnl_primitive_create(&prim, pdOut), "primitive_create \(name)")
-        pd = pdOut!
+        DNNL.check(dnnl_primitive_create(&prim, pd), "primitive_create \(name)")
+        self.pd = pd
         primitive = prim!
+    }
+
+    /// The memory layout the primitive chose for one of its arguments (`dnnl_query_src_md`, ...).
+    func md(_ what: dnnl_query_t) -> dnnl_memory_desc_t {
+        guard let md = dnnl_primitive_desc_query_md(pd, what, 0) else { preconditionFailure("oneDNN \(name): no \(what) md") }
+        return md.pointee
     }
 
     /// Bytes of the workspace this primitive needs (max pooling's argmax), 0 if none.
@@ -122,4 +155,58 @@ final class DNNLPrimitive: @unchecked Sendable {
 
 extension dnnl_memory_desc_t {
     var byteSize: Int { withUnsafePointer(to: self) { Int(dnnl_memory_desc_get_size($0)) } }
+
+    func sameLayout(_ other: dnnl_memory_desc_t) -> Bool {
+        withUnsafePointer(to: self) { a in withUnsafePointer(to: other) { b in dnnl_memory_desc_equal(a, b) != 0 } }
+    }
+
+    /// The descriptor's bytes as a cache key (descriptors come zero-initialized from oneDNN).
+    var key: String {
+        withUnsafeBytes(of: self) { Data($0).base64EncodedString() }
+    }
+}
+
+/// Raw 64-byte-aligned memory for data in a oneDNN-chosen layout (blocked activations,
+/// pooling's argmax workspace), freed with its owner.
+final class DNNLBuffer {
+    let pointer: UnsafeMutableRawPointer
+    init(bytes: Int) { pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64) }
+    deinit { pointer.deallocate() }
+}
+
+/// Data as a oneDNN primitive argument: its layout and its bytes, kept alive by `owner`.
+struct DNNLData {
+    let md: dnnl_memory_desc_t
+    let pointer: UnsafeMutableRawPointer
+    let owner: AnyObject
+
+    init(_ md: dnnl_memory_desc_t, _ tensor: Tensor) {
+        self.md = md
+        pointer = UnsafeMutableRawPointer(tensor.dataPointer)
+        owner = tensor
+    }
+
+    init(_ md: dnnl_memory_desc_t, _ buffer: DNNLBuffer) {
+        self.md = md
+        pointer = buffer.pointer
+        owner = buffer
+    }
+
+    /// A fresh uninitialized buffer in layout `md`.
+    init(empty md: dnnl_memory_desc_t) { self.init(md, DNNLBuffer(bytes: md.byteSize)) }
+
+    /// This data in layout `target`: itself when the layouts agree, else a reordered copy.
+    func converted(to target: dnnl_memory_desc_t) -> DNNLData {
+        if md.sameLayout(target) { return self }
+        let out = DNNLData(empty: target)
+        DNNL.shared.reorder(self, into: out)
+        return out
+    }
+
+    /// Reorders into the plain tensor `into` (described by `plain`), or copies when the layouts agree.
+    func write(into tensor: Tensor, plain: dnnl_memory_desc_t) {
+        DNNL.shared.reorder(self, into: DNNLData(plain, tensor))
+    }
+
+    var arg: (dnnl_memory_desc_t, UnsafeMutableRawPointer) { (md, pointer) }
 }

@@ -1,3 +1,4 @@
+import CDNNL
 import Foundation
 
 /// numpy/PyTorch broadcasting: align shapes at the right, size-1 axes stretch.
@@ -16,12 +17,30 @@ extension Tensor {
     @inline(__always)
     static func mapBinary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
         let shape = broadcastShape(a.shape, b.shape)
-        let out = Tensor.zeros(shape)
+        let out = Tensor.uninitialized(shape)
         let ap = a.storage.pointer, bp = b.storage.pointer, op = out.storage.pointer
         if a.shape == b.shape && a.isContiguous && b.isContiguous {
             let pa = a.dataPointer, pb = b.dataPointer
-            for i in 0..<out.count { op[i] = f(pa[i], pb[i]) }
+            parallelFor(out.count) { r in for i in r { op[i] = f(pa[i], pb[i]) } }
             return out
+        }
+        // One operand dense at the full shape, the other dense and repeating along leading
+        // axes (a bias row, a scalar): rows of the short one, without the strided walker.
+        if a.isContiguous && b.isContiguous && out.count > 0 {
+            if a.shape == shape, let inner = Tensor.trailingRun(b.shape, of: shape) {
+                let pa = a.dataPointer, pb = b.dataPointer
+                parallelFor(out.count / inner, minimumPerThread: Swift.max(1, (1 << 15) / inner)) { rows in
+                    for r in rows { let o = r * inner; for j in 0..<inner { op[o + j] = f(pa[o + j], pb[j]) } }
+                }
+                return out
+            }
+            if b.shape == shape, let inner = Tensor.trailingRun(a.shape, of: shape) {
+                let pa = a.dataPointer, pb = b.dataPointer
+                parallelFor(out.count / inner, minimumPerThread: Swift.max(1, (1 << 15) / inner)) { rows in
+                    for r in rows { let o = r * inner; for j in 0..<inner { op[o + j] = f(pa[j], pb[o + j]) } }
+                }
+                return out
+            }
         }
         forEachRow(shape: shape, strides: [a.expandedStrides(to: shape), b.expandedStrides(to: shape), out.strides],
                    offsets: [a.offset, b.offset, 0]) { off, inner, n in
@@ -31,13 +50,22 @@ extension Tensor {
         return out
     }
 
+    /// The element count of `short` when, leading 1s aside, it equals the trailing axes of
+    /// `full` (so it repeats along the leading ones); nil otherwise or when empty.
+    static func trailingRun(_ short: [Int], of full: [Int]) -> Int? {
+        let trimmed = Array(short.drop { $0 == 1 })
+        guard trimmed.count <= full.count, Array(full.suffix(trimmed.count)) == trimmed else { return nil }
+        let n = trimmed.reduce(1, *)
+        return n > 0 ? n : nil
+    }
+
     /// Applies `f` elementwise into a new contiguous tensor (not recorded).
     @inline(__always)
     func mapUnary(_ f: (Float) -> Float) -> Tensor {
         let src = contiguousData()
-        let out = Tensor.zeros(shape)
+        let out = Tensor.uninitialized(shape)
         let sp = src.dataPointer, op = out.storage.pointer
-        for i in 0..<count { op[i] = f(sp[i]) }
+        parallelFor(count) { r in for i in r { op[i] = f(sp[i]) } }
         return out
     }
 
@@ -144,22 +172,12 @@ extension Tensor {
 
     /// max(x, 0); the gradient passes where x > 0.
     public func relu() -> Tensor {
-        let out = mapUnary { $0 > 0 ? $0 : 0 }
-        let xd = detached()
-        return Tensor.record("relu", out, inputs: [self]) { g in [Tensor.mapBinary(g, xd) { $1 > 0 ? $0 : 0 }] }
+        EltwiseOp(alg: dnnl_eltwise_relu, name: "relu", count: count).apply(self)
     }
 
     /// GELU with the exact erf form (PyTorch's default `approximate='none'`).
     public func gelu() -> Tensor {
-        let out = mapUnary { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) }
-        let xd = detached()
-        return Tensor.record("gelu", out, inputs: [self]) { g in
-            [Tensor.mapBinary(g, xd) { g, x in
-                let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
-                let pdf = Foundation.exp(-0.5 * x * x) * 0.39894228040143268
-                return g * (cdf + x * pdf)
-            }]
-        }
+        EltwiseOp(alg: dnnl_eltwise_gelu_erf, name: "gelu", count: count).apply(self)
     }
 
     /// Clamps to [lo, hi]; the gradient passes inside the interval.

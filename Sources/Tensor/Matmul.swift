@@ -28,7 +28,7 @@ extension Tensor {
         }
         let batch = broadcastShape(Array(shape.dropLast(2)), Array(other.shape.dropLast(2)))
         let a = expand(batch + [m, k]).detached(), b = other.expand(batch + [k, n]).detached()
-        let out = Tensor.zeros(batch + [m, n])
+        let out = k > 0 ? Tensor.uninitialized(batch + [m, n]) : Tensor.zeros(batch + [m, n])
         let batches = batch.reduce(1, *)
         // Batch offsets of each operand, walked with the strided loop over the batch axes.
         var aOff: [Int] = [], bOff: [Int] = []

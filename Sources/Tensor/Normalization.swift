@@ -1,7 +1,7 @@
 import CDNNL
 
-/// Batch and layer normalization: forward (with batch statistics) on oneDNN, backward in
-/// closed form on tensor ops.
+/// Layer normalization: forward on oneDNN, backward in closed form on tensor ops. (Batch
+/// norm runs on `ChannelKernels`.)
 struct NormGeometry {
     let dims: [Int]
     let eps: Float
@@ -57,14 +57,15 @@ extension Tensor {
         precondition(x.rank == 4 && weight.shape == [x.shape[1]] && bias.shape == [x.shape[1]],
                      "batchNorm2d: need NCHW input and [C] weight/bias, got \(x.shape), \(weight.shape), \(bias.shape)")
         let c = x.shape[1]
+        let xc = x.contiguousData()
         if !training {
             guard let runningMean, let runningVar else { preconditionFailure("batchNorm2d: evaluation needs running statistics") }
             let a = weight / (runningVar.detached() + eps).sqrt()
             let b = bias - runningMean.detached() * a
-            return x * a.reshape([1, c, 1, 1]) + b.reshape([1, c, 1, 1])
+            return channelAffine(xc, scale: a, shift: b)
         }
-        let geo = NormGeometry(dims: x.shape, eps: eps, layer: false)
-        let (out, mean, variance) = geo.runForward(x, weight, bias, statCount: c)
+        let (out, mean, variance) = ChannelKernels.batchNormForward(xc, weight: weight.contiguousData(),
+                                                                    bias: bias.contiguousData(), eps: eps)
         if let runningMean, let runningVar {
             let n = Float(x.count / c)
             let unbiased = n > 1 ? n / (n - 1) : 1
@@ -73,17 +74,24 @@ extension Tensor {
                 runningVar.assign(runningVar * (1 - momentum) + variance * (momentum * unbiased))
             }
         }
-        let xd = x.contiguousData().detached(), wd = weight.detached()
+        let xd = xc.detached(), wd = weight.contiguousData().detached()
         return record("batchNorm2d", out, inputs: [x, weight, bias]) { g in
-            // Closed-form backward in tensor ops: oneDNN 2.6's bnorm backward rejects plain
-            // scale/shift arguments at execute time (status invalid_arguments).
-            let shape = [1, c, 1, 1], n = Float(xd.count / c)
-            let invStd = (variance + eps).pow(-0.5).reshape(shape)
-            let xhat = (xd - mean.reshape(shape)) * invStd
-            let gb = g.sum(axes: [0, 2, 3])
-            let gs = (g * xhat).sum(axes: [0, 2, 3])
-            let gx = wd.reshape(shape) * invStd * (g - gb.reshape(shape) * (1 / n) - xhat * gs.reshape(shape) * (1 / n))
-            return [gx, gs, gb]
+            let (gx, gw, gb) = ChannelKernels.batchNormBackward(g.contiguousData(), xd, weight: wd, mean: mean,
+                                                                variance: variance, eps: eps)
+            return [gx, gw, gb]
+        }
+    }
+
+    /// x[n, c, ...] * scale[c] + shift[c] for contiguous NCHW `x` (batch norm in evaluation).
+    static func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor {
+        let out = ChannelKernels.channelAffine(x, scale: scale.contiguousData(), shift: shift.contiguousData())
+        let xd = x.detached(), sd = scale.contiguousData().detached()
+        let c = x.shape[1], needX = x.requiresGrad, needS = scale.requiresGrad || shift.requiresGrad
+        return record("channelAffine", out, inputs: [x, scale, shift]) { g in
+            let gc = g.contiguousData()
+            let gx = needX ? ChannelKernels.channelAffine(gc, scale: sd, shift: Tensor.zeros([c])) : nil
+            let sums = needS ? ChannelKernels.channelSums(gc, xd) : nil
+            return [gx, sums?.gScale, sums?.gShift]
         }
     }
 

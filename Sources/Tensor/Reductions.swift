@@ -38,7 +38,7 @@ extension Tensor {
             return Tensor.record("sum", out, inputs: [self]) { g in [g.reshape(keepShape).expand(inShape)] }
         }
         let (data, keepShape, outer, row) = reductionLayout(axes)
-        let out = Tensor.zeros(finishShape(keepShape, axes, keepDims: keepDims))
+        let out = Tensor.uninitialized(finishShape(keepShape, axes, keepDims: keepDims))
         let src = data.dataPointer, dst = out.storage.pointer
         for o in 0..<outer {
             var acc = 0.0
@@ -60,7 +60,7 @@ extension Tensor {
     public func max(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let axes = axes ?? Array(0..<rank)
         let (data, keepShape, outer, row) = reductionLayout(axes)
-        let out = Tensor.zeros(finishShape(keepShape, axes, keepDims: keepDims))
+        let out = Tensor.uninitialized(finishShape(keepShape, axes, keepDims: keepDims))
         let src = data.dataPointer, dst = out.storage.pointer
         for o in 0..<outer {
             let base = src + o * row

@@ -39,7 +39,7 @@ extension Tensor {
     /// Runs `body(srcRow, dstRow, rowLength)` on each last-axis row into a new tensor.
     private func rowwise(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
         let src = contiguousData()
-        let out = Tensor.zeros(shape)
+        let out = Tensor.uninitialized(shape)
         let n = shape.last ?? 1
         if n == 0 { return out }
         for r in 0..<(count / n) { body(src.dataPointer + r * n, out.storage.pointer + r * n, n) }

@@ -45,6 +45,11 @@ public final class Tensor {
         Tensor(storage: TensorStorage(count: shape.reduce(1, *)), shape: shape, requiresGrad: requiresGrad)
     }
 
+    /// A tensor whose elements are not cleared: only for kernels that overwrite all of them.
+    static func uninitialized(_ shape: [Int]) -> Tensor {
+        Tensor(storage: TensorStorage(uninitializedCount: shape.reduce(1, *)), shape: shape)
+    }
+
     public static func full(_ shape: [Int], _ value: Float, requiresGrad: Bool = false) -> Tensor {
         let t = zeros(shape, requiresGrad: requiresGrad)
         t.storage.pointer.update(repeating: value, count: t.count)

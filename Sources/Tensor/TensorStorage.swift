@@ -18,17 +18,22 @@ public final class TensorStorage: @unchecked Sendable {
     public static var liveBytes: Int { live.load(ordering: .relaxed) }
 
     /// Allocates `count` floats, zero-filled.
-    public init(count: Int) {
+    public convenience init(count: Int) {
+        self.init(uninitializedCount: count)
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    /// Allocates `count` floats without clearing them, for kernels that write every element.
+    init(uninitializedCount count: Int) {
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
         TensorStorage.live.wrappingAdd(max(count, 1) * 4, ordering: .relaxed)
     }
 
     /// Allocates storage holding a copy of `values`.
     public convenience init(_ values: [Float]) {
-        self.init(count: values.count)
+        self.init(uninitializedCount: values.count)
         values.withUnsafeBufferPointer { src in
             if let base = src.baseAddress { pointer.update(from: base, count: values.count) }
         }

@@ -2,7 +2,7 @@ extension Tensor {
     /// A copy with row-major dense layout, or `self` when already contiguous.
     public func contiguous() -> Tensor {
         if isContiguous { return self }
-        let out = Tensor.zeros(shape)
+        let out = Tensor.uninitialized(shape)
         let src = storage.pointer, dst = out.storage.pointer
         forEachRow(shape: shape, strides: [strides, out.strides], offsets: [offset, 0]) { off, inner, n in
             let s = inner[0], ia = off[0], io = off[1]
