@@ -198,6 +198,7 @@ struct RunCommand: ParsableCommand {
                 let manifest = try plateManifest(workManifestURL)
                 var seg = ScreenSegmentation()
                 seg.nucleusChannel = cfg.segmentation.nucleusChannel
+                seg.segmentation.nucleusThreshold = Segmentation.ThresholdMethod(rawValue: cfg.segmentation.nucleusThreshold) ?? .otsu
                 if let locationsURL { seg.locations = try CellLocations.load(locationsURL) }
                 let progress = ProgressLine("segment \(plate)", total: manifest.rows.count, quiet: quiet)
                 let summary = try seg.run(manifest: manifest, out: layout.segmentation(plate)) { progress.advance() }

@@ -73,6 +73,8 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(message("normalization:\n  level: site\n"), "c.yaml: normalization.level: 'site': expected none, plate, well or image")
         XCTAssertEqual(message("crops:\n  dtype: f32\n"), "c.yaml: crops.dtype: 'f32': expected u16 or f16")
         XCTAssertEqual(message("segmentation:\n  method: locations\n"), "c.yaml: segmentation.locations: method 'locations' needs the path of a CSV of cell locations")
+        XCTAssertEqual(message("segmentation:\n  nucleus_threshold: triangle\n"), "c.yaml: segmentation.nucleus_threshold: 'triangle': expected otsu or li")
+        XCTAssertEqual(try RunConfig.parse("segmentation: {nucleus_threshold: li}\n", file: "c.yaml").segmentation.nucleusThreshold, "li")
         XCTAssertEqual(message("illumination:\n  smoothing: mean\n"), "c.yaml: illumination.smoothing: 'mean': expected median or polynomial")
         XCTAssertEqual(message("embedding:\n  enabled: true\n  train: t.yaml\n"),
                        "c.yaml: embedding.enabled: learned embeddings are computed from crops; set crops.enabled: true")
