@@ -2,17 +2,35 @@ import Foundation
 import Screen
 import Tensor
 
-/// A crop store in memory as training data: crops as floats (intensity / 65535, then
-/// standardized per channel over the whole store), one label per cell from `labelColumn`
-/// ("" when empty) and its compound. Until the `augment` branch's `CellDataset` lands this is
-/// the Learning module's loader; it holds the whole store, which suits screens of up to a few
-/// hundred thousand small crops.
+/// A crop store as training data, read in place: the shards stay memory-mapped and a crop
+/// becomes floats (intensity / 65535, standardized per channel over the whole store) only
+/// when a batch asks for it, so memory does not grow with the screen. One label per cell
+/// from `labelColumn` ("" when empty) and its compound.
+///
+/// Opening makes one streaming pass over the shards: a histogram of the 16-bit codes of each
+/// channel gives the exact per-channel mean and standard deviation, and from them a table
+/// from code to standardized value (u16 and f16 shards alike are 16-bit codes), so converting
+/// a crop is one lookup per value.
 public struct CropDataset: Sendable {
     public let count, channels, size: Int
-    public let pixels: [Float]
     public let labels: [String]
     public let compounds: [String]
     public let store: CropStore
+    /// Per-channel mean and standard deviation of intensity / 65535 over the store.
+    public let mean: [Double]
+    public let std: [Double]
+    let shards: [Shard]
+    /// First cell of each shard, ascending.
+    let shardStarts: [Int]
+    /// channels x 65536: the standardized value of each 16-bit code, per channel.
+    let table: [Float]
+
+    /// One mapped shard: its file bytes and where its elements start.
+    struct Shard: Sendable {
+        let bytes: Data
+        let offset: Int
+        let cells: Int
+    }
 
     public struct DataError: Error, CustomStringConvertible { public let description: String }
 
@@ -23,78 +41,102 @@ public struct CropDataset: Sendable {
             throw DataError(description: "\(cells.source): no column '\(labelColumn)' (label_column); have \(cells.header.joined(separator: ", "))")
         }
         let compoundIndex = cells.header.firstIndex(of: "Metadata_Compound")
-        var pixels = [Float](); pixels.reserveCapacity(store.header.count * store.cellLength)
-        let scale: Float = (store.header.dtype ?? .u16) == .u16 ? 1 / 65535 : 1
-        try store.forEachShard { _, shard in pixels += shard.floats().map { $0 * scale } }
         let c = store.header.channels.count, s = store.header.size, n = store.header.count
-        guard pixels.count == n * c * s * s else {
-            throw DataError(description: "\(directory.path): shards hold \(pixels.count / max(1, c * s * s)) cells, crops.json says \(n)")
+        let dtype = store.header.dtype ?? .u16
+        let npyType: NPYArray.DType = dtype == .u16 ? .uint16 : .float16
+        var shards: [Shard] = [], starts: [Int] = [], total = 0
+        // One pass: map each shard, check its header, count codes per channel.
+        var histogram = [UInt64](repeating: 0, count: c * 65536)
+        for name in store.header.shards {
+            let url = directory.appendingPathComponent(name)
+            let bytes: Data
+            do { bytes = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+                throw DataError(description: "\(url.path): cannot read shard listed in crops.json")
+            }
+            let layout = try NPYArray.layout(bytes, source: url.path)
+            guard layout.dtype == npyType, layout.shape.count == 4, Array(layout.shape.dropFirst()) == [c, s, s] else {
+                throw DataError(description: "\(url.path): shape \(layout.shape) \(layout.dtype), expected (n, \(c), \(s), \(s)) \(npyType)")
+            }
+            guard !layout.bigEndian, !layout.fortranOrder, layout.dataOffset % 2 == 0 else {
+                throw DataError(description: "\(url.path): big-endian, Fortran-order or unaligned array; expected little-endian C order as CropStoreWriter writes")
+            }
+            let shard = Shard(bytes: bytes, offset: layout.dataOffset, cells: layout.shape[0])
+            shard.codes { codes in
+                histogram.withUnsafeMutableBufferPointer { h in
+                    for i in 0..<shard.cells {
+                        for ch in 0..<c {
+                            let base = (i * c + ch) * s * s, bin = ch * 65536
+                            for j in 0..<(s * s) { h[bin + Int(codes[base + j])] += 1 }
+                        }
+                    }
+                }
+            }
+            starts.append(total)
+            shards.append(shard)
+            total += shard.cells
         }
+        guard total == n else {
+            throw DataError(description: "\(directory.path): shards hold \(total) cells, crops.json says \(n)")
+        }
+        let value: (Int) -> Double = dtype == .u16
+            ? { Double($0) / 65535 }
+            : { Double(Float(Float16(bitPattern: UInt16($0)))) }
+        var mean = [Double](), std = [Double](), table = [Float](repeating: 0, count: c * 65536)
         for ch in 0..<c {
-            var sum = 0.0, sq = 0.0
-            for i in 0..<n { for j in 0..<(s * s) { let v = Double(pixels[(i * c + ch) * s * s + j]); sum += v; sq += v * v } }
-            let count = Double(n * s * s), mean = sum / count
-            let std = max(1e-6, (sq / count - mean * mean).squareRoot())
-            for i in 0..<n { for j in 0..<(s * s) { let k = (i * c + ch) * s * s + j; pixels[k] = Float((Double(pixels[k]) - mean) / std) } }
+            var sum = 0.0, sq = 0.0, seen = 0.0
+            for code in 0..<65536 {
+                let k = histogram[ch * 65536 + code]
+                guard k > 0 else { continue }
+                let v = value(code)
+                guard v.isFinite else {
+                    throw DataError(description: "\(directory.path): channel \(store.header.channels[ch]) holds non-finite values")
+                }
+                sum += Double(k) * v; sq += Double(k) * v * v; seen += Double(k)
+            }
+            let m = sum / max(seen, 1)
+            let sd = max(1e-6, (max(0, sq / max(seen, 1) - m * m)).squareRoot())
+            mean.append(m); std.append(sd)
+            for code in 0..<65536 { table[ch * 65536 + code] = Float((value(code) - m) / sd) }
         }
-        guard !pixels.contains(where: { !$0.isFinite }) else { throw DataError(description: "\(directory.path): non-finite crop values") }
-        return CropDataset(count: n, channels: c, size: s, pixels: pixels,
+        return CropDataset(count: n, channels: c, size: s,
                            labels: cells.rows.map { $0[labelIndex] },
-                           compounds: cells.rows.map { row in compoundIndex.map { row[$0] } ?? "" }, store: store)
+                           compounds: cells.rows.map { row in compoundIndex.map { row[$0] } ?? "" },
+                           store: store, mean: mean, std: std, shards: shards, shardStarts: starts, table: table)
     }
 
-    public func crop(_ i: Int) -> ArraySlice<Float> {
-        let n = channels * size * size
-        return pixels[(i * n)..<((i + 1) * n)]
+    /// Cell `i` standardized: channels x size x size floats.
+    public func crop(_ i: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: channels * size * size) { buffer, initialized in
+            crop(i, into: buffer)
+            initialized = buffer.count
+        }
+    }
+
+    /// Writes cell `i` standardized into `out` (channels x size x size floats).
+    func crop(_ i: Int, into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(i >= 0 && i < count, "cell \(i) out of 0..<\(count)")
+        var lo = 0, hi = shardStarts.count - 1
+        while lo < hi { let mid = (lo + hi + 1) / 2; if shardStarts[mid] <= i { lo = mid } else { hi = mid - 1 } }
+        let plane = size * size, first = (i - shardStarts[lo]) * channels * plane
+        shards[lo].codes { codes in
+            table.withUnsafeBufferPointer { t in
+                for ch in 0..<channels {
+                    let row = ch * 65536
+                    for j in 0..<plane { out[ch * plane + j] = t[row + Int(codes[first + ch * plane + j])] }
+                }
+            }
+        }
     }
 }
 
-/// One random view of a crop: random-resized crop (area scale range) to `outSize` by
-/// nearest-neighbour sampling, flips, 90° rotations, per-channel intensity jitter, channel drop.
-struct ViewMaker {
-    let augmentation: TrainConfig.Augmentation
-
-    func view(_ src: ArraySlice<Float>, channels c: Int, size s: Int, outSize o: Int,
-              scale: (Double, Double), rng: inout SeededRandom) -> [Float] {
-        let area = rng.uniformDouble(scale.0, scale.1)
-        let side = max(1, min(s, Int((area.squareRoot() * Double(s)).rounded())))
-        let y0 = side < s ? Int(rng.next() % UInt64(s - side + 1)) : 0
-        let x0 = side < s ? Int(rng.next() % UInt64(s - side + 1)) : 0
-        let flipX = augmentation.flips && rng.next() & 1 == 1
-        let flipY = augmentation.flips && rng.next() & 1 == 1
-        let rot = augmentation.rotate90 ? Int(rng.next() % 4) : 0
-        let gains = (0..<c).map { _ in Float(exp(Double(augmentation.intensityJitter) * Double(rng.normal()))) }
-        let drop = augmentation.channelDrop > 0 && c > 1 && rng.uniformDouble() < augmentation.channelDrop ? Int(rng.next() % UInt64(c)) : -1
-        var out = [Float](repeating: 0, count: c * o * o)
-        let base = src.startIndex
-        for y in 0..<o {
-            for x in 0..<o {
-                var (u, v) = (x, y)
-                for _ in 0..<rot { (u, v) = (o - 1 - v, u) }
-                if flipX { u = o - 1 - u }
-                if flipY { v = o - 1 - v }
-                let sy = y0 + min(side - 1, v * side / o), sx = x0 + min(side - 1, u * side / o)
-                for ch in 0..<c where ch != drop {
-                    out[(ch * o + y) * o + x] = src[base + (ch * s + sy) * s + sx] * gains[ch]
-                }
-            }
+extension CropDataset.Shard {
+    /// The shard's elements as 16-bit codes, read from the mapping.
+    func codes<R>(_ body: (UnsafeBufferPointer<UInt16>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes { raw in
+            // open() rejected odd element offsets and a mapping starts page-aligned, so the
+            // UInt16 view is aligned (writers pad the header to 64 bytes anyway).
+            let p = raw.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt16.self)
+            return try body(UnsafeBufferPointer(start: p, count: (raw.count - offset) / 2))
         }
-        return out
-    }
-
-    /// Centre crop or zero-pad to `o` (evaluation and embedding: no randomness).
-    static func center(_ src: ArraySlice<Float>, channels c: Int, size s: Int, outSize o: Int) -> [Float] {
-        if o == s { return Array(src) }
-        var out = [Float](repeating: 0, count: c * o * o)
-        let off = (s - o) / 2, base = src.startIndex
-        for ch in 0..<c {
-            for y in 0..<o {
-                for x in 0..<o {
-                    let sy = y + off, sx = x + off
-                    if sy >= 0 && sy < s && sx >= 0 && sx < s { out[(ch * o + y) * o + x] = src[base + (ch * s + sy) * s + sx] }
-                }
-            }
-        }
-        return out
     }
 }

@@ -49,7 +49,7 @@ public struct Embedder {
         var out = [Float](); out.reserveCapacity(data.count * dim)
         for start in stride(from: 0, to: data.count, by: batchSize) {
             let part = Array(start..<min(data.count, start + batchSize))
-            let flat = part.flatMap { ViewMaker.center(data.crop($0), channels: data.channels, size: data.size, outSize: imageSize) }
+            let flat = part.flatMap { CellAugmentation.center(data.crop($0), channels: data.channels, size: data.size, outSize: imageSize) }
             out += withNoGrad { backbone.features(Tensor(shape: [part.count, channels, imageSize, imageSize], flat)) }.toArray()
             advance(part.count)
         }

@@ -77,25 +77,69 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Compute threads (0 = all cores) and data-loading threads.
     public var threads = 0
     public var loaderThreads = 1
+    /// Batches prepared ahead on a background thread while the current one trains; 0 = build
+    /// each batch on the training thread.
+    public var prefetchBatches = 2
     /// Leave-one-compound-out: the compound whose cells are excluded from training.
     public var heldOutCompound = ""
     /// Start from these backbone weights (a checkpoint or run folder); heads start fresh.
     public var initFrom = ""
 
-    /// Random augmentations of one view (the CellAugmentation keys).
+    /// Random augmentations of one view (see `CellAugmentation` for the order and the
+    /// Dino4Cells counterpart of each). New ones default to off.
     public struct Augmentation: Codable, Equatable, Sendable {
         public var flips = true
         public var rotate90 = true
-        /// Multiply each channel by exp(N(0, intensity_jitter)).
+        /// Per-channel brightness: intensities times max(N(1, intensity_jitter), 0.5); 0 = off.
         public var intensityJitter: Double = 0.1
+        /// Per-channel contrast about the channel's mean, factor max(N(1, contrast_jitter), 0.5); 0 = off.
+        public var contrastJitter: Double = 0
         /// Probability to zero one channel.
         public var channelDrop: Double = 0
+        /// Random resized crop: area fraction and aspect ratio ranges (supervised, SimCLR;
+        /// DINO uses global_crops_scale / local_crops_scale for the area).
         public var cropScaleMin: Double = 1.0
         public var cropScaleMax: Double = 1.0
+        public var cropRatioMin: Double = 1.0
+        public var cropRatioMax: Double = 1.0
+        /// Elastic warp: probability, displacement scale (pixels) and smoothing sigma (pixels).
+        public var elasticProbability: Double = 0
+        public var elasticAlpha: Double = 34
+        public var elasticSigma: Double = 4
+        /// Gaussian blur: probability and sigma range (pixels of the view).
+        public var blurProbability: Double = 0
+        public var blurSigmaMin: Double = 0.1
+        public var blurSigmaMax: Double = 2.0
         public init() {}
         enum CodingKeys: String, CodingKey {
-            case flips, rotate90, intensityJitter = "intensity_jitter", channelDrop = "channel_drop",
-                 cropScaleMin = "crop_scale_min", cropScaleMax = "crop_scale_max"
+            case flips, rotate90, intensityJitter = "intensity_jitter", contrastJitter = "contrast_jitter",
+                 channelDrop = "channel_drop", cropScaleMin = "crop_scale_min", cropScaleMax = "crop_scale_max",
+                 cropRatioMin = "crop_ratio_min", cropRatioMax = "crop_ratio_max",
+                 elasticProbability = "elastic_probability", elasticAlpha = "elastic_alpha", elasticSigma = "elastic_sigma",
+                 blurProbability = "blur_probability", blurSigmaMin = "blur_sigma_min", blurSigmaMax = "blur_sigma_max"
+        }
+
+        func validate(_ fail: (String, String) -> ConfigError) throws {
+            func probability(_ key: String, _ p: Double) throws {
+                guard p >= 0, p <= 1 else { throw fail("augmentation.\(key)", "\(p); expected a probability in [0, 1]") }
+            }
+            try probability("channel_drop", channelDrop)
+            try probability("elastic_probability", elasticProbability)
+            try probability("blur_probability", blurProbability)
+            guard intensityJitter >= 0 else { throw fail("augmentation.intensity_jitter", "\(intensityJitter); expected >= 0") }
+            guard contrastJitter >= 0 else { throw fail("augmentation.contrast_jitter", "\(contrastJitter); expected >= 0") }
+            guard cropScaleMin > 0, cropScaleMin <= cropScaleMax, cropScaleMax <= 1 else {
+                throw fail("augmentation.crop_scale_min", "[\(cropScaleMin), \(cropScaleMax)]; expected 0 < min <= max <= 1")
+            }
+            guard cropRatioMin > 0, cropRatioMin <= cropRatioMax else {
+                throw fail("augmentation.crop_ratio_min", "[\(cropRatioMin), \(cropRatioMax)]; expected 0 < min <= max")
+            }
+            guard elasticAlpha >= 0, elasticSigma > 0 else {
+                throw fail("augmentation.elastic_sigma", "alpha \(elasticAlpha), sigma \(elasticSigma); expected alpha >= 0, sigma > 0")
+            }
+            guard blurSigmaMin > 0, blurSigmaMin <= blurSigmaMax else {
+                throw fail("augmentation.blur_sigma_min", "[\(blurSigmaMin), \(blurSigmaMax)]; expected 0 < min <= max")
+            }
         }
     }
 
@@ -114,7 +158,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
              freezeLastLayer = "freeze_last_layer", globalCropsScale = "global_crops_scale",
              localCropsNumber = "local_crops_number", localCropsScale = "local_crops_scale",
              localCropSize = "local_crop_size", augmentation, evalEvery = "eval_every",
-             checkpointEvery = "checkpoint_every", seed, threads, loaderThreads = "loader_threads",
+             checkpointEvery = "checkpoint_every", seed, threads, loaderThreads = "loader_threads", prefetchBatches = "prefetch_batches",
              heldOutCompound = "held_out_compound", initFrom = "init_from"
     }
 
@@ -183,5 +227,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         guard globalCropsScale.count == 2, localCropsScale.count == 2 else { throw fail("global_crops_scale", "expected [min, max]") }
         guard checkpointEvery >= 1 else { throw fail("checkpoint_every", "expected at least 1") }
         guard localCropsNumber >= 0 else { throw fail("local_crops_number", "expected >= 0") }
+        guard loaderThreads >= 1 else { throw fail("loader_threads", "\(loaderThreads); expected at least 1") }
+        guard prefetchBatches >= 0 else { throw fail("prefetch_batches", "\(prefetchBatches); expected >= 0") }
+        for (key, range) in [("global_crops_scale", globalCropsScale), ("local_crops_scale", localCropsScale)] {
+            guard range[0] > 0, range[0] <= range[1], range[1] <= 1 else { throw fail(key, "\(range); expected 0 < min <= max <= 1") }
+        }
+        try augmentation.validate(fail)
     }
 }

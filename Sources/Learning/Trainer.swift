@@ -180,9 +180,23 @@ public final class Trainer {
         return Array(o.prefix(cellsPerEpoch))
     }
 
-    /// This rank's views of global batch `step`: per view kind a [b, C, H, W] tensor.
-    func views(cells: [Int], epoch: Int, step: Int, positions: [Int]) -> [Tensor] {
-        let maker = ViewMaker(augmentation: config.augmentation)
+    /// One step's input on this rank: its cells and per view kind a [b, C, H, W] array.
+    struct StepBatch {
+        var cells: [Int]
+        var views: [(shape: [Int], values: [Float])]
+    }
+
+    /// This rank's batch of global batch `step` of an epoch with cell order `order`. Reads
+    /// only immutable state, so it may run on the loader's thread.
+    func batch(order: [Int], epoch: Int, step: Int) -> StepBatch {
+        let positions = Array(stride(from: communicator.rank, to: config.batchSize, by: communicator.size))
+        let cells = positions.map { order[step * config.batchSize + $0] }
+        return StepBatch(cells: cells, views: views(cells: cells, epoch: epoch, step: step, positions: positions))
+    }
+
+    /// The views of `cells` (at `positions` of global batch `step`) for the method.
+    func views(cells: [Int], epoch: Int, step: Int, positions: [Int]) -> [(shape: [Int], values: [Float])] {
+        let maker = CellAugmentation(config.augmentation, intensityOffsets: zip(data.mean, data.std).map { Float($0 / $1) })
         let a = config.augmentation
         let c = data.channels, s = data.size
         var specs: [(Int, (Double, Double))] = []
@@ -195,21 +209,22 @@ public final class Trainer {
             let localSize = config.localCropSize > 0 ? config.localCropSize : max(8, inputSize / 2)
             specs = Array(repeating: (inputSize, g), count: 2) + Array(repeating: (localSize, l), count: config.localCropsNumber)
         }
+        let threads = max(1, config.loaderThreads)
         return specs.enumerated().map { v, spec in
             let n = c * spec.0 * spec.0
             var flat = [Float](repeating: 0, count: cells.count * n)
             // Each view depends only on its own seed, so loader threads change speed, not values.
             flat.withUnsafeMutableBufferPointer { out in
                 let buffer = out
-                DispatchQueue.concurrentPerform(iterations: max(1, config.loaderThreads)) { worker in
-                    for j in stride(from: worker, to: cells.count, by: max(1, config.loaderThreads)) {
+                DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                    for j in stride(from: worker, to: cells.count, by: threads) {
                         var rng = SeededRandom(seed: SeededRandom.derive(UInt64(config.seed), 6, epoch, step, positions[j], v))
                         let view = maker.view(data.crop(cells[j]), channels: c, size: s, outSize: spec.0, scale: spec.1, rng: &rng)
                         for k in 0..<n { buffer[j * n + k] = view[k] }
                     }
                 }
             }
-            return Tensor(shape: [cells.count, c, spec.0, spec.0], flat)
+            return (shape: [cells.count, c, spec.0, spec.0], values: flat)
         }
     }
 
@@ -252,13 +267,17 @@ public final class Trainer {
             backbone.train(true); head?.train(true); classHead?.train(true)
             var lossSum = 0.0
             let t0 = Date()
+            let loader = BatchLoader(count: steps, prefetch: config.prefetchBatches) { [self] step in
+                batch(order: order, epoch: epoch, step: step)
+            }
+            defer { loader.cancel() }
             for step in 0..<steps {
                 let global = step + epoch * steps
                 optimizer.learningRate = lrSchedule.value(at: global)
                 optimizer.weightDecay = wdSchedule.value(at: global)
-                let positions = Array(stride(from: communicator.rank, to: config.batchSize, by: communicator.size))
-                let cells = positions.map { order[step * config.batchSize + $0] }
-                let views = views(cells: cells, epoch: epoch, step: step, positions: positions)
+                let prepared = loader.next()!
+                let cells = prepared.cells
+                let views = prepared.views.map { Tensor(shape: $0.shape, $0.values) }
                 // As PyTorch DDP (broadcast_buffers=True): rank 0's BatchNorm running statistics
                 // go to every rank before each forward; batch statistics stay per rank.
                 if communicator.size > 1 { try GradientReducer.broadcast(backbone.namedBuffers().map(\.1), communicator: communicator) }
@@ -369,7 +388,7 @@ public final class Trainer {
         var out: [[Float]] = []
         for chunk in stride(from: 0, to: cells.count, by: 64) {
             let part = Array(cells[chunk..<min(cells.count, chunk + 64)])
-            let flat = part.flatMap { ViewMaker.center(data.crop($0), channels: data.channels, size: data.size, outSize: inputSize) }
+            let flat = part.flatMap { CellAugmentation.center(data.crop($0), channels: data.channels, size: data.size, outSize: inputSize) }
             let f = withNoGrad { backbone.features(Tensor(shape: [part.count, data.channels, inputSize, inputSize], flat)) }.toArray()
             let d = backbone.dim
             for i in 0..<part.count { out.append(Array(f[(i * d)..<((i + 1) * d)])) }
@@ -413,7 +432,7 @@ public final class Trainer {
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         for chunk in stride(from: 0, to: val.count, by: 64) {
             let part = Array(val[chunk..<min(val.count, chunk + 64)])
-            let flat = part.flatMap { ViewMaker.center(data.crop($0), channels: data.channels, size: data.size, outSize: inputSize) }
+            let flat = part.flatMap { CellAugmentation.center(data.crop($0), channels: data.channels, size: data.size, outSize: inputSize) }
             let logits = withNoGrad { classHead!(backbone.features(Tensor(shape: [part.count, data.channels, inputSize, inputSize], flat))) }.toArray()
             for (i, cell) in part.enumerated() {
                 let row = logits[(i * classes.count)..<((i + 1) * classes.count)]

@@ -85,7 +85,20 @@ public struct NPYArray: Equatable, Sendable {
         return try parse(data, source: url.path)
     }
 
-    public static func parse(_ data: Data, source: String = "<memory>") throws -> NPYArray {
+    /// Where a `.npy` file's elements lie in `data`, read from its header without touching
+    /// the elements: lets a caller map a large array and read it in place.
+    public struct Layout: Equatable, Sendable {
+        public var shape: [Int]
+        public var dtype: DType
+        /// Byte offset of the first element in the file.
+        public var dataOffset: Int
+        public var bigEndian: Bool
+        public var fortranOrder: Bool
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    /// The header of `data` (a whole `.npy` file); checks the file holds every element.
+    public static func layout(_ data: Data, source: String = "<memory>") throws -> Layout {
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard data.count >= 10, Array(data.prefix(6)) == magic else {
             throw NPYError("\(source): not a .npy file (bad magic)")
@@ -119,24 +132,29 @@ public struct NPYArray: Equatable, Sendable {
                 guard let v = Int(s), v >= 0 else { throw NPYError("\(source): bad shape entry '\(s)'") }
                 return v
             }
-        let count = shape.reduce(1, *)
-        let start = headerStart + headerLength
-        let needed = count * dtype.size
-        guard data.count - start >= needed else {
-            throw NPYError("\(source): truncated data: \(data.count - start) bytes, expected \(needed) for shape \(shape)")
+        let layout = Layout(shape: shape, dtype: dtype, dataOffset: headerStart + headerLength,
+                            bigEndian: endian == ">" && dtype.size > 1,
+                            fortranOrder: order.trimmingCharacters(in: .whitespaces) == "True" && shape.count > 1)
+        let needed = layout.count * dtype.size
+        guard data.count - layout.dataOffset >= needed else {
+            throw NPYError("\(source): truncated data: \(data.count - layout.dataOffset) bytes, expected \(needed) for shape \(shape)")
         }
-        var bytes = Data(data[(data.startIndex + start)..<(data.startIndex + start + needed)])
-        if endian == ">" && dtype.size > 1 {
+        return layout
+    }
+
+    public static func parse(_ data: Data, source: String = "<memory>") throws -> NPYArray {
+        let layout = try layout(data, source: source)
+        let start = data.startIndex + layout.dataOffset, dtype = layout.dtype
+        var bytes = Data(data[start..<(start + layout.count * dtype.size)])
+        if layout.bigEndian {
             bytes.withUnsafeMutableBytes { raw in
                 let p = raw.bindMemory(to: UInt8.self)
                 var i = 0
                 while i < p.count { p[i..<(i + dtype.size)].reverse(); i += dtype.size }
             }
         }
-        var array = NPYArray(shape: shape, dtype: dtype, bytes: bytes)
-        if order.trimmingCharacters(in: .whitespaces) == "True" && shape.count > 1 {
-            array = array.fromFortranOrder()
-        }
+        var array = NPYArray(shape: layout.shape, dtype: dtype, bytes: bytes)
+        if layout.fortranOrder { array = array.fromFortranOrder() }
         return array
     }
 

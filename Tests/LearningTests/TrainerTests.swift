@@ -10,9 +10,9 @@ import XCTest
 /// uninterrupted one.
 final class TrainerTests: XCTestCase {
     /// 48 cells, 2 channels, 16 px; 3 MoAs x 2 compounds each; a class-dependent blob.
-    static func makeStore(_ dir: URL) throws {
+    static func makeStore(_ dir: URL, dtype: CropStore.DType = .u16) throws {
         var writer = try CropStoreWriter(directory: dir, channels: ["DNA", "Actin"], size: 16,
-                                         metadataColumns: ["Metadata_Compound", "Metadata_MoA"], shardSize: 20)
+                                         metadataColumns: ["Metadata_Compound", "Metadata_MoA"], shardSize: 20, dtype: dtype)
         var rng = SeededRandom(seed: 11)
         for i in 0..<48 {
             let moa = i % 3, compound = (i / 3) % 2
@@ -109,5 +109,30 @@ final class TrainerTests: XCTestCase {
             let last = try SafeTensors.read(a.appendingPathComponent("checkpoint-epoch002.safetensors"))
             XCTAssertNotEqual(first["backbone.features.0.conv.weight"]?.toArray(), last["backbone.features.0.conv.weight"]?.toArray())
         }
+    }
+
+    /// Batches are pure functions of (epoch, step), so preparing them ahead on the loader's
+    /// thread must not change a single weight.
+    func testPrefetchLeavesTrainingBitIdentical() throws {
+        let data = try CropDataset.open(root.appendingPathComponent("crops"), labelColumn: "Metadata_MoA")
+        var weights: [[String: [Float]]] = []
+        for prefetch in [0, 2] {
+            var c = config(.dino, epochs: 1)
+            c.prefetchBatches = prefetch
+            c.loaderThreads = 2
+            c.evalEvery = 0
+            c.cellsPerEpoch = 24   // 3 steps: the producer runs ahead and then waits
+            c.augmentation.contrastJitter = 0.2
+            c.augmentation.cropRatioMin = 0.75; c.augmentation.cropRatioMax = 4.0 / 3
+            c.augmentation.elasticProbability = 0.5; c.augmentation.elasticAlpha = 2
+            c.augmentation.blurProbability = 0.5
+            c.augmentation.channelDrop = 0.2
+            let trainer = try Trainer(config: c, data: data, runDirectory: root.appendingPathComponent("runs/prefetch\(prefetch)"))
+            try trainer.run()
+            weights.append(Dictionary(uniqueKeysWithValues: trainer.modelState.map { ($0.0, $0.1.toArray()) }))
+        }
+        XCTAssertFalse(weights[0].isEmpty)
+        XCTAssertEqual(Set(weights[0].keys), Set(weights[1].keys))
+        for (k, w) in weights[0] { XCTAssertEqual(w, weights[1][k], k) }
     }
 }

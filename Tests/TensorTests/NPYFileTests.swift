@@ -29,6 +29,21 @@ final class NPYFileTests: XCTestCase {
         XCTAssertEqual(try NPYArray.parse(big.encoded()), big)
     }
 
+    func testLayoutLocatesTheElementsWithoutReadingThem() throws {
+        let array = NPYArray(uint16: [1, 2, 3, 4, 5, 6], shape: [1, 2, 3])
+        let file = array.encoded()
+        let layout = try NPYArray.layout(file, source: "u.npy")
+        XCTAssertEqual(layout, NPYArray.Layout(shape: [1, 2, 3], dtype: .uint16, dataOffset: file.count - 12, bigEndian: false, fortranOrder: false))
+        XCTAssertEqual(layout.dataOffset % 64, 0)
+        XCTAssertEqual(file[layout.dataOffset...], array.bytes)
+        let be = try NPYArray.layout(try Data(contentsOf: fixtures.appendingPathComponent("u16_be.npy")))
+        XCTAssertTrue(be.bigEndian)
+        XCTAssertTrue(try NPYArray.layout(try Data(contentsOf: fixtures.appendingPathComponent("f32_fortran.npy"))).fortranOrder)
+        XCTAssertThrowsError(try NPYArray.layout(file.dropLast(), source: "u.npy")) {
+            XCTAssertTrue("\($0)".hasPrefix("u.npy: truncated data"), "\($0)")
+        }
+    }
+
     func testBadFilesGiveOneLineErrors() throws {
         let good = try Data(contentsOf: fixtures.appendingPathComponent("f32_2x3.npy"))
         for cut in [0, 5, 9, 40, good.count - 1] {
