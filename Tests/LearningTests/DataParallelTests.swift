@@ -61,28 +61,9 @@ final class DataParallelTests: XCTestCase {
     }
 
     func testTwoRanksMatchOneProcess() throws {
-        if Communicator.isLaunchedByMPI { throw XCTSkip("this is the launcher side; under mpirun only testRankWorker runs") }
-        guard let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: FileManager.default.isExecutableFile) else {
-            throw XCTSkip("mpirun not found (scripts/bootstrap.sh installs openmpi-bin)")
-        }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dp-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: mpirun)
-        process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "2",
-                             "-x", "\(Self.workerDirectoryVariable)=\(dir.path)",
-                             CommandLine.arguments[0], "LearningTests.DataParallelTests/testRankWorker"]
-        let log = dir.appendingPathComponent("mpirun.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        XCTAssertEqual(process.terminationStatus, 0, "mpirun failed:\n\(output.suffix(2000))")
+        try MPILauncher.runTwoRanks(worker: "LearningTests.DataParallelTests/testRankWorker", variable: Self.workerDirectoryVariable, directory: dir)
 
         let reference = try Self.train(communicator: .single)
         for rank in 0..<2 {
