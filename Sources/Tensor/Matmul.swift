@@ -1,19 +1,32 @@
-import COpenBLAS
+import CDNNL
 
 extension Tensor {
-    /// How cblas_sgemm can read a 2-D strided view without a copy: as-is (row stride is
-    /// the leading dimension) or transposed (a transposed view of a dense matrix).
-    private static func gemmOperand(_ t: Tensor) -> (Tensor, CBLAS_TRANSPOSE, Int) {
+    /// How sgemm can read a 2-D strided view without a copy: as-is (row stride is the
+    /// leading dimension) or transposed (a transposed view of a dense matrix).
+    private static func gemmOperand(_ t: Tensor) -> (Tensor, transposed: Bool, Int) {
         let r = t.rank
         let rs = t.strides[r - 2], cs = t.strides[r - 1]
-        if cs == 1 && rs >= Swift.max(t.shape[r - 1], 1) { return (t, CblasNoTrans, rs) }
-        if rs == 1 && cs >= Swift.max(t.shape[r - 2], 1) { return (t, CblasTrans, cs) }
+        if cs == 1 && rs >= Swift.max(t.shape[r - 1], 1) { return (t, false, rs) }
+        if rs == 1 && cs >= Swift.max(t.shape[r - 2], 1) { return (t, true, cs) }
         let c = t.contiguousData()
-        return (c, CblasNoTrans, Swift.max(t.shape[r - 1], 1))
+        return (c, false, Swift.max(t.shape[r - 1], 1))
+    }
+
+    /// Row-major C[m, n] = op(A)[m, k] op(B)[k, n] on oneDNN's sgemm, not OpenBLAS's: it
+    /// runs on the same OpenMP team as oneDNN's other kernels and `parallelFor`. With two
+    /// pools (OpenBLAS's pthreads yield-spinning after each GEMM while OpenMP's threads
+    /// spin after each eltwise/norm/elementwise pass) a 2-core ViT step spent ~45% of its
+    /// time spinning; inside a `parallelFor` chunk oneDNN's sgemm runs on the calling thread.
+    private static func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
+                              _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                              _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        let status = dnnl_sgemm(CChar(UInt8(ascii: ta ? "T" : "N")), CChar(UInt8(ascii: tb ? "T" : "N")),
+                                Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), b, Int64(ldb), 0, c, Int64(ldc))
+        precondition(status == dnnl_success, "matmul: dnnl_sgemm failed (\(status)) for \(m)x\(k) x \(k)x\(n)")
     }
 
     /// Matrix product over the last two axes; leading (batch) axes broadcast. Each
-    /// batch is one cblas_sgemm reading transposed views in place.
+    /// batch is one sgemm reading transposed views in place.
     public func matmul(_ other: Tensor) -> Tensor {
         precondition(rank >= 2 && other.rank >= 2, "matmul: need rank >= 2, got \(shape) and \(other.shape)")
         let m = shape[rank - 2], k = shape[rank - 1], n = other.shape[other.rank - 1]
@@ -42,26 +55,34 @@ extension Tensor {
         let bMat = Tensor(storage: b.storage, shape: [k, n], strides: Array(b.strides.suffix(2)), offset: 0)
         let (_, ta, lda) = Tensor.gemmOperand(aMat)
         let (_, tb, ldb) = Tensor.gemmOperand(bMat)
-        let aDense = ta == CblasNoTrans && lda == aMat.strides[0] || ta == CblasTrans && lda == aMat.strides[1]
-        let bDense = tb == CblasNoTrans && ldb == bMat.strides[0] || tb == CblasTrans && ldb == bMat.strides[1]
-        var copies: [Tensor] = []  // keeps per-batch dense copies alive through the sgemm calls
-        if m > 0 && n > 0 {
-            for i in 0..<batches {
-                var pa: UnsafeMutablePointer<Float>, pb: UnsafeMutablePointer<Float>
+        let aDense = !ta && lda == aMat.strides[0] || ta && lda == aMat.strides[1]
+        let bDense = !tb && ldb == bMat.strides[0] || tb && ldb == bMat.strides[1]
+        if m > 0 && n > 0 && k > 0 {
+            // One batch's product; non-dense operands are copied dense for the call.
+            func product(_ i: Int) {
+                var ca: Tensor?, cb: Tensor?
+                var pa = UnsafePointer(a.storage.pointer + aOff[i]), pb = UnsafePointer(b.storage.pointer + bOff[i])
                 var lda2 = lda, ldb2 = ldb, ta2 = ta, tb2 = tb
-                if aDense { pa = a.storage.pointer + aOff[i] } else {
+                if !aDense {
                     let c = Tensor(storage: a.storage, shape: [m, k], strides: aMat.strides, offset: aOff[i]).contiguousData()
-                    pa = c.dataPointer; lda2 = Swift.max(k, 1); ta2 = CblasNoTrans
-                    copies.append(c)
+                    pa = UnsafePointer(c.dataPointer); lda2 = k; ta2 = false; ca = c
                 }
-                if bDense { pb = b.storage.pointer + bOff[i] } else {
+                if !bDense {
                     let c = Tensor(storage: b.storage, shape: [k, n], strides: bMat.strides, offset: bOff[i]).contiguousData()
-                    pb = c.dataPointer; ldb2 = Swift.max(n, 1); tb2 = CblasNoTrans
-                    copies.append(c)
+                    pb = UnsafePointer(c.dataPointer); ldb2 = n; tb2 = false; cb = c
                 }
-                cblas_sgemm(CblasRowMajor, ta2, tb2, Int32(m), Int32(n), Int32(k), 1, pa, Int32(lda2), pb, Int32(ldb2),
-                            0, out.storage.pointer + i * m * n, Int32(n))
-                copies.removeAll(keepingCapacity: true)
+                Tensor.sgemm(ta2, tb2, m, n, k, pa, lda2, pb, ldb2, out.storage.pointer + i * m * n, n)
+                withExtendedLifetime((ca, cb)) {}
+            }
+            // Many small products (attention's per-head [N, hd] x [hd, N]) split over the
+            // team a batch per thread, each sgemm on its own thread: one parallel region
+            // instead of one per product. One large product threads inside the sgemm.
+            if batches > 1 {
+                parallelFor(batches, minimumPerThread: Swift.max(1, (1 << 18) / Swift.max(m * n * k, 1))) { r in
+                    for i in r { product(i) }
+                }
+            } else {
+                product(0)
             }
         }
         let ad = detached(), bd = other.detached()
