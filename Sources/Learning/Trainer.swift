@@ -123,6 +123,10 @@ public final class Trainer {
         throw TrainError(description: "\(path): run folder has no backbone.safetensors, best.safetensors or checkpoint.json")
     }
 
+    /// The backbone that validation and the exported weights use: DINO's teacher (the EMA of
+    /// the student, which DINO and Dino4Cells evaluate and release), else the trained backbone.
+    var exportedBackbone: Backbone { teacherBackbone ?? backbone }
+
     // MARK: - parameters and optimizer
 
     /// Trainable parameters in a fixed order (backbone, then heads), with their names.
@@ -332,7 +336,7 @@ public final class Trainer {
             try tracker.log(step: (epoch + 1) * steps, epoch: epoch, scalars)
             if writer {
                 if improved || (bestAccuracy < 0 && epoch + 1 == config.epochs) {
-                    try SafeTensors.write(backbone.stateDict(), to: runDirectory.appendingPathComponent("best.safetensors"))
+                    try SafeTensors.write(exportedBackbone.stateDict(), to: runDirectory.appendingPathComponent("best.safetensors"))
                 }
                 if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
                     try saveCheckpoint(epoch: epoch, step: (epoch + 1) * steps, optimizer: optimizer,
@@ -343,7 +347,7 @@ public final class Trainer {
             if let stopAfter, epoch + 1 >= stopAfter { return runDirectory }
         }
         if writer {
-            try SafeTensors.write(backbone.stateDict(), to: runDirectory.appendingPathComponent("backbone.safetensors"))
+            try SafeTensors.write(exportedBackbone.stateDict(), to: runDirectory.appendingPathComponent("backbone.safetensors"))
             try AtomicFile.write(try modelJSON(), to: runDirectory.appendingPathComponent("model.json"))
             if config.method == .supervised, !validationIndices.isEmpty { try writeConfusion() }
         }
@@ -381,8 +385,9 @@ public final class Trainer {
 
     // MARK: - evaluation
 
-    /// Backbone features of `cells` (centre view, eval mode), [n, dim].
+    /// Features of `cells` from the exported backbone (centre view, eval mode), [n, dim].
     public func features(_ cells: [Int]) -> [[Float]] {
+        let backbone = exportedBackbone
         backbone.train(false)
         defer { backbone.train(true) }
         var out: [[Float]] = []

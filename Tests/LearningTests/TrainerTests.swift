@@ -88,6 +88,14 @@ final class TrainerTests: XCTestCase {
             if method == .supervised {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("confusion.csv").path))
             }
+            if method == .dino {
+                // DINO exports the EMA teacher, not the student.
+                let exported = try SafeTensors.read(dir.appendingPathComponent("backbone.safetensors"))
+                let checkpoint = try SafeTensors.read(dir.appendingPathComponent("checkpoint-epoch001.safetensors"))
+                let key = "features.0.conv.weight"
+                XCTAssertEqual(exported[key]?.toArray(), checkpoint["teacher.backbone.\(key)"]?.toArray())
+                XCTAssertNotEqual(exported[key]?.toArray(), checkpoint["backbone.\(key)"]?.toArray())
+            }
         }
     }
 
