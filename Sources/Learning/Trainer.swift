@@ -262,7 +262,6 @@ public final class Trainer {
                                         warmupSteps: min(total, Int(config.warmupEpochs * Double(steps))))
         let wdSchedule = CosineSchedule(base: Float(config.weightDecay), final: Float(config.weightDecayEnd), totalSteps: total, warmupSteps: 0)
         let momentumSchedule = CosineSchedule(base: Float(config.momentumTeacher), final: 1, totalSteps: total, warmupSteps: 0)
-        let classWeights: [Float]? = config.balanced ? nil : nil  // balanced sampling already evens classes
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let local = config.batchSize / communicator.size
 
@@ -289,9 +288,10 @@ public final class Trainer {
                 let loss: Tensor
                 switch config.method {
                 case .supervised:
+                    // Unweighted: with `balanced: true` the sampler already evens the classes.
                     let targets = cells.map { classIndex[data.labels[$0]]! }
                     loss = crossEntropy(classHead!(backbone.features(views[0])), targets: targets,
-                                        labelSmoothing: Float(config.labelSmoothing), classWeights: classWeights)
+                                        labelSmoothing: Float(config.labelSmoothing))
                 case .simclr:
                     loss = ntXentLoss(head!(backbone.features(views[0])), head!(backbone.features(views[1])),
                                       temperature: Float(config.temperature))
