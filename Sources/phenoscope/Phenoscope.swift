@@ -21,7 +21,7 @@ struct Phenoscope: ParsableCommand {
     )
 
     static func main() {
-        OpenMPWaitPolicy.applyBeforeStart()
+        RuntimeEnvironment.applyBeforeStart()
         main(nil)
     }
 }
