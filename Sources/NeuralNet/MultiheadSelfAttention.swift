@@ -26,10 +26,12 @@ public final class MultiheadSelfAttention: Layer {
         let b = x.shape[0], n = x.shape[1], c = x.shape[2], hd = c / heads
         // [B, N, 3, H, hd] -> [3, B, H, N, hd]
         let t = qkv(x).reshape([b, n, 3, heads, hd]).permute([2, 0, 3, 1, 4])
-        func part(_ i: Int) -> Tensor { t.slice(axis: 0, i..<(i + 1)).reshape([b, heads, n, hd]) }
+        // q, k, v stay strided [1, B, H, N, hd] views of the qkv output: matmul reads each
+        // head's [N, hd] rows in place, where reshaping to [B, H, N, hd] would copy all three.
+        func part(_ i: Int) -> Tensor { t.slice(axis: 0, i..<(i + 1)) }
         let q = part(0), k = part(1), v = part(2)
         let attn = attnDrop((q.matmul(k.transposed()) * (1 / Float(hd).squareRoot())).softmax())
-        let out = attn.matmul(v).permute([0, 2, 1, 3]).reshape([b, n, c])
+        let out = attn.matmul(v).permute([0, 1, 3, 2, 4]).reshape([b, n, c])
         return proj(out)
     }
 }

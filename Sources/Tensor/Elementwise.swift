@@ -12,10 +12,33 @@ public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
     }
 }
 
+/// A binary float function handed to `mapBinary` as a type rather than a closure value: the
+/// loops are then specialized per function, so `+` compiles to a vector add instead of one
+/// indirect call per element (which cost ~10% of a ViT training step).
+protocol BinaryKernel {
+    func callAsFunction(_ a: Float, _ b: Float) -> Float
+}
+
+struct AddKernel: BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
+struct SubtractKernel: BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
+struct MultiplyKernel: BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
+struct DivideKernel: BinaryKernel { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
+
+/// Any other function, called through its closure.
+struct ClosureKernel: BinaryKernel {
+    let f: (Float, Float) -> Float
+    func callAsFunction(_ a: Float, _ b: Float) -> Float { f(a, b) }
+}
+
 extension Tensor {
     /// Applies `f` elementwise to broadcast `a` and `b` into a new contiguous tensor (not recorded).
+    static func mapBinary(_ a: Tensor, _ b: Tensor, _ f: @escaping (Float, Float) -> Float) -> Tensor {
+        mapBinary(a, b, ClosureKernel(f: f))
+    }
+
+    /// `mapBinary` specialized for the kernel type `K`.
     @inline(__always)
-    static func mapBinary(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+    static func mapBinary<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, _ f: K) -> Tensor {
         let shape = broadcastShape(a.shape, b.shape)
         let out = Tensor.uninitialized(shape)
         let ap = a.storage.pointer, bp = b.storage.pointer, op = out.storage.pointer
@@ -86,19 +109,19 @@ extension Tensor {
     }
 
     public static func + (a: Tensor, b: Tensor) -> Tensor {
-        let out = mapBinary(a, b, +)
+        let out = mapBinary(a, b, AddKernel())
         let sa = a.shape, sb = b.shape
         return record("add", out, inputs: [a, b]) { g in [g.sumTo(sa), g.sumTo(sb)] }
     }
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
-        let out = mapBinary(a, b, -)
+        let out = mapBinary(a, b, SubtractKernel())
         let sa = a.shape, sb = b.shape
         return record("sub", out, inputs: [a, b]) { g in [g.sumTo(sa), (-g).sumTo(sb)] }
     }
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
-        let out = mapBinary(a, b, *)
+        let out = mapBinary(a, b, MultiplyKernel())
         let ad = a.detached(), bd = b.detached()
         return record("mul", out, inputs: [a, b]) { g in
             [a.requiresGrad ? (g * bd).sumTo(ad.shape) : nil, b.requiresGrad ? (g * ad).sumTo(bd.shape) : nil]
@@ -106,7 +129,7 @@ extension Tensor {
     }
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
-        let out = mapBinary(a, b, /)
+        let out = mapBinary(a, b, DivideKernel())
         let ad = a.detached(), bd = b.detached()
         return record("div", out, inputs: [a, b]) { g in
             [a.requiresGrad ? (g / bd).sumTo(ad.shape) : nil,

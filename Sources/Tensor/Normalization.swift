@@ -108,13 +108,9 @@ extension Tensor {
         let out = Tensor(storage: out2.storage, shape: x.shape)
         let wd = weight.detached(), xShape = x.shape
         return record("layerNorm", out, inputs: [x, weight, bias]) { g in
-            // Closed-form backward (see batchNorm2d for why not oneDNN's).
-            let g2 = g.reshape([rows, d])
-            let invStd = (variance + eps).pow(-0.5).reshape([rows, 1])
-            let xhat = (x2.reshape([rows, d]) - mean.reshape([rows, 1])) * invStd
-            let gw = g2 * wd
-            let gx = invStd * (gw - gw.mean(axes: [1], keepDims: true) - xhat * (gw * xhat).mean(axes: [1], keepDims: true))
-            return [gx.reshape(xShape), (g2 * xhat).sum(axes: [0]), g2.sum(axes: [0])]
+            let (gx, gw, gb) = RowKernels.layerNormBackward(g.reshape([rows, d]).contiguousData(), x2.reshape([rows, d]),
+                                                            weight: wd, mean: mean, variance: variance, eps: eps)
+            return [gx.reshape(xShape), gw, gb]
         }
     }
 }

@@ -13,9 +13,12 @@ extension Tensor {
         }
         let od = out.detached()
         return Tensor.record("softmax", out, inputs: [self]) { g in
-            // dx = y * (g - sum(g * y))
-            let gy = g * od
-            return [gy - od * gy.sum(axes: [-1], keepDims: true)]
+            // dx = y * (g - sum(g * y)), one pass per row instead of four broadcasting ops.
+            [g.rowwise(with: od) { gp, yp, dst, n in
+                var dot: Float = 0
+                for j in 0..<n { dot += gp[j] * yp[j] }
+                for j in 0..<n { dst[j] = yp[j] * (gp[j] - dot) }
+            }]
         }
     }
 
@@ -36,13 +39,34 @@ extension Tensor {
         }
     }
 
-    /// Runs `body(srcRow, dstRow, rowLength)` on each last-axis row into a new tensor.
+    /// Runs `body(srcRow, dstRow, rowLength)` on each last-axis row into a new tensor,
+    /// rows split over the OpenMP team (attention's softmax has B*H*N short rows).
     private func rowwise(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
         let src = contiguousData()
         let out = Tensor.uninitialized(shape)
         let n = shape.last ?? 1
         if n == 0 { return out }
-        for r in 0..<(count / n) { body(src.dataPointer + r * n, out.storage.pointer + r * n, n) }
+        let sp = src.dataPointer, op = out.storage.pointer
+        parallelFor(count / n, minimumPerThread: Swift.max(1, (1 << 14) / n)) { rows in
+            for r in rows { body(sp + r * n, op + r * n, n) }
+        }
+        withExtendedLifetime(src) {}
+        return out
+    }
+
+    /// `rowwise` over this tensor's rows and the matching rows of `other` (same shape).
+    private func rowwise(with other: Tensor,
+                         _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        precondition(other.shape == shape, "rowwise: shapes differ, \(shape) and \(other.shape)")
+        let a = contiguousData(), b = other.contiguousData()
+        let out = Tensor.uninitialized(shape)
+        let n = shape.last ?? 1
+        if n == 0 { return out }
+        let ap = UnsafePointer(a.dataPointer), bp = UnsafePointer(b.dataPointer), op = out.storage.pointer
+        parallelFor(count / n, minimumPerThread: Swift.max(1, (1 << 14) / n)) { rows in
+            for r in rows { body(ap + r * n, bp + r * n, op + r * n, n) }
+        }
+        withExtendedLifetime((a, b)) {}
         return out
     }
 }

@@ -19,4 +19,9 @@ struct Phenoscope: ParsableCommand {
             TrainCommand.self, EmbedCommand.self,
         ]
     )
+
+    static func main() {
+        RuntimeEnvironment.applyBeforeStart()
+        main(nil)
+    }
 }

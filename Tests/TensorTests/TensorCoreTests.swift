@@ -106,4 +106,14 @@ final class CPUFeaturesTests: XCTestCase {
         XCTAssertTrue(f.supportsBF16)
         XCTAssertFalse(CPUFeatures(cpuinfo: "flags\t\t: fpu avx2 fma\n").supportsBF16)
     }
+
+    func testPeakFromClockAndWidestFMA() throws {
+        let info = "processor\t: 0\ncpu MHz\t\t: 2445.402\nflags\t\t: fpu avx avx2 fma\nprocessor\t: 1\n"
+        let f = CPUFeatures(cpuinfo: info)
+        XCTAssertEqual(f.processors, 2)
+        XCTAssertEqual(f.fp32FLOPsPerCycle, 32)
+        XCTAssertEqual(try XCTUnwrap(f.peakFP32GFLOPS(cores: 2)), 2 * 2.445402 * 32, accuracy: 1e-9)
+        XCTAssertEqual(CPUFeatures(cpuinfo: "flags\t: avx512f avx2 fma\n").fp32FLOPsPerCycle, 64)
+        XCTAssertNil(CPUFeatures(cpuinfo: "flags\t: avx2 fma\n").peakFP32GFLOPS(cores: 1))
+    }
 }

@@ -57,6 +57,53 @@ final class TransformerOpsTests: XCTestCase {
         }
     }
 
+    /// The fused row kernel behind layerNorm's backward against autograd through the same
+    /// normalization written in broadcasting ops, on a shape large enough to split over
+    /// threads and with a last axis that is not a multiple of the SIMD width.
+    func testLayerNormFusedBackwardMatchesComposedOps() throws {
+        let eps: Float = 1e-5
+        func inputs() -> [Tensor] {
+            var r = RandomGenerator(seed: 3)
+            return [Tensor.normal([3, 100, 259], mean: 0.5, std: 2, rng: &r, requiresGrad: true),
+                    Tensor.uniform([259], low: 0.5, high: 1.5, rng: &r, requiresGrad: true),
+                    Tensor.uniform([259], low: -1, high: 1, rng: &r, requiresGrad: true)]
+        }
+        var r = RandomGenerator(seed: 4)
+        let upstream = Tensor.normal([3, 100, 259], rng: &r)
+        let fused = inputs()
+        let yf = Tensor.layerNorm(fused[0], weight: fused[1], bias: fused[2], eps: eps)
+        (yf * upstream).sum().backward()
+        let composed = inputs()
+        let x = composed[0], mu = x.mean(axes: [2], keepDims: true)
+        let centred = x - mu
+        let yc = centred * ((centred * centred).mean(axes: [2], keepDims: true) + eps).pow(-0.5) * composed[1] + composed[2]
+        (yc * upstream).sum().backward()
+        func maxDiff(_ a: Tensor, _ b: Tensor) -> Float { zip(a.toArray(), b.toArray()).map { Swift.abs($0 - $1) }.max() ?? 0 }
+        XCTAssertLessThan(maxDiff(yf, yc), 1e-4)
+        for i in 0..<3 {
+            let gf = try XCTUnwrap(fused[i].grad), gc = try XCTUnwrap(composed[i].grad)
+            let scale = gc.toArray().map { Swift.abs($0) }.max() ?? 1
+            XCTAssertLessThan(maxDiff(gf, gc) / scale, 1e-4, "gradient of input \(i)")
+        }
+    }
+
+    /// Softmax's row-split forward and fused backward against the same math in broadcasting
+    /// ops, on attention-shaped rows numerous enough to split over threads.
+    func testSoftmaxFusedBackwardMatchesComposedOps() throws {
+        var r = RandomGenerator(seed: 8)
+        let x = Tensor.normal([4, 3, 37, 37], std: 3, rng: &r, requiresGrad: true)
+        let upstream = Tensor.normal([4, 3, 37, 37], rng: &r)
+        let y = x.softmax()
+        (y * upstream).sum().backward()
+        let e = (x.detached() - x.detached().max(axes: [-1], keepDims: true)).exp()
+        let ref = e / e.sum(axes: [-1], keepDims: true)
+        let gy = upstream * ref
+        let gref = gy - ref * gy.sum(axes: [-1], keepDims: true)
+        let g = try XCTUnwrap(x.grad)
+        for (a, b) in zip(y.toArray(), ref.toArray()) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        for (a, b) in zip(g.toArray(), gref.toArray()) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
+
     func testBicubicResizeMatrixMatchesTorchInterpolate() {
         // torch.nn.functional.interpolate(eye, mode='bicubic', align_corners=False) columns.
         let cases: [(Int, Int, [Float])] = [
