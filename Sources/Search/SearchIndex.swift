@@ -86,7 +86,7 @@ public struct SearchIndex: Sendable {
                 header.rngState = h.rng.state
                 try Data(from: h.levels).write(to: tmp.appendingPathComponent("hnsw_levels.i32"))
                 try Data(from: h.links0).write(to: tmp.appendingPathComponent("hnsw_links0.i32"))
-                try Data(from: h.upperLinks.flatMap { $0 }).write(to: tmp.appendingPathComponent("hnsw_upper.i32"))
+                try Data(from: h.upperLinks).write(to: tmp.appendingPathComponent("hnsw_upper.i32"))
             } else {
                 store = (index as! ExactIndex).store
             }
@@ -137,20 +137,15 @@ public struct SearchIndex: Sendable {
             }
             var h = HNSWIndex(dimension: header.dimension, metric: header.metric, parameters: p)
             h.store = store
-            h.levels = try [Int32](file: file("hnsw_levels.i32"))
-            h.links0 = try [Int32](file: file("hnsw_links0.i32"))
+            let levels = try [Int32](file: file("hnsw_levels.i32"))
+            let links0 = try [Int32](file: file("hnsw_links0.i32"))
             let upper = try [Int32](file: file("hnsw_upper.i32"))
-            guard h.levels.count == header.rows, h.links0.count == header.rows * (2 * p.m + 1) else {
-                throw IndexError("\(url.path): graph files do not match \(header.rows) rows")
+            do {
+                try h.restoreGraph(levels: levels, links0: links0, upper: upper, entryPoint: ep, maxLevel: ml)
+            } catch let e as IndexError {
+                throw IndexError("\(url.path): \(e.message)")
             }
-            var offset = 0
-            h.upperLinks = h.levels.map { level in
-                let n = Int(level) * (p.m + 1)
-                defer { offset += n }
-                return offset + n <= upper.count ? Array(upper[offset..<offset + n]) : []
-            }
-            guard offset == upper.count else { throw IndexError("\(file("hnsw_upper.i32").path): wrong size") }
-            h.entryPoint = ep; h.maxLevel = ml; h.rng = SeededRandom(seed: 0); h.rng.state = rs
+            h.rng = SeededRandom(seed: 0); h.rng.state = rs
             result.index = h
         }
         result.metadata = try parseMetadata(String(contentsOf: file("items.tsv"), encoding: .utf8),

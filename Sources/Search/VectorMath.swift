@@ -17,6 +17,13 @@ enum VectorMath {
         return s
     }
 
+    @inline(__always)
+    static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var s: Float = 0
+        for i in 0..<n { let t = a[i] - b[i]; s += t * t }
+        return s
+    }
+
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
         a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in dot(pa.baseAddress!, pb.baseAddress!, a.count) } }
     }
