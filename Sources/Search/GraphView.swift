@@ -18,10 +18,15 @@ struct GraphView {
     let m: Int
     let m0: Int
 
+    /// Where a node's link block on `level` starts: the count, then the links.
+    @inline(__always)
+    func linksStart(_ node: Int32, level: Int) -> UnsafePointer<Int32> {
+        level == 0 ? links0 + Int(node) * (m0 + 1) : upper! + upperOffsets[Int(node)] + (level - 1) * (m + 1)
+    }
+
     @inline(__always)
     func neighbours(_ node: Int32, level: Int) -> UnsafeBufferPointer<Int32> {
-        let p = level == 0 ? links0 + Int(node) * (m0 + 1)
-                           : upper! + upperOffsets[Int(node)] + (level - 1) * (m + 1)
+        let p = linksStart(node, level: level)
         return UnsafeBufferPointer(start: p + 1, count: Int(p[0]))
     }
 
@@ -73,8 +78,13 @@ struct GraphView {
         while candidates.count > 0 {
             let c = candidates.pop()
             if results.count >= ef, c.distance > results.top.distance { break }
+            // The next expansion's links, likely the current top, load while this one runs;
+            // the visited bytes of this node's neighbours load before they are tested.
+            if candidates.count > 0 { pvk_prefetch(linksStart(candidates.top.id, level: level), 64) }
+            let around = neighbours(c.id, level: level)
+            for n in around { pvk_prefetch(visited + Int(n), 1) }
             var np = 0
-            for n in neighbours(c.id, level: level) where visited[Int(n)] != generation {
+            for n in around where visited[Int(n)] != generation {
                 visited[Int(n)] = generation
                 pending[np] = n; np += 1
                 pvk_prefetch(rows[Int(n)], rowBytes)

@@ -158,20 +158,14 @@ public struct HNSWIndex: VectorIndex {
     /// links differ because the insertion order does.
     @discardableResult
     public mutating func add(rows flat: [Float], progress: ((Int) -> Void)? = nil) throws -> Range<Int> {
-        guard flat.count % dimension == 0 else {
-            throw IndexError("\(flat.count) floats are not whole rows of \(dimension)")
-        }
-        let n = flat.count / dimension
-        func row(_ i: Int) throws -> [Float] {
-            do {
-                return try VectorMath.prepared(Array(flat[i * dimension ..< (i + 1) * dimension]), dimension: dimension, metric: metric)
-            } catch let e as IndexError {
-                throw IndexError("row \(i): \(e.message)")
-            }
-        }
-        for i in 0..<n { _ = try row(i) }
+        // Check them all first, then prepare each again as it is stored: a prepared copy of
+        // the whole batch would double its memory.
+        let rows = flat.count / dimension
+        try VectorMath.checkRows(flat, dimension: dimension, metric: metric)
         let first = store.count
-        let ids = try (0..<n).map { appendNode(try row($0)) }
+        let ids = try (0..<rows).map { i in
+            appendNode(try VectorMath.prepared(Array(flat[i * dimension ..< (i + 1) * dimension]), dimension: dimension, metric: metric))
+        }
         var order = ids.sorted { levels[Int($0)] > levels[Int($1)] || (levels[Int($0)] == levels[Int($1)] && $0 < $1) }
         // Within a level, a seeded shuffle removes any bias of the caller's row order
         // (rows sorted by plate or class would otherwise be linked cluster by cluster). Its

@@ -32,6 +32,25 @@ public struct SearchIndex: Sendable {
         return id
     }
 
+    /// Adds rows of `dimension` floats stored back to back, with one fields dictionary per
+    /// row (or none for all); returns their ids. Nothing is added if any row is bad. An HNSW
+    /// index links a batch in its own order, which gives a better graph than one-by-one
+    /// adds (see `HNSWIndex.add(rows:progress:)`).
+    @discardableResult
+    public mutating func add(rows flat: [Float], fields: [[String: String]] = [],
+                             progress: ((Int) -> Void)? = nil) throws -> Range<Int> {
+        let rows = flat.count / max(index.dimension, 1)
+        guard fields.isEmpty || fields.count == rows else {
+            throw IndexError("\(fields.count) metadata rows for \(rows) vectors")
+        }
+        let ids = try index.add(rows: flat, progress: progress)
+        for (i, id) in ids.enumerated() {
+            let mid = metadata.append(fields.isEmpty ? [:] : fields[i], tags: [])
+            precondition(id == mid, "index and metadata ids diverged")
+        }
+        return ids
+    }
+
     public mutating func delete(_ id: Int) -> Bool { index.delete(id) }
 
     /// The `k` best items for each query vector among those the filter accepts.
