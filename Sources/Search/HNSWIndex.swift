@@ -295,22 +295,23 @@ public struct HNSWIndex: VectorIndex {
             out.withUnsafeMutableBufferPointer { ob in
                 let obase = ob.baseAddress!
                 let workers = min(2, queries.count)
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let work = WorkQueue(count: queries.count, chunk: 8)
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
                     let scratch = WalkScratch(rows: rows, maxDegree: degree, beam: beam)
-                    var qi = w
-                    while qi < queries.count {
-                        obase[qi] = prepared[qi].withUnsafeBufferPointer { qb in
-                            let q = qb.baseAddress!
-                            var current = entryPoint
-                            var d = g.distance(q, current)
-                            var l = Int(maxLevel)
-                            while l > 0 { (current, d) = g.greedy(q, from: current, distance: d, level: l); l -= 1 }
-                            let found = g.beam(q, entries: [Candidate(distance: d, id: current)], ef: beam, level: 0,
-                                               scratch: scratch, accept: accept)
-                            // Distances are negated scores for every metric (see `DistanceKernel`).
-                            return found.prefix(k).map { SearchHit(id: Int($0.id), score: -$0.distance) }
+                    while let chunk = work.take() {
+                        for qi in chunk {
+                            obase[qi] = prepared[qi].withUnsafeBufferPointer { qb in
+                                let q = qb.baseAddress!
+                                var current = entryPoint
+                                var d = g.distance(q, current)
+                                var l = Int(maxLevel)
+                                while l > 0 { (current, d) = g.greedy(q, from: current, distance: d, level: l); l -= 1 }
+                                let found = g.beam(q, entries: [Candidate(distance: d, id: current)], ef: beam, level: 0,
+                                                   scratch: scratch, accept: accept)
+                                // Distances are negated scores for every metric (see `DistanceKernel`).
+                                return found.prefix(k).map { SearchHit(id: Int($0.id), score: -$0.distance) }
+                            }
                         }
-                        qi += workers
                     }
                 }
             }
