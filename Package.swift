@@ -29,7 +29,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Profiling", dependencies: ["Tensor", "Screen", "Imaging", "COpenBLAS"]),
-        .target(name: "Search", dependencies: ["Tensor", "COpenBLAS"]),
+        .target(name: "CVectorKernels"),
+        .target(name: "Search", dependencies: ["Tensor", "COpenBLAS", "CVectorKernels"]),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
         .target(name: "Learning", dependencies: ["NeuralNet", "Tensor", "Imaging", "Screen", "CMPI", .product(name: "Yams", package: "Yams")]),
         .target(name: "Server", dependencies: [

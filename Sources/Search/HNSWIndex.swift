@@ -5,6 +5,11 @@ import Tensor
 /// (Malkov & Yashunin 2018): a stack of proximity graphs, sparser going up, searched
 /// greedily from the top, then with a beam of width `efSearch` on the bottom layer.
 ///
+/// Links are chosen with the paper's heuristic (Algorithm 4). A new node takes up to `m`
+/// links on an upper layer and up to `2 * m` on the bottom one, as faiss does (hnswlib takes
+/// `m` on every layer); neighbours whose lists are full re-choose among old links and the
+/// new node with the same heuristic.
+///
 /// Construction is sequential and seeded, so the same vectors, parameters and seed give
 /// the same graph and the same answers. Deleted items stay in the graph as waypoints but
 /// are never returned; filters work the same way, with the beam widened so that enough
@@ -30,11 +35,17 @@ public struct HNSWIndex: VectorIndex {
     var levels: [Int32] = []
     /// Bottom-layer links: `m0 + 1` slots per node, slot 0 holding the link count.
     var links0: [Int32] = []
-    /// Upper-layer links per node with level >= 1: for each layer 1...level, `m + 1` slots.
-    var upperLinks: [[Int32]] = []
+    /// Upper-layer links of all nodes with level >= 1, in id order: for each layer
+    /// 1...level, `m + 1` slots, slot 0 holding the count. `upperOffsets[id]` is where a
+    /// node's block starts (nodes on layer 0 only have an empty block).
+    var upperLinks: [Int32] = []
+    var upperOffsets: [Int] = []
     var entryPoint: Int32 = -1
     var maxLevel: Int32 = -1
     var rng: SeededRandom
+    /// Walk memory for insertions; replaced when shared with a copy of the index, so that
+    /// two copies never walk with the same scratch.
+    private var scratch: WalkScratch
 
     var m0: Int { 2 * parameters.m }
 
@@ -44,40 +55,77 @@ public struct HNSWIndex: VectorIndex {
         self.parameters = parameters
         self.store = VectorStore(dimension: dimension)
         self.rng = SeededRandom(seed: parameters.seed)
+        self.scratch = WalkScratch(rows: 0, maxDegree: 2 * parameters.m, beam: parameters.efConstruction)
     }
 
     public var dimension: Int { store.dimension }
     public var count: Int { store.liveCount }
 
-    // MARK: distances (lower is closer)
+    /// Restores a saved graph: per-node levels, bottom-layer links and the upper-layer
+    /// blocks in id order, and the entry point. Throws if they do not fit together.
+    mutating func restoreGraph(levels: [Int32], links0: [Int32], upper: [Int32],
+                               entryPoint: Int32, maxLevel: Int32) throws {
+        guard levels.count == store.count, links0.count == store.count * (m0 + 1) else {
+            throw IndexError("graph files do not match \(store.count) rows")
+        }
+        var offsets = [Int]()
+        offsets.reserveCapacity(levels.count)
+        var offset = 0
+        for level in levels {
+            guard level >= 0 else { throw IndexError("negative node level \(level) in graph") }
+            offsets.append(offset)
+            offset += Int(level) * (parameters.m + 1)
+        }
+        guard offset == upper.count else {
+            throw IndexError("upper-layer links hold \(upper.count) slots, the levels need \(offset)")
+        }
+        // The walk follows links through raw pointers, so a damaged file must fail here
+        // rather than read out of bounds later.
+        func check(_ slots: [Int32], at base: Int, width: Int, layer: Int) throws {
+            let what = layer == 0 ? "bottom-layer links" : "layer-\(layer) links"
+            let n = Int(slots[base])
+            guard n >= 0, n <= width else { throw IndexError("\(what): link count \(n) at slot \(base), expected 0...\(width)") }
+            for j in 0..<n {
+                let target = Int(slots[base + 1 + j])
+                guard target >= 0, target < levels.count, levels[target] >= layer else {
+                    throw IndexError("\(what): link to \(target) at slot \(base + 1 + j), expected a node on that layer")
+                }
+            }
+        }
+        for (id, level) in levels.enumerated() {
+            try check(links0, at: id * (m0 + 1), width: m0, layer: 0)
+            for layer in stride(from: 1, through: Int(level), by: 1) {
+                try check(upper, at: offsets[id] + (layer - 1) * (parameters.m + 1), width: parameters.m, layer: layer)
+            }
+        }
+        let entryOK = levels.isEmpty ? entryPoint == -1 && maxLevel == -1
+            : entryPoint >= 0 && Int(entryPoint) < levels.count && levels[Int(entryPoint)] == maxLevel
+        guard entryOK else { throw IndexError("entry point \(entryPoint) at level \(maxLevel) is not a node of the graph") }
+        self.levels = levels; self.links0 = links0; self.upperLinks = upper; self.upperOffsets = offsets
+        self.entryPoint = entryPoint; self.maxLevel = maxLevel
+    }
 
-    @inline(__always)
-    func distance(_ q: UnsafePointer<Float>, _ id: Int32) -> Float {
-        store.withVector(Int(id)) { v in
-            switch metric {
-            case .cosine, .innerProduct:
-                return -VectorMath.dot(q, v, dimension)
-            case .l2:
-                var s: Float = 0
-                for i in 0..<dimension { let t = q[i] - v[i]; s += t * t }
-                return s
+    /// Calls `body` with pointers into the graph and rows; they are valid only inside it.
+    func withGraph<R>(_ body: (GraphView) throws -> R) rethrows -> R {
+        let kernel = DistanceKernel(dimension: dimension, metric: metric)
+        return try store.withRows { rows in
+            try links0.withUnsafeBufferPointer { l0 in
+                try upperLinks.withUnsafeBufferPointer { up in
+                    try upperOffsets.withUnsafeBufferPointer { offsets in
+                        try body(GraphView(rows: rows, kernel: kernel, links0: l0.baseAddress!, upper: up.baseAddress,
+                                           upperOffsets: offsets.baseAddress!, m: parameters.m, m0: m0))
+                    }
+                }
             }
         }
     }
 
-    // MARK: links
+    // MARK: links (insertion side, on the arrays)
 
-    @inline(__always)
     func neighbours(_ node: Int32, level: Int) -> ArraySlice<Int32> {
-        if level == 0 {
-            let base = Int(node) * (m0 + 1)
-            let n = Int(links0[base])
-            return links0[(base + 1)..<(base + 1 + n)]
-        }
-        let block = upperLinks[Int(node)]
-        let base = (level - 1) * (parameters.m + 1)
-        let n = Int(block[base])
-        return block[(base + 1)..<(base + 1 + n)]
+        let (list, base) = level == 0 ? (links0, Int(node) * (m0 + 1))
+                                      : (upperLinks, upperOffsets[Int(node)] + (level - 1) * (parameters.m + 1))
+        return list[(base + 1)..<(base + 1 + Int(list[base]))]
     }
 
     mutating func setNeighbours(_ node: Int32, level: Int, _ list: [Int32]) {
@@ -86,42 +134,108 @@ public struct HNSWIndex: VectorIndex {
             links0[base] = Int32(list.count)
             for (i, v) in list.enumerated() { links0[base + 1 + i] = v }
         } else {
-            let base = (level - 1) * (parameters.m + 1)
-            upperLinks[Int(node)][base] = Int32(list.count)
-            for (i, v) in list.enumerated() { upperLinks[Int(node)][base + 1 + i] = v }
+            let base = upperOffsets[Int(node)] + (level - 1) * (parameters.m + 1)
+            upperLinks[base] = Int32(list.count)
+            for (i, v) in list.enumerated() { upperLinks[base + 1 + i] = v }
         }
     }
 
     // MARK: insertion
 
     public mutating func add(_ vector: [Float]) throws -> Int {
-        let v = try VectorMath.prepared(vector, dimension: dimension, metric: metric)
+        let id = appendNode(try VectorMath.prepared(vector, dimension: dimension, metric: metric))
+        link(id)
+        return Int(id)
+    }
+
+    /// Adds rows of `dimension` floats stored back to back; returns their ids.
+    ///
+    /// All rows are checked before any is added. They are then linked from the highest
+    /// level down, in a seeded random order within a level, as faiss does: the sparse upper
+    /// layers exist before the bulk of the bottom layer is inserted, which gives a better
+    /// graph than id order (recall@10 0.944 -> 0.953 on the 100k `bench search` set).
+    /// Levels are drawn in id order, so they equal those of one-by-one `add` calls; the
+    /// links differ because the insertion order does.
+    @discardableResult
+    public mutating func add(rows flat: [Float], progress: ((Int) -> Void)? = nil) throws -> Range<Int> {
+        // Check them all first, then prepare each again as it is stored: a prepared copy of
+        // the whole batch would double its memory.
+        let rows = flat.count / dimension
+        try VectorMath.checkRows(flat, dimension: dimension, metric: metric)
+        let first = store.count
+        let ids = try (0..<rows).map { i in
+            appendNode(try VectorMath.prepared(Array(flat[i * dimension ..< (i + 1) * dimension]), dimension: dimension, metric: metric))
+        }
+        var order = ids.sorted { levels[Int($0)] > levels[Int($1)] || (levels[Int($0)] == levels[Int($1)] && $0 < $1) }
+        // Within a level, a seeded shuffle removes any bias of the caller's row order
+        // (rows sorted by plate or class would otherwise be linked cluster by cluster). Its
+        // generator is separate from the level generator, so levels stay as one-by-one adds.
+        var shuffler = SeededRandom(seed: parameters.seed ^ 0x5348_5546_464C_4531 ^ UInt64(first))
+        var start = 0
+        while start < order.count {
+            var end = start
+            while end < order.count, levels[Int(order[end])] == levels[Int(order[start])] { end += 1 }
+            for i in stride(from: end - 1, to: start, by: -1) {
+                order.swapAt(i, start + shuffler.int(below: i - start + 1))
+            }
+            start = end
+        }
+        for (done, id) in order.enumerated() {
+            link(id)
+            progress?(done + 1)
+        }
+        return first ..< store.count
+    }
+
+    /// Stores a prepared vector and gives it a level and empty link lists; not yet linked.
+    private mutating func appendNode(_ v: [Float]) -> Int32 {
         let id = Int32(store.append(v))
         // Level drawn from the exponential distribution with scale 1/ln(m), as in the paper.
         let u = max(rng.uniformDouble(), 1e-12)
         let level = Int32(Int(-log(u) / log(Double(parameters.m))))
         levels.append(level)
         links0.append(contentsOf: repeatElement(0, count: m0 + 1))
-        upperLinks.append(level > 0 ? [Int32](repeating: 0, count: Int(level) * (parameters.m + 1)) : [])
+        upperOffsets.append(upperLinks.count)
+        if level > 0 { upperLinks.append(contentsOf: repeatElement(0, count: Int(level) * (parameters.m + 1))) }
+        return id
+    }
+
+    /// Links a stored node into the graph on every layer up to its level.
+    private mutating func link(_ id: Int32) {
+        let level = levels[Int(id)]
         if entryPoint < 0 {
             entryPoint = id; maxLevel = level
-            return Int(id)
+            return
         }
-        var visited = VisitedSet(count: store.count)
-        v.withUnsafeBufferPointer { qb in
-            let q = qb.baseAddress!
+        if !isKnownUniquelyReferenced(&scratch) {
+            scratch = WalkScratch(rows: store.count, maxDegree: m0, beam: parameters.efConstruction)
+        }
+        // Find the candidates on every layer the node joins first, then link: a layer's
+        // links do not change the walk on the layers below it.
+        let top = min(Int(level), Int(maxLevel))
+        let found: [[Candidate]] = withGraph { g in
+            let q = g.rows[Int(id)]
             var current = entryPoint
-            var currentDistance = distance(q, current)
-            var l = Int(maxLevel)
-            while l > Int(level) {
-                (current, currentDistance) = greedy(q, from: current, distance: currentDistance, level: l)
-                l -= 1
+            var d = g.distance(q, current)
+            for l in stride(from: Int(maxLevel), to: top, by: -1) {
+                (current, d) = g.greedy(q, from: current, distance: d, level: l)
             }
-            var entries = [Candidate(distance: currentDistance, id: current)]
-            for layer in stride(from: min(Int(level), Int(maxLevel)), through: 0, by: -1) {
-                let found = beamSearch(q, entries: entries, ef: parameters.efConstruction, level: layer, visited: &visited)
+            var perLayer = [[Candidate]](repeating: [], count: top + 1)
+            var entries = [Candidate(distance: d, id: current)]
+            for layer in stride(from: top, through: 0, by: -1) {
+                perLayer[layer] = g.beam(q, entries: entries, ef: parameters.efConstruction, level: layer,
+                                         scratch: scratch, accept: nil)
+                entries = perLayer[layer]
+            }
+            return perLayer
+        }
+        let rowsOwner = store
+        rowsOwner.withRows { rows in
+            let kernel = DistanceKernel(dimension: dimension, metric: metric)
+            let pairDistance = { (a: Int32, b: Int32) -> Float in kernel(rows[Int(a)], rows[Int(b)]) }
+            for layer in 0...top {
                 let maxLinks = layer == 0 ? m0 : parameters.m
-                let chosen = selectNeighbours(found, max: parameters.m)
+                let chosen = Self.selectNeighbours(found[layer], max: maxLinks, pairDistance)
                 setNeighbours(id, level: layer, chosen.map(\.id))
                 for c in chosen {
                     var list = Array(neighbours(c.id, level: layer))
@@ -130,29 +244,23 @@ public struct HNSWIndex: VectorIndex {
                         setNeighbours(c.id, level: layer, list)
                     } else {
                         // Re-choose the neighbour's links among its old ones and the new node.
-                        let cands = (list + [id]).map { n -> Candidate in
-                            Candidate(distance: pairDistance(c.id, n), id: n)
-                        }.sorted()
-                        setNeighbours(c.id, level: layer, selectNeighbours(cands, max: maxLinks).map(\.id))
+                        let cands = (list + [id]).map { Candidate(distance: pairDistance(c.id, $0), id: $0) }.sorted()
+                        setNeighbours(c.id, level: layer, Self.selectNeighbours(cands, max: maxLinks, pairDistance).map(\.id))
                     }
                 }
-                entries = found
             }
         }
         if level > maxLevel { maxLevel = level; entryPoint = id }
-        return Int(id)
-    }
-
-    func pairDistance(_ a: Int32, _ b: Int32) -> Float {
-        store.withVector(Int(a)) { distance($0, b) }
     }
 
     /// The neighbour-selection heuristic of the paper (Algorithm 4): keep a candidate only
     /// if it is closer to the new node than to every neighbour kept so far, which spreads
     /// links over directions instead of bunching them in one cluster.
-    func selectNeighbours(_ sortedCandidates: [Candidate], max: Int) -> [Candidate] {
+    static func selectNeighbours(_ sortedCandidates: [Candidate], max: Int,
+                                 _ pairDistance: (Int32, Int32) -> Float) -> [Candidate] {
         guard sortedCandidates.count > max else { return sortedCandidates }
         var kept: [Candidate] = []
+        kept.reserveCapacity(max)
         for c in sortedCandidates {
             var good = true
             for k in kept where pairDistance(c.id, k.id) < c.distance {
@@ -161,47 +269,6 @@ public struct HNSWIndex: VectorIndex {
             if good { kept.append(c); if kept.count == max { break } }
         }
         return kept
-    }
-
-    func greedy(_ q: UnsafePointer<Float>, from start: Int32, distance startDistance: Float, level: Int) -> (Int32, Float) {
-        var current = start, best = startDistance
-        var changed = true
-        while changed {
-            changed = false
-            for n in neighbours(current, level: level) {
-                let d = distance(q, n)
-                if d < best || (d == best && n < current) { best = d; current = n; changed = true }
-            }
-        }
-        return (current, best)
-    }
-
-    /// Beam search on one layer; returns up to `ef` closest nodes, closest first.
-    func beamSearch(_ q: UnsafePointer<Float>, entries: [Candidate], ef: Int, level: Int,
-                    visited: inout VisitedSet, accept: ((Int32) -> Bool)? = nil) -> [Candidate] {
-        visited.reset()
-        var candidates = CandidateHeap<ClosestFirst>(capacity: ef * 2)
-        var results = CandidateHeap<FarthestFirst>(capacity: ef + 1)
-        for e in entries {
-            visited.insert(e.id)
-            candidates.push(e)
-            if accept?(e.id) ?? true { results.push(e) }
-        }
-        while let c = candidates.pop() {
-            if results.count >= ef, let worst = results.peek, c.distance > worst.distance { break }
-            for n in neighbours(c.id, level: level) where visited.insert(n) {
-                let d = distance(q, n)
-                let cand = Candidate(distance: d, id: n)
-                if results.count < ef || d < results.peek!.distance {
-                    candidates.push(cand)
-                    if accept?(n) ?? true {
-                        results.push(cand)
-                        if results.count > ef { _ = results.pop() }
-                    }
-                }
-            }
-        }
-        return results.elements.sorted()
     }
 
     // MARK: search
@@ -218,27 +285,34 @@ public struct HNSWIndex: VectorIndex {
         guard entryPoint >= 0, k > 0 else { return Array(repeating: [], count: queries.count) }
         var out = Array(repeating: [SearchHit](), count: queries.count)
         let deleted = store.deleted
-        let accept: (Int32) -> Bool = { id in !deleted[Int(id)] && (filter?(Int(id)) ?? true) }
+        // No predicate at all in the common case (no filter, nothing deleted).
+        let accept: ((Int32) -> Bool)? = filter == nil && store.liveCount == store.count ? nil : { id in
+            !deleted[Int(id)] && (filter?(Int(id)) ?? true)
+        }
         let beam = max(ef, k)
-        out.withUnsafeMutableBufferPointer { ob in
-            let obase = ob.baseAddress!
-            let workers = min(2, queries.count)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var visited = VisitedSet(count: store.count)
-                var qi = w
-                while qi < queries.count {
-                    obase[qi] = prepared[qi].withUnsafeBufferPointer { qb in
-                        let q = qb.baseAddress!
-                        var current = entryPoint
-                        var d = distance(q, current)
-                        var l = Int(maxLevel)
-                        while l > 0 { (current, d) = greedy(q, from: current, distance: d, level: l); l -= 1 }
-                        let found = beamSearch(q, entries: [Candidate(distance: d, id: current)], ef: beam, level: 0,
-                                               visited: &visited, accept: accept)
-                        // Distances are negated scores for every metric (see `distance`).
-                        return found.prefix(k).map { SearchHit(id: Int($0.id), score: -$0.distance) }
+        let rows = store.count, degree = m0
+        withGraph { g in
+            out.withUnsafeMutableBufferPointer { ob in
+                let obase = ob.baseAddress!
+                let workers = min(2, queries.count)
+                let work = WorkQueue(count: queries.count, chunk: 8)
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    let scratch = WalkScratch(rows: rows, maxDegree: degree, beam: beam)
+                    while let chunk = work.take() {
+                        for qi in chunk {
+                            obase[qi] = prepared[qi].withUnsafeBufferPointer { qb in
+                                let q = qb.baseAddress!
+                                var current = entryPoint
+                                var d = g.distance(q, current)
+                                var l = Int(maxLevel)
+                                while l > 0 { (current, d) = g.greedy(q, from: current, distance: d, level: l); l -= 1 }
+                                let found = g.beam(q, entries: [Candidate(distance: d, id: current)], ef: beam, level: 0,
+                                                   scratch: scratch, accept: accept)
+                                // Distances are negated scores for every metric (see `DistanceKernel`).
+                                return found.prefix(k).map { SearchHit(id: Int($0.id), score: -$0.distance) }
+                            }
+                        }
                     }
-                    qi += workers
                 }
             }
         }
@@ -246,76 +320,4 @@ public struct HNSWIndex: VectorIndex {
     }
 
     public func vector(_ id: Int) -> [Float]? { store.isLive(id) ? store.vector(id) : nil }
-}
-
-/// A node and its distance to the query; ordered by distance, then id.
-struct Candidate: Comparable {
-    var distance: Float
-    var id: Int32
-    static func < (a: Candidate, b: Candidate) -> Bool {
-        a.distance < b.distance || (a.distance == b.distance && a.id < b.id)
-    }
-}
-
-/// "Seen in this search" flags, cleared in O(1) by bumping a generation counter.
-struct VisitedSet {
-    private var marks: [UInt32]
-    private var generation: UInt32 = 1
-    init(count: Int) { marks = [UInt32](repeating: 0, count: count) }
-    mutating func reset() {
-        generation &+= 1
-        if generation == 0 { marks = [UInt32](repeating: 0, count: marks.count); generation = 1 }
-    }
-    /// Marks `id`; true if it was not marked yet.
-    @inline(__always)
-    mutating func insert(_ id: Int32) -> Bool {
-        let i = Int(id)
-        if i >= marks.count { marks.append(contentsOf: repeatElement(0, count: i + 1 - marks.count)) }
-        if marks[i] == generation { return false }
-        marks[i] = generation
-        return true
-    }
-}
-
-/// Which end of a `CandidateHeap` comes out first.
-protocol HeapOrder { static func first(_ a: Candidate, _ b: Candidate) -> Bool }
-/// Closest candidate first.
-enum ClosestFirst: HeapOrder { @inline(__always) static func first(_ a: Candidate, _ b: Candidate) -> Bool { a < b } }
-/// Farthest candidate first.
-enum FarthestFirst: HeapOrder { @inline(__always) static func first(_ a: Candidate, _ b: Candidate) -> Bool { b < a } }
-
-/// A binary heap of candidates; the order is a type parameter so comparisons inline in the
-/// search loop instead of going through a stored closure.
-struct CandidateHeap<Order: HeapOrder> {
-    private(set) var elements: [Candidate] = []
-    init(capacity: Int = 0) { elements.reserveCapacity(capacity) }
-    var count: Int { elements.count }
-    var peek: Candidate? { elements.first }
-    @inline(__always)
-    mutating func push(_ x: Candidate) {
-        elements.append(x)
-        var i = elements.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard Order.first(elements[i], elements[p]) else { break }
-            elements.swapAt(i, p); i = p
-        }
-    }
-    @inline(__always)
-    mutating func pop() -> Candidate? {
-        guard !elements.isEmpty else { return nil }
-        elements.swapAt(0, elements.count - 1)
-        let top = elements.removeLast()
-        var i = 0
-        let n = elements.count
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < n, Order.first(elements[l], elements[m]) { m = l }
-            if r < n, Order.first(elements[r], elements[m]) { m = r }
-            guard m != i else { break }
-            elements.swapAt(i, m); i = m
-        }
-        return top
-    }
 }

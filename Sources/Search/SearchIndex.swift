@@ -32,6 +32,25 @@ public struct SearchIndex: Sendable {
         return id
     }
 
+    /// Adds rows of `dimension` floats stored back to back, with one fields dictionary per
+    /// row (or none for all); returns their ids. Nothing is added if any row is bad. An HNSW
+    /// index links a batch in its own order, which gives a better graph than one-by-one
+    /// adds (see `HNSWIndex.add(rows:progress:)`).
+    @discardableResult
+    public mutating func add(rows flat: [Float], fields: [[String: String]] = [],
+                             progress: ((Int) -> Void)? = nil) throws -> Range<Int> {
+        let rows = flat.count / max(index.dimension, 1)
+        guard fields.isEmpty || fields.count == rows else {
+            throw IndexError("\(fields.count) metadata rows for \(rows) vectors")
+        }
+        let ids = try index.add(rows: flat, progress: progress)
+        for (i, id) in ids.enumerated() {
+            let mid = metadata.append(fields.isEmpty ? [:] : fields[i], tags: [])
+            precondition(id == mid, "index and metadata ids diverged")
+        }
+        return ids
+    }
+
     public mutating func delete(_ id: Int) -> Bool { index.delete(id) }
 
     /// The `k` best items for each query vector among those the filter accepts.
@@ -86,7 +105,7 @@ public struct SearchIndex: Sendable {
                 header.rngState = h.rng.state
                 try Data(from: h.levels).write(to: tmp.appendingPathComponent("hnsw_levels.i32"))
                 try Data(from: h.links0).write(to: tmp.appendingPathComponent("hnsw_links0.i32"))
-                try Data(from: h.upperLinks.flatMap { $0 }).write(to: tmp.appendingPathComponent("hnsw_upper.i32"))
+                try Data(from: h.upperLinks).write(to: tmp.appendingPathComponent("hnsw_upper.i32"))
             } else {
                 store = (index as! ExactIndex).store
             }
@@ -137,20 +156,15 @@ public struct SearchIndex: Sendable {
             }
             var h = HNSWIndex(dimension: header.dimension, metric: header.metric, parameters: p)
             h.store = store
-            h.levels = try [Int32](file: file("hnsw_levels.i32"))
-            h.links0 = try [Int32](file: file("hnsw_links0.i32"))
+            let levels = try [Int32](file: file("hnsw_levels.i32"))
+            let links0 = try [Int32](file: file("hnsw_links0.i32"))
             let upper = try [Int32](file: file("hnsw_upper.i32"))
-            guard h.levels.count == header.rows, h.links0.count == header.rows * (2 * p.m + 1) else {
-                throw IndexError("\(url.path): graph files do not match \(header.rows) rows")
+            do {
+                try h.restoreGraph(levels: levels, links0: links0, upper: upper, entryPoint: ep, maxLevel: ml)
+            } catch let e as IndexError {
+                throw IndexError("\(url.path): \(e.message)")
             }
-            var offset = 0
-            h.upperLinks = h.levels.map { level in
-                let n = Int(level) * (p.m + 1)
-                defer { offset += n }
-                return offset + n <= upper.count ? Array(upper[offset..<offset + n]) : []
-            }
-            guard offset == upper.count else { throw IndexError("\(file("hnsw_upper.i32").path): wrong size") }
-            h.entryPoint = ep; h.maxLevel = ml; h.rng = SeededRandom(seed: 0); h.rng.state = rs
+            h.rng = SeededRandom(seed: 0); h.rng.state = rs
             result.index = h
         }
         result.metadata = try parseMetadata(String(contentsOf: file("items.tsv"), encoding: .utf8),

@@ -17,8 +17,30 @@ enum VectorMath {
         return s
     }
 
+    @inline(__always)
+    static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var s: Float = 0
+        for i in 0..<n { let t = a[i] - b[i]; s += t * t }
+        return s
+    }
+
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
         a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in dot(pa.baseAddress!, pb.baseAddress!, a.count) } }
+    }
+
+    /// Checks back-to-back rows as `prepared` would, without keeping a prepared copy of
+    /// them all; a bad row throws naming it.
+    static func checkRows(_ flat: [Float], dimension: Int, metric: Metric) throws {
+        guard flat.count % dimension == 0 else {
+            throw IndexError("\(flat.count) floats are not whole rows of \(dimension)")
+        }
+        for i in 0..<flat.count / dimension {
+            do {
+                _ = try prepared(Array(flat[i * dimension ..< (i + 1) * dimension]), dimension: dimension, metric: metric)
+            } catch let e as IndexError {
+                throw IndexError("row \(i): \(e.message)")
+            }
+        }
     }
 
     /// Checks a vector's size and values, and normalizes it for cosine.

@@ -72,6 +72,30 @@ public struct VectorStore: @unchecked Sendable {
         return try appended.withUnsafeBufferPointer { try body($0.baseAddress! + (id - mappedRows) * dimension) }
     }
 
+    /// Base pointers of the rows, for loops that read many of them; valid only inside the
+    /// `withRows` call that made it.
+    public struct Rows {
+        let mapped: UnsafePointer<Float>?
+        let mappedRows: Int
+        let appended: UnsafePointer<Float>?
+        let dimension: Int
+        /// Rows ever added, deleted ones included.
+        let count: Int
+
+        @inline(__always)
+        subscript(id: Int) -> UnsafePointer<Float> {
+            id < mappedRows ? mapped! + id * dimension : appended! + (id - mappedRows) * dimension
+        }
+    }
+
+    /// Calls `body` with pointers to every row.
+    public func withRows<R>(_ body: (Rows) throws -> R) rethrows -> R {
+        let m = mapped?.buffer(of: Float.self).baseAddress
+        return try appended.withUnsafeBufferPointer {
+            try body(Rows(mapped: m, mappedRows: mappedRows, appended: $0.baseAddress, dimension: dimension, count: count))
+        }
+    }
+
     /// Calls `body` with contiguous runs of rows: (first id, row count, pointer). At most two
     /// runs: the mapped rows and the appended ones.
     public func forEachBlock(_ body: (Int, Int, UnsafePointer<Float>) throws -> Void) rethrows {

@@ -9,6 +9,7 @@ import Tensor
 /// `queries` more from the same distribution; measures queries/s of our exact index and of
 /// HNSW (with recall@k against exact), then runs faiss's IndexFlatIP and IndexHNSWFlat with
 /// the same M, efConstruction, efSearch and thread count in the same run, and prints ratios.
+/// Several `--ef-search` values trace recall against speed on one graph per side.
 struct BenchSearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
@@ -21,11 +22,20 @@ struct BenchSearchCommand: ParsableCommand {
     @Option(help: "Neighbours per query.") var k = 10
     @Option(help: "HNSW links per node.") var m = 16
     @Option(help: "HNSW efConstruction.") var efConstruction = 40
-    @Option(help: "HNSW efSearch.") var efSearch = 64
+    @Option(parsing: .upToNextOption,
+            help: "HNSW efSearch; each value is measured on the same graph, the first fills the top-level keys.")
+    var efSearch: [Int] = [64]
     @Option(help: "Seed for the data and the graph.") var seed: UInt64 = 1
+    @Option(help: "Timed passes over the queries; the fastest counts (the machine is shared).") var repeats = 5
     @Option(help: "Python with faiss-cpu (skipped if it cannot import faiss).") var python = "python3"
     @Flag(help: "Print one JSON object on standard output.") var json = false
     @Flag(help: "No progress output.") var quiet = false
+
+    func validate() throws {
+        guard !efSearch.isEmpty, efSearch.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--ef-search: expected one or more values >= 1, got \(efSearch)")
+        }
+    }
 
     func run() throws {
         var rng = SeededRandom(seed: seed)
@@ -55,46 +65,64 @@ struct BenchSearchCommand: ParsableCommand {
 
         var exact = ExactIndex(dimension: dim, metric: .innerProduct)
         for i in 0..<n { _ = try exact.add(Array(data[i * dim ..< (i + 1) * dim])) }
-        var t = Date()
-        let truth = try exact.search(queryRows, k: k)
-        let exactQPS = Double(queries) / Date().timeIntervalSince(t)
+        let (truth, exactQPS) = try timed { try exact.search(queryRows, k: k) }
         Log.info(String(format: "exact: %.0f queries/s", exactQPS), quiet: quiet)
 
         var hnsw = HNSWIndex(dimension: dim, metric: .innerProduct,
-                             parameters: .init(m: m, efConstruction: efConstruction, efSearch: efSearch, seed: seed))
+                             parameters: .init(m: m, efConstruction: efConstruction, efSearch: efSearch[0], seed: seed))
         let progress = ProgressLine("hnsw build", total: n, quiet: quiet)
-        t = Date()
-        for i in 0..<n {
-            _ = try hnsw.add(Array(data[i * dim ..< (i + 1) * dim]))
-            if i % 1000 == 999 { progress.advance(by: 1000) }
-        }
+        let t = Date()
+        try hnsw.add(rows: data) { done in if done % 1000 == 0 { progress.advance(by: 1000) } }
         progress.finish()
         let buildSeconds = Date().timeIntervalSince(t)
-        t = Date()
-        let approx = try hnsw.search(queryRows, k: k)
-        let hnswQPS = Double(queries) / Date().timeIntervalSince(t)
-        let recall = Double(zip(truth, approx).map { Set($0.map(\.id)).intersection($1.map(\.id)).count }.reduce(0, +))
-            / Double(queries * k)
-        Log.info(String(format: "hnsw: build %.1fs, %.0f queries/s, recall@%d %.4f", buildSeconds, hnswQPS, k, recall), quiet: quiet)
+        Log.info(String(format: "hnsw: build %.1fs", buildSeconds), quiet: quiet)
+        var sweep: [[String: Any]] = []
+        for ef in efSearch {
+            let (approx, qps) = try timed { try hnsw.search(queryRows, k: k, ef: ef) }
+            let recall = Double(zip(truth, approx).map { Set($0.map(\.id)).intersection($1.map(\.id)).count }.reduce(0, +))
+                / Double(queries * k)
+            Log.info(String(format: "hnsw ef %d: %.0f queries/s, recall@%d %.4f", ef, qps, k, recall), quiet: quiet)
+            sweep.append(["ef_search": ef, "hnsw_queries_per_s": qps, "hnsw_recall_at_k": recall])
+        }
 
         var result: [String: Any] = [
-            "n": n, "dim": dim, "queries": queries, "k": k, "m": m, "ef_construction": efConstruction, "ef_search": efSearch,
-            "exact_queries_per_s": exactQPS, "hnsw_queries_per_s": hnswQPS, "hnsw_build_s": buildSeconds,
-            "hnsw_recall_at_k": recall,
+            "n": n, "dim": dim, "queries": queries, "repeats": repeats, "k": k, "m": m, "ef_construction": efConstruction,
+            "ef_search": efSearch[0], "exact_queries_per_s": exactQPS, "hnsw_queries_per_s": sweep[0]["hnsw_queries_per_s"]!,
+            "hnsw_build_s": buildSeconds, "hnsw_recall_at_k": sweep[0]["hnsw_recall_at_k"]!,
         ]
-        if let faiss = try runFaiss(data: data, queries: qs) {
+        if var faiss = try runFaiss(data: data, queries: qs) {
+            let faissSweep = faiss.removeValue(forKey: "sweep") as? [[String: Any]] ?? []
             for (key, value) in faiss { result["faiss_" + key] = value }
             if let f = faiss["flat_queries_per_s"] as? Double { result["exact_speed_ratio"] = exactQPS / f }
-            if let f = faiss["hnsw_queries_per_s"] as? Double { result["hnsw_speed_ratio"] = hnswQPS / f }
+            if let f = faiss["hnsw_queries_per_s"] as? Double { result["hnsw_speed_ratio"] = (sweep[0]["hnsw_queries_per_s"] as! Double) / f }
             if let f = faiss["hnsw_build_s"] as? Double { result["hnsw_build_speed_ratio"] = f / buildSeconds }
+            for (i, theirs) in faissSweep.enumerated() where i < sweep.count {
+                guard let q = theirs["hnsw_queries_per_s"] as? Double, let r = theirs["hnsw_recall_at_k"] as? Double else { continue }
+                sweep[i]["faiss_hnsw_queries_per_s"] = q
+                sweep[i]["faiss_hnsw_recall_at_k"] = r
+                sweep[i]["hnsw_speed_ratio"] = (sweep[i]["hnsw_queries_per_s"] as! Double) / q
+            }
         } else {
             result["faiss"] = "skipped: \(python) cannot import faiss (pip install faiss-cpu)"
         }
+        result["sweep"] = sweep
         if json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
         } else {
             for key in result.keys.sorted() { print("\(key): \(result[key]!)") }
         }
+    }
+
+    /// Runs `body` `repeats` times; its result and the queries/s of the fastest pass.
+    func timed<R>(_ body: () throws -> R) rethrows -> (R, Double) {
+        var best = Double.infinity
+        var result: R?
+        for _ in 0..<max(1, repeats) {
+            let t = Date()
+            result = try body()
+            best = min(best, Date().timeIntervalSince(t))
+        }
+        return (result!, Double(queries) / best)
     }
 
     /// Runs scripts/reference/bench_faiss.py on the same vectors; nil if faiss is unavailable.
@@ -105,7 +133,7 @@ struct BenchSearchCommand: ParsableCommand {
         try NPYArray(float32: data, shape: [n, dim]).write(to: dir.appendingPathComponent("data.npy"))
         try NPYArray(float32: qs, shape: [queries, dim]).write(to: dir.appendingPathComponent("queries.npy"))
         Log.info("faiss: running on the same vectors", quiet: quiet)
-        return try ReferenceScript.runJSON("bench_faiss.py", [dir.path, "\(k)", "\(m)", "\(efConstruction)", "\(efSearch)", "2"],
+        return try ReferenceScript.runJSON("bench_faiss.py", [dir.path, "\(k)", "\(m)", "\(efConstruction)", efSearch.map(String.init).joined(separator: ","), "2", "\(repeats)"],
                                            python: python)
     }
 }

@@ -88,12 +88,13 @@ struct IndexCommand: ParsableCommand {
                           dimension d: Int, columns: [String], rows: [[String]], source: String,
                           advance: () -> Void = {}) throws -> SearchIndex {
             var index = SearchIndex(kind: kind, dimension: d, metric: metric, metadataColumns: columns, hnsw: hnsw)
-            for i in 0..<n {
-                let fields = rows.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: zip(columns, rows[i]))
-                do { _ = try index.add(Array(flat[i * d ..< (i + 1) * d]), fields: fields) } catch {
-                    throw ValidationError("\(source): row \(i): \(error)")
+            let fields = rows.map { Dictionary(uniqueKeysWithValues: zip(columns, $0)) }
+            do {
+                try withoutActuallyEscaping(advance) { advance in
+                    try index.add(rows: Array(flat.prefix(n * d)), fields: fields) { _ in advance() }
                 }
-                advance()
+            } catch {
+                throw ValidationError("\(source): \(error)")
             }
             return index
         }

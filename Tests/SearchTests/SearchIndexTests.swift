@@ -102,6 +102,28 @@ final class SearchIndexTests: XCTestCase {
         XCTAssertFalse(try index.search(vectors: [data[5]], k: 3, filter: ItemFilter(["!tag:bad"]))[0].map(\.id).contains(5))
     }
 
+    func testBatchAddWithFieldsForBothKinds() throws {
+        let data = Self.vectors(50, 6, seed: 21)
+        for kind in [SearchIndex.Kind.exact, .hnsw] {
+            var index = SearchIndex(kind: kind, dimension: 6, metadataColumns: ["Metadata_Well"])
+            _ = try index.add(data[0], fields: ["Metadata_Well": "first"])
+            var progressed = 0
+            let ids = try index.add(rows: data.dropFirst().flatMap { $0 },
+                                    fields: (1..<50).map { ["Metadata_Well": "w\($0)"] }) { progressed = $0 }
+            XCTAssertEqual(ids, 1..<50, "\(kind)")
+            XCTAssertEqual(progressed, 49)
+            XCTAssertEqual(index.metadata.value(7, "Metadata_Well"), "w7")
+            XCTAssertEqual(try index.search(vectors: [data[7]], k: 1)[0].first?.id, 7)
+            // A wrong number of field rows, or a bad vector, adds nothing.
+            XCTAssertThrowsError(try index.add(rows: data[0] + data[1], fields: [[:]]))
+            var bad = data[2]
+            bad[4] = .infinity
+            XCTAssertThrowsError(try index.add(rows: data[0] + bad)) { XCTAssertTrue("\($0)".hasPrefix("row 1:"), "\($0)") }
+            XCTAssertEqual(index.index.count, 50)
+            XCTAssertEqual(index.metadata.count, 50)
+        }
+    }
+
     func testSaveOpenRoundTripAndCorruption() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("idx-\(UUID())")
         let data = Self.vectors(500, 16, seed: 6)
