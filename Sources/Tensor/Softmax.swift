@@ -41,17 +41,10 @@ extension Tensor {
 
     /// Runs `body(srcRow, dstRow, rowLength)` on each last-axis row into a new tensor,
     /// rows split over the OpenMP team (attention's softmax has B*H*N short rows).
-    private func rowwise(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+    private func rowwise(_ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        // Made contiguous once here, so the two-input pass does not copy it a second time.
         let src = contiguousData()
-        let out = Tensor.uninitialized(shape)
-        let n = shape.last ?? 1
-        if n == 0 { return out }
-        let sp = src.dataPointer, op = out.storage.pointer
-        parallelFor(count / n, minimumPerThread: Swift.max(1, (1 << 14) / n)) { rows in
-            for r in rows { body(sp + r * n, op + r * n, n) }
-        }
-        withExtendedLifetime(src) {}
-        return out
+        return src.rowwise(with: src) { row, _, dst, n in body(row, dst, n) }
     }
 
     /// `rowwise` over this tensor's rows and the matching rows of `other` (same shape).
