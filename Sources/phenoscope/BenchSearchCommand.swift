@@ -64,7 +64,7 @@ struct BenchSearchCommand: ParsableCommand {
         let queryRows = (0..<queries).map { Array(qs[$0 * dim ..< ($0 + 1) * dim]) }
 
         var exact = ExactIndex(dimension: dim, metric: .innerProduct)
-        for i in 0..<n { _ = try exact.add(Array(data[i * dim ..< (i + 1) * dim])) }
+        _ = try exact.add(rows: data)
         let (truth, exactQPS) = try timed { try exact.search(queryRows, k: k) }
         Log.info(String(format: "exact: %.0f queries/s", exactQPS), quiet: quiet)
 
