@@ -24,9 +24,12 @@ public final class BatchNorm2d: Layer {
         [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", numBatchesTracked)]
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, relu: false) }
+
+    /// Batch norm followed by a ReLU when `relu`, fused into one pass each way.
+    public func callAsFunction(_ x: Tensor, relu: Bool) -> Tensor {
         if isTraining { numBatchesTracked.dataPointer[0] += 1 }
         return Tensor.batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                                  training: isTraining, momentum: momentum, eps: eps)
+                                  training: isTraining, momentum: momentum, eps: eps, relu: relu)
     }
 }

@@ -96,6 +96,16 @@ final class GradCheckTests: XCTestCase {
         assertGrad([rand([3, 2, 3, 3]), rand([2], low: 0.5, high: 1.5), rand([2])]) {
             Tensor.batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: nil, runningVar: nil, training: true)
         }
+        // Fused with a ReLU: inputs whose normalized outputs all stay clear of the kink.
+        let bnInputs = [spaced([3, 2, 3, 3]), rand([2], low: 0.5, high: 1.5), rand([2])]
+        let bnOut = withNoGrad {
+            Tensor.batchNorm2d(bnInputs[0], weight: bnInputs[1], bias: bnInputs[2], runningMean: nil, runningVar: nil, training: true)
+        }
+        XCTAssertGreaterThan(bnOut.toArray().map { Swift.abs($0) }.min()!, 0.01)
+        XCTAssertTrue(bnOut.toArray().contains { $0 < 0 })
+        assertGrad(bnInputs, eps: 1e-3) {
+            Tensor.batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: nil, runningVar: nil, training: true, relu: true)
+        }
         let rm = rand([2]), rv = rand([2], low: 0.5, high: 2)
         assertGrad([rand([2, 2, 3, 3]), rand([2]), rand([2])]) {
             Tensor.batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: rm, runningVar: rv, training: false)
