@@ -17,7 +17,7 @@ extension Tensor {
     /// pools (OpenBLAS's pthreads yield-spinning after each GEMM while OpenMP's threads
     /// spin after each eltwise/norm/elementwise pass) a 2-core ViT step spent ~45% of its
     /// time spinning; inside a `parallelFor` chunk oneDNN's sgemm runs on the calling thread.
-    private static func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
+    static func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
                               _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                               _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         let status = dnnl_sgemm(CChar(UInt8(ascii: ta ? "T" : "N")), CChar(UInt8(ascii: tb ? "T" : "N")),
