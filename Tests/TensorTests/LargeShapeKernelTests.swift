@@ -116,6 +116,23 @@ final class LargeShapeKernelTests: XCTestCase {
         }
     }
 
+    func testLeadingAxisBroadcastBothOrdersMatchElementwise() {
+        // [64, 30, 3, 3] against a per-channel [64, 1, 1, 1]: the per-row-scalar fast path,
+        // both operand orders, split over two threads; a [64, 30, 1, 1] operand too.
+        Threads.setCount(2)
+        let a = Tensor.normal([64, 30, 3, 3], rng: &rng), s = Tensor.normal([64, 1, 1, 1], rng: &rng)
+        let t = Tensor.normal([64, 30, 1, 1], rng: &rng)
+        let av = a.toArray(), sv = s.toArray(), tv = t.toArray()
+        let prod = (a * s).toArray(), quot = (s / a).toArray(), sum = (a + t).toArray()
+        for i in av.indices {
+            XCTAssertEqual(prod[i], av[i] * sv[i / 270])
+            XCTAssertEqual(quot[i], sv[i / 270] / av[i])
+            XCTAssertEqual(sum[i], av[i] + tv[i / 9])
+        }
+        XCTAssertNil(Tensor.leadingRun([1, 30, 1, 1], of: [64, 30, 3, 3]))
+        XCTAssertNil(Tensor.leadingRun([64, 30, 3, 3], of: [64, 30, 3, 3]))
+    }
+
     func testGELUAndReLUOnLargeTensorMatchScalarFormulas() {
         let x0 = Tensor.normal([70_000], rng: &rng, requiresGrad: true)
         let x = x0 * 3
