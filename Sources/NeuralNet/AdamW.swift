@@ -32,14 +32,13 @@ public final class AdamW: Optimizer {
         withNoGrad {
             for (i, p) in parameters.enumerated() {
                 guard let g = p.grad else { continue }
-                let m0 = state["exp_avg", i] ?? Tensor.zeros(p.shape)
-                let v0 = state["exp_avg_sq", i] ?? Tensor.zeros(p.shape)
-                let m = m0 * beta1 + g * (1 - beta1)
-                let v = v0 * beta2 + g * g * (1 - beta2)
+                let m = state["exp_avg", i] ?? Tensor.zeros(p.shape)
+                let v = state["exp_avg_sq", i] ?? Tensor.zeros(p.shape)
+                ParameterUpdate.adamW(p, grad: g, expAvg: m, expAvgSq: v, learningRate: learningRate, beta1: beta1,
+                                      beta2: beta2, eps: eps, weightDecay: decays[i] ? weightDecay : 0,
+                                      correction1: c1, correction2: c2)
                 state["exp_avg", i] = m
                 state["exp_avg_sq", i] = v
-                let decayed = decays[i] ? p.detached() * (1 - learningRate * weightDecay) : p.detached()
-                p.assign(decayed - (m / c1) / ((v / c2).sqrt() + eps) * learningRate)
             }
         }
     }

@@ -24,9 +24,28 @@ public final class BatchNorm2d: Layer {
         [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", numBatchesTracked)]
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, relu: false) }
+
+    /// Batch norm followed by a ReLU when `relu`, fused into one pass each way.
+    public func callAsFunction(_ x: Tensor, relu: Bool) -> Tensor {
         if isTraining { numBatchesTracked.dataPointer[0] += 1 }
         return Tensor.batchNorm2d(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                                  training: isTraining, momentum: momentum, eps: eps)
+                                  training: isTraining, momentum: momentum, eps: eps, relu: relu)
+    }
+}
+
+extension BatchNorm2d {
+    /// `conv` then this batch norm, then a ReLU when `relu`. In evaluation with nothing
+    /// recorded (inference), the running statistics are folded into the convolution:
+    /// weight w a and bias (b_conv - mean) a + beta with a = gamma / sqrt(var + eps), and the
+    /// ReLU runs inside it, so each conv-bn-relu is one pass over the activations instead of
+    /// two. Otherwise (training, or gradients wanted) the ops run as written.
+    public func callAsFunction(_ x: Tensor, after conv: Conv2d, relu: Bool = false) -> Tensor {
+        guard !isTraining && !GradMode.isEnabled else { return callAsFunction(conv(x), relu: relu) }
+        let a = weight / (runningVar + eps).sqrt()
+        let shift = bias + ((conv.bias ?? Tensor.zeros(runningMean.shape)) - runningMean) * a
+        let w = conv.weight * a.reshape([a.count, 1, 1, 1])
+        return Tensor.conv2d(x, weight: w, bias: shift, stride: conv.stride, padding: conv.padding, groups: conv.groups,
+                             relu: relu)
     }
 }

@@ -24,7 +24,7 @@ public final class CNN4: Layer {
 
     public func features(_ x: Tensor) -> Tensor {
         var h = x
-        for i in 0..<4 { h = Tensor.pool2d(bns[i](convs[i](h)).relu(), kind: .max, kernel: 2) }
+        for i in 0..<4 { h = Tensor.pool2d(bns[i](h, after: convs[i], relu: true), kind: .max, kernel: 2) }
         return Tensor.adaptiveAvgPool2d(h, size: 1).flatten()
     }
 

@@ -39,9 +39,8 @@ public final class LARS: Optimizer {
                     let pNorm = LARS.norm(p), dNorm = LARS.norm(d)
                     if pNorm > 0 && dNorm > 0 { d = d * (eta * pNorm / dNorm) }
                 }
-                let mu = state["momentum", i].map { $0 * momentum + d } ?? OptimizerState.copy(d)
-                state["momentum", i] = mu
-                p.assign(p.detached() - mu * learningRate)
+                state["momentum", i] = ParameterUpdate.sgd(p, grad: d, velocity: state["momentum", i], learningRate: learningRate,
+                                                           momentum: momentum, weightDecay: 0)
             }
         }
     }

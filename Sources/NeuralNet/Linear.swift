@@ -16,8 +16,5 @@ public final class Linear: Layer {
 
     public var localParameters: [(String, Tensor)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = x.matmul(weight.transposed())
-        return bias.map { y + $0 } ?? y
-    }
+    public func callAsFunction(_ x: Tensor) -> Tensor { Tensor.linear(x, weight: weight, bias: bias) }
 }

@@ -24,8 +24,11 @@ public final class MultiheadSelfAttention: Layer {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.rank == 3, "MultiheadSelfAttention: input must be [B, N, C], got \(x.shape)")
         let b = x.shape[0], n = x.shape[1], c = x.shape[2], hd = c / heads
+        let h = qkv(x)
+        // Without attention dropout, the whole softmax(q kᵀ / sqrt(hd)) v is one op.
+        if !(attnDrop.isTraining && attnDrop.p > 0) { return proj(Tensor.selfAttention(qkv: h, heads: heads)) }
         // [B, N, 3, H, hd] -> [3, B, H, N, hd]
-        let t = qkv(x).reshape([b, n, 3, heads, hd]).permute([2, 0, 3, 1, 4])
+        let t = h.reshape([b, n, 3, heads, hd]).permute([2, 0, 3, 1, 4])
         // q, k, v stay strided [1, B, H, N, hd] views of the qkv output: matmul reads each
         // head's [N, hd] rows in place, where reshaping to [B, H, N, hd] would copy all three.
         func part(_ i: Int) -> Tensor { t.slice(axis: 0, i..<(i + 1)) }

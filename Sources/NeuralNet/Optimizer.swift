@@ -87,12 +87,4 @@ struct OptimizerState {
         buffers = loaded
         step = Int(stepTensor.item)
     }
-
-    /// A new buffer holding a copy of `source`, never aliasing a gradient that later
-    /// steps or gradient reducers may overwrite.
-    static func copy(_ source: Tensor) -> Tensor {
-        let t = Tensor.zeros(source.shape)
-        t.assign(source)
-        return t
-    }
 }

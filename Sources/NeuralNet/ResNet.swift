@@ -44,7 +44,7 @@ public final class ResNet: Layer {
 
     /// The pooled feature vector (input of `fc`), what SimCLR/DINO heads consume.
     public func features(_ x: Tensor) -> Tensor {
-        var h = Tensor.pool2d(bn1(conv1(x)).relu(), kind: .max, kernel: 3, stride: 2, padding: 1)
+        var h = Tensor.pool2d(bn1(x, after: conv1, relu: true), kind: .max, kernel: 3, stride: 2, padding: 1)
         for layer in layers { for block in layer { h = block(h) } }
         return Tensor.adaptiveAvgPool2d(h, size: 1).flatten()
     }
@@ -84,10 +84,9 @@ final class ResidualBlock: Layer {
     func callAsFunction(_ x: Tensor) -> Tensor {
         var h = x
         for i in convs.indices {
-            h = bns[i](convs[i](h))
-            if i < convs.count - 1 { h = h.relu() }
+            h = bns[i](h, after: convs[i], relu: i < convs.count - 1)
         }
-        let identity = downsample.map { $0.1($0.0(x)) } ?? x
+        let identity = downsample.map { $0.1(x, after: $0.0) } ?? x
         return (h + identity).relu()
     }
 }

@@ -26,14 +26,9 @@ public final class SGD: Optimizer {
         state.step += 1
         withNoGrad {
             for (i, p) in parameters.enumerated() {
-                guard var g = p.grad else { continue }
-                if weightDecay != 0 && decays[i] { g = g + p.detached() * weightDecay }
-                if momentum != 0 {
-                    let v = state["momentum", i].map { $0 * momentum + g } ?? OptimizerState.copy(g)
-                    state["momentum", i] = v
-                    g = v
-                }
-                p.assign(p.detached() - g * learningRate)
+                guard let g = p.grad else { continue }
+                state["momentum", i] = ParameterUpdate.sgd(p, grad: g, velocity: state["momentum", i], learningRate: learningRate,
+                                                           momentum: momentum, weightDecay: decays[i] ? weightDecay : 0)
             }
         }
     }

@@ -4,9 +4,11 @@ import CDNNL
 struct ConvGeometry: Hashable {
     let n, c, h, w, o, kh, kw, stride, padding, groups: Int
     let hasBias: Bool
+    /// A ReLU fused onto the output (inference only: backward would need its mask).
+    var postReLU = false
     var oh: Int { (h + 2 * padding - kh) / stride + 1 }
     var ow: Int { (w + 2 * padding - kw) / stride + 1 }
-    var key: String { "\(n),\(c),\(h),\(w),\(o),\(kh),\(kw),s\(stride),p\(padding),g\(groups),b\(hasBias)" }
+    var key: String { "\(n),\(c),\(h),\(w),\(o),\(kh),\(kw),s\(stride),p\(padding),g\(groups),b\(hasBias)\(postReLU ? ",relu" : "")" }
 
     var src: dnnl_memory_desc_t { DNNL.desc([n, c, h, w], dnnl_nchw) }
     var dst: dnnl_memory_desc_t { DNNL.desc([n, o, oh, ow], dnnl_nchw) }
@@ -39,7 +41,7 @@ struct ConvGeometry: Hashable {
                 dnnl_convolution_forward_desc_init(&d, dnnl_forward_training, dnnl_convolution_direct, &s, &wt,
                                                    hasBias ? bp : nil, &ds, strides, pads, pads)
             }, "conv fwd desc")
-            return DNNLPrimitive("conv_fwd", d)
+            return DNNLPrimitive("conv_fwd", d, postReLU: postReLU)
         }
     }
 
@@ -69,15 +71,22 @@ struct ConvGeometry: Hashable {
 extension Tensor {
     /// 2-D convolution (PyTorch `conv2d` semantics: cross-correlation, NCHW input,
     /// [O, C/groups, kh, kw] weight, symmetric zero padding) on oneDNN, forward and backward.
+    /// `relu` applies a ReLU to the output inside the convolution when nothing is recorded
+    /// for backward (inference), else as a separate op.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
-                              groups: Int = 1) -> Tensor {
+                              groups: Int = 1, relu: Bool = false) -> Tensor {
         precondition(x.rank == 4 && weight.rank == 4, "conv2d: need NCHW input and OIHW weight, got \(x.shape) and \(weight.shape)")
         precondition(x.shape[1] == weight.shape[1] * groups && weight.shape[0] % groups == 0,
                      "conv2d: input channels \(x.shape[1]) do not match weight \(weight.shape) with groups \(groups)")
         if let bias { precondition(bias.shape == [weight.shape[0]], "conv2d: bias shape \(bias.shape) != [\(weight.shape[0])]") }
-        let geo = ConvGeometry(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], o: weight.shape[0],
+        let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+        if relu && recording(inputs) {
+            return conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, groups: groups).relu()
+        }
+        var geo = ConvGeometry(n: x.shape[0], c: x.shape[1], h: x.shape[2], w: x.shape[3], o: weight.shape[0],
                                kh: weight.shape[2], kw: weight.shape[3], stride: stride, padding: padding, groups: groups,
                                hasBias: bias != nil)
+        geo.postReLU = relu
         precondition(geo.oh > 0 && geo.ow > 0, "conv2d: kernel \(weight.shape[2])x\(weight.shape[3]) larger than padded input \(x.shape)")
         let fwd = geo.forward()
         let xb = DNNLData(geo.src, x.contiguousData()).converted(to: fwd.md(dnnl_query_src_md))
@@ -93,9 +102,9 @@ extension Tensor {
 
         let needX = x.requiresGrad, needW = weight.requiresGrad || (bias?.requiresGrad ?? false)
         // Backward reuses the forward's reordered input and weights (kept only if needed).
-        let savedX = needW && recording([x, weight] + (bias.map { [$0] } ?? [])) ? xb : nil
+        let savedX = needW && recording(inputs) ? xb : nil
         let savedW = needX ? wb : nil
-        return record("conv2d", out, inputs: [x, weight] + (bias.map { [$0] } ?? [])) { g in
+        return record("conv2d", out, inputs: inputs) { g in
             let gc = DNNLData(geo.dst, g.contiguousData())
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
             var gBlocked: DNNLData?

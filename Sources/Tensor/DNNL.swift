@@ -115,12 +115,23 @@ final class DNNLPrimitive: @unchecked Sendable {
     let primitive: OpaquePointer
 
     /// Compiles the op described by `opDesc` (a `dnnl_*_desc_t`), with `hint` the forward
-    /// primitive a backward one must match.
-    convenience init<Desc>(_ name: String, _ opDesc: Desc, hint: DNNLPrimitive? = nil) {
+    /// primitive a backward one must match; `postReLU` appends a ReLU to the output
+    /// (an eltwise post-op, applied while the result is still in registers).
+    convenience init<Desc>(_ name: String, _ opDesc: Desc, hint: DNNLPrimitive? = nil, postReLU: Bool = false) {
         var d = opDesc
         var pdOut: OpaquePointer?
+        var attr: OpaquePointer?
+        if postReLU {
+            var ops: OpaquePointer?
+            DNNL.check(dnnl_post_ops_create(&ops), "post_ops_create")
+            DNNL.check(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "post_ops_append_eltwise")
+            DNNL.check(dnnl_primitive_attr_create(&attr), "primitive_attr_create")
+            DNNL.check(dnnl_primitive_attr_set_post_ops(attr, ops), "primitive_attr_set_post_ops")
+            dnnl_post_ops_destroy(ops)
+        }
+        defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
         withUnsafePointer(to: &d) { p in
-            DNNL.check(dnnl_primitive_desc_create(&pdOut, UnsafeRawPointer(p), nil, DNNL.shared.engine, hint?.pd),
+            DNNL.check(dnnl_primitive_desc_create(&pdOut, UnsafeRawPointer(p), attr, DNNL.shared.engine, hint?.pd),
                        "primitive_desc_create \(name)")
         }
         self.init(name, pd: pdOut!)

@@ -64,6 +64,22 @@ extension Tensor {
                 }
                 return out
             }
+            // The short one is the leading axes then 1s (a per-channel scale [C, 1, 1, 1]):
+            // one scalar per run of the full one.
+            if a.shape == shape, let (rows, inner) = Tensor.leadingRun(b.shape, of: shape) {
+                let pa = a.dataPointer, pb = b.dataPointer
+                parallelFor(rows, minimumPerThread: Swift.max(1, (1 << 15) / inner)) { rs in
+                    for r in rs { let o = r * inner, s = pb[r]; for j in 0..<inner { op[o + j] = f(pa[o + j], s) } }
+                }
+                return out
+            }
+            if b.shape == shape, let (rows, inner) = Tensor.leadingRun(a.shape, of: shape) {
+                let pa = a.dataPointer, pb = b.dataPointer
+                parallelFor(rows, minimumPerThread: Swift.max(1, (1 << 15) / inner)) { rs in
+                    for r in rs { let o = r * inner, s = pa[r]; for j in 0..<inner { op[o + j] = f(s, pb[o + j]) } }
+                }
+                return out
+            }
         }
         forEachRow(shape: shape, strides: [a.expandedStrides(to: shape), b.expandedStrides(to: shape), out.strides],
                    offsets: [a.offset, b.offset, 0]) { off, inner, n in
@@ -80,6 +96,17 @@ extension Tensor {
         guard trimmed.count <= full.count, Array(full.suffix(trimmed.count)) == trimmed else { return nil }
         let n = trimmed.reduce(1, *)
         return n > 0 ? n : nil
+    }
+
+    /// (rows, inner) when `short` has `full`'s rank and is its leading axes followed by 1s
+    /// only, so each of its `rows` elements pairs with a run of `inner` elements; else nil.
+    static func leadingRun(_ short: [Int], of full: [Int]) -> (rows: Int, inner: Int)? {
+        guard short.count == full.count else { return nil }
+        var p = short.count
+        while p > 0 && short[p - 1] == 1 { p -= 1 }
+        guard p < short.count, short.prefix(p) == full.prefix(p) else { return nil }
+        let rows = short.reduce(1, *), inner = full[p...].reduce(1, *)
+        return rows > 0 && inner > 0 ? (rows, inner) : nil
     }
 
     /// Applies `f` elementwise into a new contiguous tensor (not recorded).

@@ -17,11 +17,12 @@ extension Tensor {
     /// pools (OpenBLAS's pthreads yield-spinning after each GEMM while OpenMP's threads
     /// spin after each eltwise/norm/elementwise pass) a 2-core ViT step spent ~45% of its
     /// time spinning; inside a `parallelFor` chunk oneDNN's sgemm runs on the calling thread.
-    private static func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
-                              _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                              _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    /// With `accumulate`, C += op(A) op(B) (beta 1) instead of C = op(A) op(B).
+    static func sgemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
+                      _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                      _ c: UnsafeMutablePointer<Float>, _ ldc: Int, accumulate: Bool = false) {
         let status = dnnl_sgemm(CChar(UInt8(ascii: ta ? "T" : "N")), CChar(UInt8(ascii: tb ? "T" : "N")),
-                                Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), b, Int64(ldb), 0, c, Int64(ldc))
+                                Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), b, Int64(ldb), accumulate ? 1 : 0, c, Int64(ldc))
         precondition(status == dnnl_success, "matmul: dnnl_sgemm failed (\(status)) for \(m)x\(k) x \(k)x\(n)")
     }
 
@@ -90,6 +91,38 @@ extension Tensor {
         return Tensor.record("matmul", out, inputs: [self, other]) { g in
             [needA ? g.matmul(bd.transposed()).sumTo(ad.shape) : nil,
              needB ? ad.transposed().matmul(g).sumTo(bd.shape) : nil]
+        }
+    }
+}
+
+extension Tensor {
+    /// x Wᵀ + b over the last axis of `x` ([..., in] with weight [out, in], bias [out]):
+    /// PyTorch's `linear`. The bias is written into the output rows first and the product
+    /// accumulated onto them by sgemm (beta 1), so the bias costs no separate full-size pass
+    /// and temporary; backward is the two matmuls and a column sum.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        guard let bias else { return x.matmul(weight.transposed()) }
+        precondition(x.rank >= 1 && weight.rank == 2 && x.shape.last == weight.shape[1] && bias.shape == [weight.shape[0]],
+                     "linear: input \(x.shape), weight \(weight.shape) and bias \(bias.shape) do not fit [..., in], [out, in], [out]")
+        let k = weight.shape[1], n = weight.shape[0], m = x.count / Swift.max(k, 1)
+        let xc = x.contiguousData(), wc = weight.contiguousData(), bc = bias.contiguousData()
+        let outShape = Array(x.shape.dropLast()) + [n]
+        let out = Tensor.uninitialized(outShape)
+        let op = out.dataPointer, bp = UnsafePointer(bc.dataPointer)
+        parallelFor(m, minimumPerThread: Swift.max(1, (1 << 15) / Swift.max(n, 1))) { rows in
+            for r in rows { (op + r * n).update(from: bp, count: n) }
+        }
+        if m > 0 && n > 0 && k > 0 {
+            sgemm(false, true, m, n, k, xc.dataPointer, k, wc.dataPointer, k, op, n, accumulate: true)
+        }
+        withExtendedLifetime((xc, wc, bc)) {}
+        let xd = xc.detached(), wd = wc.detached(), xShape = x.shape
+        let needX = x.requiresGrad, needW = weight.requiresGrad, needB = bias.requiresGrad
+        return record("linear", out, inputs: [x, weight, bias]) { g in
+            let g2 = g.reshape([m, n])
+            return [needX ? g2.matmul(wd).reshape(xShape) : nil,
+                    needW ? g2.transposed().matmul(xd.reshape([m, k])) : nil,
+                    needB ? g2.sum(axes: [0]) : nil]
         }
     }
 }

@@ -52,8 +52,10 @@ extension Tensor {
     /// Training: normalizes with the batch statistics and, when given, updates
     /// `runningMean`/`runningVar` in place with `momentum` (unbiased variance, as PyTorch).
     /// Evaluation: an affine map from the running statistics, differentiated by autograd.
+    /// `relu` applies a ReLU to the result in the same pass (forward and backward), as
+    /// `batchNorm2d(...).relu()` computes.
     public static func batchNorm2d(_ x: Tensor, weight: Tensor, bias: Tensor, runningMean: Tensor?, runningVar: Tensor?,
-                                   training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) -> Tensor {
+                                   training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) -> Tensor {
         precondition(x.rank == 4 && weight.shape == [x.shape[1]] && bias.shape == [x.shape[1]],
                      "batchNorm2d: need NCHW input and [C] weight/bias, got \(x.shape), \(weight.shape), \(bias.shape)")
         let c = x.shape[1]
@@ -62,10 +64,12 @@ extension Tensor {
             guard let runningMean, let runningVar else { preconditionFailure("batchNorm2d: evaluation needs running statistics") }
             let a = weight / (runningVar.detached() + eps).sqrt()
             let b = bias - runningMean.detached() * a
-            return channelAffine(xc, scale: a, shift: b)
+            if relu && !recording([x, weight, bias]) { return ChannelKernels.channelAffine(xc, scale: a, shift: b, relu: true) }
+            let y = channelAffine(xc, scale: a, shift: b)
+            return relu ? y.relu() : y
         }
         let (out, mean, variance) = ChannelKernels.batchNormForward(xc, weight: weight.contiguousData(),
-                                                                    bias: bias.contiguousData(), eps: eps)
+                                                                    bias: bias.contiguousData(), eps: eps, relu: relu)
         if let runningMean, let runningVar {
             let n = Float(x.count / c)
             let unbiased = n > 1 ? n / (n - 1) : 1
@@ -74,10 +78,10 @@ extension Tensor {
                 runningVar.assign(runningVar * (1 - momentum) + variance * (momentum * unbiased))
             }
         }
-        let xd = xc.detached(), wd = weight.contiguousData().detached()
-        return record("batchNorm2d", out, inputs: [x, weight, bias]) { g in
-            let (gx, gw, gb) = ChannelKernels.batchNormBackward(g.contiguousData(), xd, weight: wd, mean: mean,
-                                                                variance: variance, eps: eps)
+        let xd = xc.detached(), wd = weight.contiguousData().detached(), bd = bias.contiguousData().detached()
+        return record(relu ? "batchNorm2dReLU" : "batchNorm2d", out, inputs: [x, weight, bias]) { g in
+            let (gx, gw, gb) = ChannelKernels.batchNormBackward(g.contiguousData(), xd, weight: wd, bias: bd, mean: mean,
+                                                                variance: variance, eps: eps, relu: relu)
             return [gx, gw, gb]
         }
     }

@@ -3,23 +3,32 @@ import Foundation
 extension Tensor {
     /// Softmax along the last axis, max-shifted for stability.
     public func softmax() -> Tensor {
-        let out = rowwise { src, dst, n in
-            var m = -Float.infinity
-            for j in 0..<n where src[j] > m { m = src[j] }
-            var s: Float = 0
-            for j in 0..<n { dst[j] = Foundation.exp(src[j] - m); s += dst[j] }
-            let inv = 1 / s
-            for j in 0..<n { dst[j] *= inv }
-        }
+        let out = rowwise { src, dst, n in Tensor.softmaxRow(src, dst, n) }
         let od = out.detached()
         return Tensor.record("softmax", out, inputs: [self]) { g in
-            // dx = y * (g - sum(g * y)), one pass per row instead of four broadcasting ops.
-            [g.rowwise(with: od) { gp, yp, dst, n in
-                var dot: Float = 0
-                for j in 0..<n { dot += gp[j] * yp[j] }
-                for j in 0..<n { dst[j] = yp[j] * (gp[j] - dot) }
-            }]
+            [g.rowwise(with: od) { gp, yp, dst, n in Tensor.softmaxBackwardRow(gp, yp, dst, n) }]
         }
+    }
+
+    /// dst = softmax(src) over one row of `n` (`src` and `dst` may be the same row).
+    @inline(__always)
+    static func softmaxRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        var m = -Float.infinity
+        for j in 0..<n where src[j] > m { m = src[j] }
+        var s: Float = 0
+        for j in 0..<n { dst[j] = Foundation.exp(src[j] - m); s += dst[j] }
+        let inv = 1 / s
+        for j in 0..<n { dst[j] *= inv }
+    }
+
+    /// dst = y * (g - sum(g * y)), the softmax gradient of one row from its output `y`, in
+    /// one pass instead of four broadcasting ops (`dst` may alias `g`).
+    @inline(__always)
+    static func softmaxBackwardRow(_ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                   _ n: Int) {
+        var dot: Float = 0
+        for j in 0..<n { dot += g[j] * y[j] }
+        for j in 0..<n { dst[j] = y[j] * (g[j] - dot) }
     }
 
     /// log(softmax(x)) along the last axis, computed as x - max - log(sum(exp(x - max))).

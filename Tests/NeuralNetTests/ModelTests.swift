@@ -45,6 +45,31 @@ final class ModelTests: XCTestCase {
         XCTAssertNil(out.gradFn)
     }
 
+    func testInferenceFoldsBatchNormAndReLUIntoConvolutions() {
+        // Eval-mode inference (nothing recorded) runs each conv-bn(-relu) as one convolution
+        // with folded weights and a fused ReLU; with gradients on, the ops run as written.
+        // Both must agree, for ResNet-18 and CNN4, with running statistics far from 0 and 1.
+        var rng = RandomGenerator(seed: 9)
+        let x = Tensor.normal([3, 3, 40, 40], rng: &rng)
+        for net in [ResNet(.resnet18, inChannels: 3, numClasses: 10, seed: 2) as any Layer,
+                    CNN4(inChannels: 3, numClasses: 10, seed: 2)] {
+            net.train(true)
+            for _ in 0..<3 { withNoGrad { _ = net(x * 2 + 0.5) } }  // running stats move off their defaults
+            net.train(false)
+            let unfolded = net(x), folded = withNoGrad { net(x) }
+            XCTAssertTrue(unfolded.requiresGrad)
+            XCTAssertFalse(folded.requiresGrad)
+            let worst = zip(unfolded.toArray(), folded.toArray()).map { abs($0 - $1) }.max()!
+            let scale = unfolded.toArray().map(abs).max()!
+            XCTAssertLessThan(worst, 1e-4 * max(scale, 1), "\(type(of: net))")
+        }
+        let conv = Tensor.normal([2, 8, 9, 9], rng: &rng), w = Tensor.normal([16, 8, 3, 3], rng: &rng), b = Tensor.normal([16], rng: &rng)
+        let fused = withNoGrad { Tensor.conv2d(conv, weight: w, bias: b, padding: 1, relu: true) }
+        let plain = withNoGrad { Tensor.conv2d(conv, weight: w, bias: b, padding: 1).relu() }
+        XCTAssertEqual(fused.toArray(), plain.toArray())
+        XCTAssertTrue(fused.toArray().contains(0) && fused.toArray().contains { $0 > 0 })
+    }
+
     func testCrossEntropyKnownAnswerAndGradient() {
         let logits = Tensor(shape: [2, 3], [1, 2, 3, 0, 0, 0])
         // -log softmax: row 0 target 2 -> log(e+e^2+e^3) - 3 = 0.40760596; row 1 target 0 -> log 3

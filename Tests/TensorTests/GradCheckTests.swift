@@ -72,6 +72,19 @@ final class GradCheckTests: XCTestCase {
         assertGrad([rand([4, 3]), rand([4, 2])]) { $0[0].transposed().matmul($0[1]) }
     }
 
+    func testLinear() {
+        assertGrad([rand([2, 3, 4]), rand([5, 4]), rand([5])]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
+        assertGrad([rand([4]), rand([3, 4]), rand([3])]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
+        // A transposed (strided) input is made contiguous first.
+        assertGrad([rand([4, 3]), rand([2, 4]), rand([2])]) { Tensor.linear($0[0].transposed(), weight: $0[1], bias: $0[2]) }
+        // The bias-in-sgemm forward against matmul plus a broadcast add, on a row count that
+        // splits the bias fill over two threads.
+        Threads.setCount(2)
+        let x = rand([700, 64]), w = rand([96, 64]), b = rand([96])
+        let fused = Tensor.linear(x, weight: w, bias: b).toArray(), ref = (x.matmul(w.transposed()) + b).toArray()
+        XCTAssertLessThan(zip(fused, ref).map { Swift.abs($0 - $1) }.max()!, 1e-5)
+    }
+
     func testConvolution() {
         assertGrad([rand([2, 3, 5, 5]), rand([4, 3, 3, 3]), rand([4])]) {
             Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], stride: 1, padding: 1)
@@ -95,6 +108,16 @@ final class GradCheckTests: XCTestCase {
     func testNormalization() {
         assertGrad([rand([3, 2, 3, 3]), rand([2], low: 0.5, high: 1.5), rand([2])]) {
             Tensor.batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: nil, runningVar: nil, training: true)
+        }
+        // Fused with a ReLU: inputs whose normalized outputs all stay clear of the kink.
+        let bnInputs = [spaced([3, 2, 3, 3]), rand([2], low: 0.5, high: 1.5), rand([2])]
+        let bnOut = withNoGrad {
+            Tensor.batchNorm2d(bnInputs[0], weight: bnInputs[1], bias: bnInputs[2], runningMean: nil, runningVar: nil, training: true)
+        }
+        XCTAssertGreaterThan(bnOut.toArray().map { Swift.abs($0) }.min()!, 0.01)
+        XCTAssertTrue(bnOut.toArray().contains { $0 < 0 })
+        assertGrad(bnInputs, eps: 1e-3) {
+            Tensor.batchNorm2d($0[0], weight: $0[1], bias: $0[2], runningMean: nil, runningVar: nil, training: true, relu: true)
         }
         let rm = rand([2]), rv = rand([2], low: 0.5, high: 2)
         assertGrad([rand([2, 2, 3, 3]), rand([2]), rand([2])]) {

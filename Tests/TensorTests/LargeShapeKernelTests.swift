@@ -38,6 +38,39 @@ final class LargeShapeKernelTests: XCTestCase {
         }
     }
 
+    func testFusedBatchNormReLUMatchesBatchNormThenReLU() {
+        // The fused pass against the two ops it replaces, both modes: same values exactly
+        // (same arithmetic) and the same gradients up to the one-pass sums' rounding.
+        // 3 x 16 x 29 x 29: two threads and 841-long planes (SIMD body and a 1-element tail).
+        let shape = [3, 16, 29, 29]
+        let xv = (Tensor.normal(shape, rng: &rng) * 2 + 0.3).toArray(), gv = Tensor.normal(shape, rng: &rng).toArray()
+        let wv = Tensor.uniform([16], low: -1.5, high: 1.5, rng: &rng).toArray(), bv = Tensor.uniform([16], low: -1, high: 1, rng: &rng).toArray()
+        func run(_ fused: Bool, training: Bool) -> [Tensor] {
+            let x = Tensor(shape: shape, xv, requiresGrad: true)
+            let w = Tensor(shape: [16], wv, requiresGrad: true), b = Tensor(shape: [16], bv, requiresGrad: true)
+            let rm = Tensor.uniform([16], low: -0.5, high: 0.5, rng: &rng), rv = Tensor.uniform([16], low: 0.5, high: 2, rng: &rng)
+            let bn = { (relu: Bool) in
+                Tensor.batchNorm2d(x, weight: w, bias: b, runningMean: rm, runningVar: rv, training: training, relu: relu)
+            }
+            let y = fused ? bn(true) : bn(false).relu()
+            y.backward(Tensor(shape: shape, gv))
+            let inference = withNoGrad { fused ? bn(true) : bn(false).relu() }
+            return [y, x.grad!, w.grad!, b.grad!, inference]
+        }
+        for training in [true, false] {
+            rng = RandomGenerator(seed: 11)
+            let plain = run(false, training: training)
+            rng = RandomGenerator(seed: 11)
+            let fused = run(true, training: training)
+            XCTAssertEqual(fused[0].toArray(), plain[0].toArray(), "forward, training \(training)")
+            XCTAssertEqual(fused[4].toArray(), plain[4].toArray(), "no-grad forward, training \(training)")
+            XCTAssertGreaterThan(plain[0].toArray().filter { $0 == 0 }.count, shape.reduce(1, *) / 5, "the ReLU must cut")
+            assertClose(fused[1], plain[1], 1e-4)
+            assertClose(fused[2], plain[2], 2e-2)
+            assertClose(fused[3], plain[3], 2e-2)
+        }
+    }
+
     func testConvolutionWithManyChannelsMatchesIm2colMatmul() {
         // 16 -> 24 channels, stride 2: oneDNN's blocked JIT kernels; checked against an
         // im2col + matmul convolution built from tensor ops, values and gradients.
@@ -81,6 +114,23 @@ final class LargeShapeKernelTests: XCTestCase {
             XCTAssertEqual(sum[i], av[i] + bv[i % 200])
             XCTAssertEqual(diff[i], bv[i % 200] - av[i])
         }
+    }
+
+    func testLeadingAxisBroadcastBothOrdersMatchElementwise() {
+        // [64, 30, 3, 3] against a per-channel [64, 1, 1, 1]: the per-row-scalar fast path,
+        // both operand orders, split over two threads; a [64, 30, 1, 1] operand too.
+        Threads.setCount(2)
+        let a = Tensor.normal([64, 30, 3, 3], rng: &rng), s = Tensor.normal([64, 1, 1, 1], rng: &rng)
+        let t = Tensor.normal([64, 30, 1, 1], rng: &rng)
+        let av = a.toArray(), sv = s.toArray(), tv = t.toArray()
+        let prod = (a * s).toArray(), quot = (s / a).toArray(), sum = (a + t).toArray()
+        for i in av.indices {
+            XCTAssertEqual(prod[i], av[i] * sv[i / 270])
+            XCTAssertEqual(quot[i], sv[i / 270] / av[i])
+            XCTAssertEqual(sum[i], av[i] + tv[i / 9])
+        }
+        XCTAssertNil(Tensor.leadingRun([1, 30, 1, 1], of: [64, 30, 3, 3]))
+        XCTAssertNil(Tensor.leadingRun([64, 30, 3, 3], of: [64, 30, 3, 3]))
     }
 
     func testGELUAndReLUOnLargeTensorMatchScalarFormulas() {

@@ -89,6 +89,37 @@ final class TransformerOpsTests: XCTestCase {
 
     /// Softmax's row-split forward and fused backward against the same math in broadcasting
     /// ops, on attention-shaped rows numerous enough to split over threads.
+    func testSelfAttentionGradient() {
+        // 2 images, 3 tokens, 2 heads of 2: every strided sgemm operand is a real stride.
+        assertGrad([rand([2, 3, 12])]) { Tensor.selfAttention(qkv: $0[0], heads: 2) }
+    }
+
+    func testSelfAttentionMatchesComposedOps() throws {
+        // The fused op against timm's sequence of views and tensor ops, at ViT-tiny's
+        // attention shape (37 tokens, 3 heads of 64) on two threads, values and gradients.
+        Threads.setCount(2)
+        var r = RandomGenerator(seed: 4)
+        let (b, n, heads, hd) = (4, 37, 3, 64)
+        let c = heads * hd
+        let qkvValues = Tensor.normal([b, n, 3 * c], rng: &r).toArray(), upstream = Tensor.normal([b, n, c], rng: &r)
+        let fusedIn = Tensor(shape: [b, n, 3 * c], qkvValues, requiresGrad: true)
+        let fused = Tensor.selfAttention(qkv: fusedIn, heads: heads)
+        (fused * upstream).sum().backward()
+        let refIn = Tensor(shape: [b, n, 3 * c], qkvValues, requiresGrad: true)
+        let t = refIn.reshape([b, n, 3, heads, hd]).permute([2, 0, 3, 1, 4])
+        let q = t.slice(axis: 0, 0..<1), k = t.slice(axis: 0, 1..<2), v = t.slice(axis: 0, 2..<3)
+        let attn = (q.matmul(k.transposed()) * (1 / Float(hd).squareRoot())).softmax()
+        let ref = attn.matmul(v).permute([0, 1, 3, 2, 4]).reshape([b, n, c])
+        (ref * upstream).sum().backward()
+        XCTAssertEqual(fused.shape, ref.shape)
+        let worst = zip(fused.toArray(), ref.toArray()).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(worst, 1e-5)
+        let g = try XCTUnwrap(fusedIn.grad).toArray(), gref = try XCTUnwrap(refIn.grad).toArray()
+        let worstGrad = zip(g, gref).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(worstGrad, 1e-4)
+        XCTAssertGreaterThan(g.map(abs).max()!, 1e-2, "gradients must not be trivially zero")
+    }
+
     func testSoftmaxFusedBackwardMatchesComposedOps() throws {
         var r = RandomGenerator(seed: 8)
         let x = Tensor.normal([4, 3, 37, 37], std: 3, rng: &r, requiresGrad: true)
