@@ -42,8 +42,9 @@ extension BatchNorm2d {
     /// two. Otherwise (training, or gradients wanted) the ops run as written.
     public func callAsFunction(_ x: Tensor, after conv: Conv2d, relu: Bool = false) -> Tensor {
         guard !isTraining && !GradMode.isEnabled else { return callAsFunction(conv(x), relu: relu) }
-        let a = weight / (runningVar + eps).sqrt()
-        let shift = bias + ((conv.bias ?? Tensor.zeros(runningMean.shape)) - runningMean) * a
+        let (a, b) = Tensor.batchNormInferenceAffine(weight: weight, bias: bias, runningMean: runningMean,
+                                                     runningVar: runningVar, eps: eps)
+        let shift = conv.bias.map { b + $0 * a } ?? b
         let w = conv.weight * a.reshape([a.count, 1, 1, 1])
         return Tensor.conv2d(x, weight: w, bias: shift, stride: conv.stride, padding: conv.padding, groups: conv.groups,
                              relu: relu)

@@ -13,7 +13,10 @@ public final class Dropout: Layer {
         rng = RandomGenerator(seed: seed)
     }
 
+    /// Whether a call drops anything (training with p > 0); otherwise it is the identity.
+    public var isActive: Bool { isTraining && p > 0 }
+
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        isTraining && p > 0 ? x.dropout(p: p, rng: &rng) : x
+        isActive ? x.dropout(p: p, rng: &rng) : x
     }
 }

@@ -26,7 +26,7 @@ public final class MultiheadSelfAttention: Layer {
         let b = x.shape[0], n = x.shape[1], c = x.shape[2], hd = c / heads
         let h = qkv(x)
         // Without attention dropout, the whole softmax(q kᵀ / sqrt(hd)) v is one op.
-        if !(attnDrop.isTraining && attnDrop.p > 0) { return proj(Tensor.selfAttention(qkv: h, heads: heads)) }
+        if !attnDrop.isActive { return proj(Tensor.selfAttention(qkv: h, heads: heads)) }
         // [B, N, 3, H, hd] -> [3, B, H, N, hd]
         let t = h.reshape([b, n, 3, heads, hd]).permute([2, 0, 3, 1, 4])
         // q, k, v stay strided [1, B, H, N, hd] views of the qkv output: matmul reads each

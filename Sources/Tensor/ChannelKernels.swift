@@ -143,9 +143,9 @@ enum ChannelKernels {
         let gwp = gw.dataPointer, gbp = gb.dataPointer
         let count = Float(n * hw)
         forChannels(n: n, c: c, hw: hw) { ch in
-            let m = mp[ch], invStd = 1 / (vp[ch] + eps).squareRoot()
+            let m = mp[ch], std = (vp[ch] + eps).squareRoot(), invStd = 1 / std
             // The forward's a and b, computed the same way, for the ReLU mask.
-            let a = wp[ch] / (vp[ch] + eps).squareRoot()
+            let a = wp[ch] / std
             let mask: (a: Float, b: Float)? = relu ? (a, bp[ch] - m * a) : nil
             let vmask = mask.map { (a: SIMD8<Float>(repeating: $0.a), b: SIMD8<Float>(repeating: $0.b)) }
             var sg = 0.0, sgx = 0.0

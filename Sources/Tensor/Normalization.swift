@@ -62,8 +62,7 @@ extension Tensor {
         let xc = x.contiguousData()
         if !training {
             guard let runningMean, let runningVar else { preconditionFailure("batchNorm2d: evaluation needs running statistics") }
-            let a = weight / (runningVar.detached() + eps).sqrt()
-            let b = bias - runningMean.detached() * a
+            let (a, b) = batchNormInferenceAffine(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, eps: eps)
             if relu && !recording([x, weight, bias]) { return ChannelKernels.channelAffine(xc, scale: a, shift: b, relu: true) }
             let y = channelAffine(xc, scale: a, shift: b)
             return relu ? y.relu() : y
@@ -84,6 +83,15 @@ extension Tensor {
                                                                 variance: variance, eps: eps, relu: relu)
             return [gx, gw, gb]
         }
+    }
+
+    /// The per-channel (scale, shift) batch norm applies in evaluation: scale = weight /
+    /// sqrt(runningVar + eps), shift = bias - runningMean * scale (gradients reach weight
+    /// and bias, not the running statistics). A convolution before it can absorb them.
+    public static func batchNormInferenceAffine(weight: Tensor, bias: Tensor, runningMean: Tensor, runningVar: Tensor,
+                                                eps: Float) -> (scale: Tensor, shift: Tensor) {
+        let scale = weight / (runningVar.detached() + eps).sqrt()
+        return (scale, bias - runningMean.detached() * scale)
     }
 
     /// x[n, c, ...] * scale[c] + shift[c] for contiguous NCHW `x` (batch norm in evaluation).
