@@ -37,13 +37,7 @@ struct BenchGEMMCommand: ParsableCommand {
     /// Best seconds of `repeats` calls after one untimed call.
     private func best(_ body: () -> Void) -> Double {
         body()
-        var t = Double.infinity
-        for _ in 0..<repeats {
-            let t0 = Date()
-            body()
-            t = min(t, Date().timeIntervalSince(t0))
-        }
-        return t
+        return fastestRun(repeats: repeats) { _ in body() }.seconds
     }
 
     func run() throws {

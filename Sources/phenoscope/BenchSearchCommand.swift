@@ -115,14 +115,8 @@ struct BenchSearchCommand: ParsableCommand {
 
     /// Runs `body` `repeats` times; its result and the queries/s of the fastest pass.
     func timed<R>(_ body: () throws -> R) rethrows -> (R, Double) {
-        var best = Double.infinity
-        var result: R?
-        for _ in 0..<max(1, repeats) {
-            let t = Date()
-            result = try body()
-            best = min(best, Date().timeIntervalSince(t))
-        }
-        return (result!, Double(queries) / best)
+        let (result, seconds) = try fastestRun(repeats: repeats) { _ in try body() }
+        return (result, Double(queries) / seconds)
     }
 
     /// Runs scripts/reference/bench_faiss.py on the same vectors; nil if faiss is unavailable.

@@ -78,16 +78,13 @@ struct BenchTIFFCommand: ParsableCommand {
 
         var ours = [(bytes: Int, seconds: Double)]()
         for group in groups {
-            var best = Double.infinity, bytes = 0
-            for pass in 0..<repeats {
+            let (bytes, best) = try fastestRun(repeats: repeats) { pass in
                 progress("phenoscope \(group.name) pass \(pass + 1)/\(repeats)")
-                let start = DispatchTime.now().uptimeNanoseconds
                 var total = 0
                 for url in group.files {
                     for page in try TIFFReader.readRawPages(url) { total += page.bytes.count }
                 }
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                bytes = total
+                return total
             }
             ours.append((bytes, best))
         }
