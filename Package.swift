@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["Tensor"]),
         .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "Imaging", dependencies: ["Tensor", "CTIFF", "CZlib"]),
+        .target(name: "Imaging", dependencies: ["NeuralNet", "Tensor", "CTIFF", "CZlib"]),
         .target(name: "Screen", dependencies: [
             "Imaging", "Tensor",
             .product(name: "GRDB", package: "GRDB.swift"),

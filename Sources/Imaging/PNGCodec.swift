@@ -2,18 +2,20 @@ import CZlib
 import Foundation
 import Tensor
 
-/// PNG files: 8- and 16-bit grayscale, and 8-bit RGB (composites, thumbnails).
+/// PNG files: 8- and 16-bit grayscale and RGB, with or without alpha (composites,
+/// thumbnails, annotated nuclei).
 ///
 /// Written with no filter per row and zlib compression; read with every filter type
-/// (None, Sub, Up, Average, Paeth) and every chunk order a conforming writer produces.
-/// Interlaced files, palettes and alpha are refused with a one-line error.
+/// (None, Sub, Up, Average, Paeth) and every chunk order a conforming writer produces; an
+/// alpha channel is read and dropped. Interlaced files and palettes are refused with a
+/// one-line error.
 public enum PNGCodec {
     /// The pixels of a PNG: gray planes widened to `UInt16`, or RGB as three planes.
     public struct Decoded: Sendable, Equatable {
         public var width: Int
         public var height: Int
         public var bitDepth: Int
-        /// One plane for gray, three (R, G, B) for colour.
+        /// One plane for gray, three (R, G, B) for colour; alpha is not kept.
         public var planes: [Image<UInt16>]
     }
 
@@ -85,6 +87,10 @@ public enum PNGCodec {
 
     // MARK: reading
 
+    /// The largest decoded image accepted (bytes of filtered rows), so a forged header cannot
+    /// make a small file allocate gigabytes.
+    public static let maxDecodedBytes = 1 << 30
+
     public static func read(_ url: URL) throws -> Decoded {
         guard let data = try? Data(contentsOf: url) else { throw ImageIOError(file: url.path, "cannot read file") }
         return try decode(data, source: url.path)
@@ -119,15 +125,24 @@ public enum PNGCodec {
         }
         guard sawEnd else { throw ImageIOError(file: source, "truncated PNG (no IEND chunk)") }
         guard width > 0, height > 0 else { throw ImageIOError(file: source, "missing or empty IHDR") }
-        let channels: Int
+        // Samples per pixel, and how many of them are colour (an alpha sample is dropped:
+        // microscopy PNGs such as the Data Science Bowl's are RGBA with an opaque alpha).
+        let channels: Int, colourPlanes: Int
         switch (colorType, depth) {
-        case (0, 8), (0, 16): channels = 1
-        case (2, 8): channels = 3
-        default: throw ImageIOError(file: source, "colour type \(colorType) at \(depth) bits is not supported (8/16-bit gray, 8-bit RGB)")
+        case (0, 8), (0, 16): (channels, colourPlanes) = (1, 1)
+        case (4, 8), (4, 16): (channels, colourPlanes) = (2, 1)
+        case (2, 8), (2, 16): (channels, colourPlanes) = (3, 3)
+        case (6, 8), (6, 16): (channels, colourPlanes) = (4, 3)
+        default: throw ImageIOError(file: source, "colour type \(colorType) at \(depth) bits is not supported (8/16-bit gray, gray+alpha, RGB, RGBA)")
         }
         let bpp = channels * depth / 8
-        let stride = width * bpp
-        var raw = [UInt8](repeating: 0, count: height * (stride + 1))
+        // The header's size is hostile until checked: overflow-free, and within a budget.
+        let (stride, o1) = width.multipliedReportingOverflow(by: bpp)
+        let (rawCount, o2) = height.multipliedReportingOverflow(by: stride + 1)
+        guard !o1, !o2, rawCount <= maxDecodedBytes else {
+            throw ImageIOError(file: source, "header size \(width)x\(height) is over the \(maxDecodedBytes >> 20) MiB decode budget")
+        }
+        var raw = [UInt8](repeating: 0, count: rawCount)
         var size = uLong(raw.count)
         let status = uncompress(&raw, &size, idat, uLong(idat.count))
         guard status == Z_OK, Int(size) == raw.count else { throw ImageIOError(file: source, "corrupt or truncated image data") }
@@ -154,9 +169,9 @@ public enum PNGCodec {
                 pixels[y * stride + x] = UInt8((v + predicted) & 0xFF)
             }
         }
-        var planes = (0..<channels).map { _ in Image<UInt16>(width: width, height: height, repeating: 0) }
+        var planes = (0..<colourPlanes).map { _ in Image<UInt16>(width: width, height: height, repeating: 0) }
         for i in 0..<(width * height) {
-            for c in 0..<channels {
+            for c in 0..<colourPlanes {
                 planes[c].pixels[i] = depth == 16
                     ? UInt16(pixels[i * bpp + 2 * c]) << 8 | UInt16(pixels[i * bpp + 2 * c + 1])
                     : UInt16(pixels[i * bpp + c])

@@ -64,6 +64,15 @@ final class GradCheckTests: XCTestCase {
         assertGrad([rand([3, 4])]) { $0[0].gatherLastAxis([1, 3, 0]) }
     }
 
+    func testUpsampleNearest() {
+        assertGrad([rand([2, 3, 2, 3])]) { Tensor.upsampleNearest2d($0[0], scale: 2) }
+        assertGrad([rand([1, 2, 3, 2])]) { Tensor.upsampleNearest2d($0[0], scale: 3) * 2 }
+        // Known answer: each pixel becomes a scale x scale block (PyTorch's nearest mode).
+        let x = Tensor(shape: [1, 1, 2, 2], [1, 2, 3, 4])
+        XCTAssertEqual(Tensor.upsampleNearest2d(x, scale: 2).toArray(),
+                       [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+    }
+
     func testMatmul() {
         assertGrad([rand([3, 4]), rand([4, 2])]) { $0[0].matmul($0[1]) }
         assertGrad([rand([2, 3, 4]), rand([4, 5])]) { $0[0].matmul($0[1]) }
