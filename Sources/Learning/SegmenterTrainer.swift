@@ -20,6 +20,9 @@ public final class SegmenterTrainer {
     public var progress: ((Int, Int, Double, Double) -> Void)?
     /// Called with one-line status messages (data loading, evaluations).
     public var log: ((String) -> Void)?
+    /// Stop after this step with a checkpoint, exporting nothing (an interruption that
+    /// `--resume` continues from, as after a killed process).
+    public var stopAtStep: Int?
 
     public struct TrainError: Error, CustomStringConvertible { public let description: String }
 
@@ -41,9 +44,10 @@ public final class SegmenterTrainer {
         self.runDirectory = runDirectory
     }
 
-    /// Trains (or continues with `resume`) and returns the model description written.
+    /// Trains (or continues with `resume`) and returns the model description written, or nil
+    /// when `stopAtStep` ended the run first.
     @discardableResult
-    public func run(data dataURL: URL, validationIDsURL: URL?, resume: Bool) throws -> NucleusModelInfo {
+    public func run(data dataURL: URL, validationIDsURL: URL?, resume: Bool) throws -> NucleusModelInfo? {
         let fm = FileManager.default
         let stateURL = runDirectory.appendingPathComponent("checkpoint.json")
         if !resume, fm.fileExists(atPath: stateURL.path) {
@@ -146,7 +150,10 @@ public final class SegmenterTrainer {
                     try SafeTensors.write(unet.stateDict(), to: runDirectory.appendingPathComponent("best.safetensors"))
                 }
             }
-            if state.step % config.checkpointEvery == 0 || state.step == config.steps { try saveCheckpoint() }
+            if state.step % config.checkpointEvery == 0 || state.step == config.steps || state.step == stopAtStep {
+                try saveCheckpoint()
+            }
+            if state.step == stopAtStep { return nil }
         }
         // The exported model: the best validation step's weights when there was a validation.
         let exported = state.bestStep > 0 ? runDirectory.appendingPathComponent("best.safetensors")

@@ -35,6 +35,25 @@ final class PNGCodecTests: XCTestCase {
         }
     }
 
+    /// RGBA and gray+alpha (the Data Science Bowl's images are RGBA): alpha is read and dropped.
+    func testReadsAlphaLayoutsAndRefusesForgedSizes() throws {
+        let rgba = PNGCodec.encode(width: 2, height: 1, colorType: 6, bitDepth: 8) { _, row in
+            row += [10, 20, 30, 255, 40, 50, 60, 128]
+        }
+        let a = try PNGCodec.decode(rgba)
+        XCTAssertEqual(a.planes.map(\.pixels), [[10, 40], [20, 50], [30, 60]])
+        let grayAlpha = PNGCodec.encode(width: 2, height: 1, colorType: 4, bitDepth: 16) { _, row in
+            row += [0x12, 0x34, 0xFF, 0xFF, 0xAB, 0xCD, 0, 0]
+        }
+        XCTAssertEqual(try PNGCodec.decode(grayAlpha).planes.map(\.pixels), [[0x1234, 0xABCD]])
+        // A 4-billion-pixel-square header on a few bytes of data: refused before allocating.
+        var forged = PNGCodec.encode(width: 1, height: 1, colorType: 0, bitDepth: 8) { _, row in row.append(0) }
+        forged.replaceSubrange(16..<24, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        XCTAssertThrowsError(try PNGCodec.decode(forged, source: "forged.png")) {
+            XCTAssertTrue("\($0)".hasPrefix("forged.png: "), "\($0)")
+        }
+    }
+
     func testCompositeStretchesAndTints() {
         let dna = Image<UInt16>(width: 2, height: 1, pixels: [100, 1100])
         let actin = Image<UInt16>(width: 2, height: 1, pixels: [5000, 0])
