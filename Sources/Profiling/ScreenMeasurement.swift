@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Imaging
 import Screen
-import Tensor
 
 /// Measures every cell of every site of a screen and aggregates the cells to well profiles.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import Imaging
-import Tensor
 
 /// Segments every site of a manifest and writes the DESIGN.md Masks contract: label TIFFs
 /// per site and object kind, `masks.csv`, and `cells.csv` (nucleus centres and treatment).

@@ -3,7 +3,6 @@ import Hummingbird
 import Imaging
 import Screen
 import Search
-import Tensor
 
 /// The HTTP API of `phenoscope serve`: every route, its handler, and the access rule it
 /// follows. `routes` lists them for the OpenAPI document and its test; `register` wires

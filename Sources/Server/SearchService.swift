@@ -1,9 +1,9 @@
+import Core
 import Foundation
 import Imaging
 import Profiling
 import Screen
 import Search
-import Tensor
 
 /// The server's state: the open index and what goes with it (2-D map, novelty threshold,
 /// catalog, images manifest, thumbnail cache).

@@ -4,7 +4,6 @@ import Hummingbird
 import Imaging
 import Screen
 import Search
-import Tensor
 @testable import Server
 
 final class ServerTests: XCTestCase {
