@@ -34,12 +34,15 @@ let package = Package(
         .target(name: "Search", dependencies: ["Core", "COpenBLAS", "CVectorKernels"]),
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
         .target(name: "Learning", dependencies: ["NeuralNet", "Tensor", "Core", "Imaging", "Screen", "CMPI", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Workflow", dependencies: [
+            "Learning", "Profiling", "Search", "Screen", "Imaging", "NeuralNet", "Tensor", "Core", .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "Server", dependencies: [
-            "Search", "Profiling", "Screen", "Imaging", "Core",
+            "Workflow", "Search", "Profiling", "Screen", "Imaging", "Core",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .executableTarget(name: "phenoscope", dependencies: [
-            "Core", "Tensor", "NeuralNet", "Imaging", "Screen", "Profiling", "Search", "Learning", "Server",
+            "Core", "Tensor", "NeuralNet", "Imaging", "Screen", "Profiling", "Search", "Learning", "Workflow", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -57,7 +60,9 @@ let package = Package(
             "Server", "Search", "Screen", "Imaging", "Core",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
-        .testTarget(name: "phenoscopeTests", dependencies: ["phenoscope", "Learning", "Profiling", "Screen", "Search", "Core", "Tensor"]),
+        .testTarget(name: "WorkflowTests", dependencies: ["Workflow", "Learning", "Profiling", "Screen", "Search", "Imaging", "Core"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "phenoscopeTests", dependencies: ["phenoscope", "Workflow", "Learning", "Profiling", "Screen", "Search", "Core", "Tensor"]),
     ],
     swiftLanguageModes: [.v5]
 )

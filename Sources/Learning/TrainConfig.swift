@@ -163,38 +163,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     /// A config error: one line naming the file and key.
-    public struct ConfigError: Error, CustomStringConvertible {
-        public let description: String
-    }
+    public typealias ConfigError = StrictYAML.ConfigError
 
-    /// Parses YAML text: user keys are laid over the defaults, so an unknown key (at any
-    /// depth) is found by name before decoding.
+    /// Parses YAML text with the project's strict loader (`StrictYAML`), then checks values.
     public static func parse(_ text: String, file: String) throws -> TrainConfig {
-        let defaults = try Yams.compose(yaml: YAMLEncoder().encode(TrainConfig()))!
-        let user: Node
-        do { user = try Yams.compose(yaml: text) ?? Node.mapping([:]) } catch {
-            throw ConfigError(description: "\(file): not valid YAML: \("\(error)".split(separator: "\n").first ?? "")")
-        }
-        func merge(_ base: Node, _ over: Node, path: String) throws -> Node {
-            guard case .mapping(var b) = base else { return over }
-            guard case .mapping(let o) = over else {
-                throw ConfigError(description: "\(file): \(path.isEmpty ? "top level" : path): expected a mapping")
-            }
-            for (k, v) in o {
-                let key = k.string ?? "\(k)"
-                let full = path.isEmpty ? key : "\(path).\(key)"
-                guard let old = b[k] else { throw ConfigError(description: "\(file): unknown key '\(full)'") }
-                b[k] = try merge(old, v, path: full)
-            }
-            return .mapping(b)
-        }
-        let merged = try merge(defaults, user, path: "")
-        let config: TrainConfig
-        do { config = try YAMLDecoder().decode(TrainConfig.self, from: merged) } catch let DecodingError.typeMismatch(type, ctx) {
-            throw ConfigError(description: "\(file): \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): expected \(type)")
-        } catch let DecodingError.dataCorrupted(ctx) {
-            throw ConfigError(description: "\(file): \(ctx.codingPath.map(\.stringValue).joined(separator: ".")): \(ctx.debugDescription)")
-        }
+        let config = try StrictYAML.decode(TrainConfig.self, from: text, defaults: TrainConfig(), file: file)
         try config.validate(file: file)
         return config
     }
