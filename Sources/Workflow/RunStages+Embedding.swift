@@ -81,6 +81,7 @@ extension RunStages {
             })
             if !v.untrained {
                 stages.append(indexStage(name: "index-\(v.name)", profiles: profiles, out: layout.index("wells_\(v.name)")))
+                stages.append(try embeddingRecipeStage(npy: npy, csv: csv, profiles: profiles, index: layout.index("wells_\(v.name)")))
             }
         }
         return stages

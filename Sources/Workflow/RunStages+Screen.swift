@@ -41,6 +41,7 @@ extension RunStages {
             reporter.log("profiles: \(normalized.rowCount) wells, \(normalized.featureCount) of \(wells.featureCount) features kept")
         })
         stages.append(indexStage(name: "index", profiles: layout.normalizedProfiles, out: layout.index("wells")))
+        stages.append(try recipeStage())
         stages.append(Stage(name: "evaluate", inputs: [layout.wellProfiles, layout.normalizedProfiles, layout.qc],
                             outputs: [layout.evaluation.appendingPathComponent("evaluation.json"),
                                       layout.evaluationRaw.appendingPathComponent("evaluation.json"),
