@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "SearchTests", dependencies: ["Search", "Core"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "NeuralNet", "Tensor", "Core", "Screen"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Search", "Screen", "Imaging", "Core",
+            "Server", "Workflow", "Search", "Screen", "Imaging", "Core",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow", "Learning", "Profiling", "Screen", "Search", "Imaging", "Core"],
