@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import Core
 
 /// Images with instance-labelled nuclei, as segmentation is trained and scored on them.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import Core
 import NeuralNet
 
 /// `model.json` beside a nucleus segmenter's `model.safetensors`: everything needed to

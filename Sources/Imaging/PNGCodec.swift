@@ -1,6 +1,6 @@
 import CZlib
+import Core
 import Foundation
-import Tensor
 
 /// PNG files: 8- and 16-bit grayscale and RGB, with or without alpha (composites,
 /// thumbnails, annotated nuclei).

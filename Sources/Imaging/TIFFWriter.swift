@@ -1,6 +1,6 @@
 import CTIFF
+import Core
 import Foundation
-import Tensor
 
 /// A pixel type that can be stored in a grayscale TIFF plane.
 public protocol TIFFPixel: Sendable {

@@ -46,10 +46,17 @@ public struct Embedder {
             throw EmbedError(description: "\(store.directory.path): \(store.header.channels.count) channels, the model expects \(channels)")
         }
         let data = try CropDataset.open(store.directory, labelColumn: store.cells.header.first ?? "")
-        var out = [Float](); out.reserveCapacity(data.count * dim)
-        for start in stride(from: 0, to: data.count, by: batchSize) {
-            let part = Array(start..<min(data.count, start + batchSize))
-            let flat = part.flatMap { CellAugmentation.center(data.crop($0), channels: data.channels, size: data.size, outSize: imageSize) }
+        return embed(count: data.count, size: data.size, batchSize: batchSize, crop: data.crop, advance: advance)
+    }
+
+    /// Features of `count` standardized crops (`crop(i)`: channels x size x size floats, as
+    /// `CropDataset.crop` gives them), row-major [count, dim]: the store's cells in a run,
+    /// an uploaded site's cells in a query by image.
+    public func embed(count: Int, size: Int, batchSize: Int, crop: (Int) -> [Float], advance: (Int) -> Void = { _ in }) -> [Float] {
+        var out = [Float](); out.reserveCapacity(count * dim)
+        for start in stride(from: 0, to: count, by: max(1, batchSize)) {
+            let part = Array(start..<min(count, start + max(1, batchSize)))
+            let flat = part.flatMap { CellAugmentation.center(crop($0), channels: channels, size: size, outSize: imageSize) }
             out += withNoGrad { backbone.features(Tensor(shape: [part.count, channels, imageSize, imageSize], flat)) }.toArray()
             advance(part.count)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Core
 import Tensor
 
 /// Makes the training batches of the nucleus segmenter: random square patches of annotated

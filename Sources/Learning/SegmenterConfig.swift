@@ -75,7 +75,10 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
     }
 
     public static func load(_ url: URL) throws -> SegmenterConfig {
-        let config = try StrictYAML.load(SegmenterConfig(), from: url)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw StrictYAML.ConfigError(description: "\(url.path): cannot read file")
+        }
+        let config = try StrictYAML.decode(SegmenterConfig.self, from: text, defaults: SegmenterConfig(), file: url.path)
         try config.validate(file: url.path)
         return config
     }
@@ -86,7 +89,7 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
     public var unet: UNet.Config { UNet.Config(inChannels: 1, outChannels: 2, widths: widths) }
 
     func validate(file: String) throws {
-        func fail(_ key: String, _ what: String) -> StrictYAML.ConfigError { .init("\(file): \(key): \(what)") }
+        func fail(_ key: String, _ what: String) -> StrictYAML.ConfigError { .init(description: "\(file): \(key): \(what)") }
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
             throw fail("name", "'\(name)' must be a non-empty folder name")
         }

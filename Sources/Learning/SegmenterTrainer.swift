@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import NeuralNet
+import Core
 import Tensor
 
 /// Trains the nucleus segmentation U-Net (`NucleusMaps` targets: foreground and normalized

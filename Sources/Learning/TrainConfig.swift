@@ -163,16 +163,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     /// A config error: one line naming the file and key.
-    public struct ConfigError: Error, CustomStringConvertible {
-        public let description: String
-    }
+    public typealias ConfigError = StrictYAML.ConfigError
 
-    /// Parses YAML text strictly (`StrictYAML`) and validates the values.
+    /// Parses YAML text with the project's strict loader (`StrictYAML`), then checks values.
     public static func parse(_ text: String, file: String) throws -> TrainConfig {
-        let config: TrainConfig
-        do { config = try StrictYAML.decode(TrainConfig(), from: text, file: file) } catch let e as StrictYAML.ConfigError {
-            throw ConfigError(description: e.description)
-        }
+        let config = try StrictYAML.decode(TrainConfig.self, from: text, defaults: TrainConfig(), file: file)
         try config.validate(file: file)
         return config
     }

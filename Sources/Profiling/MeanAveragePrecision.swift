@@ -1,4 +1,4 @@
-import Tensor
+import Core
 
 /// Mean average precision per group with permutation p-values, as copairs'
 /// `mean_average_precision` computes it.

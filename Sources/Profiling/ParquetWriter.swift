@@ -1,5 +1,5 @@
+import Core
 import Foundation
-import Tensor
 
 /// Writes a profile table as an Apache Parquet file that pandas/pyarrow read unchanged:
 /// one row group, one uncompressed PLAIN-encoded data page per column; metadata columns

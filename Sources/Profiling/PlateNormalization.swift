@@ -26,7 +26,21 @@ public struct PlateNormalization: Sendable {
         self.plateColumn = plateColumn
     }
 
-    public func apply(to table: ProfileTable) throws -> ProfileTable {
+    /// One plate's centre and scale per feature: a normalized value is (x - centre) / scale.
+    public struct Scaling: Codable, Equatable, Sendable {
+        public var center: [Double]
+        public var scale: [Double]
+        public init(center: [Double], scale: [Double]) { self.center = center; self.scale = scale }
+
+        /// `values` (one per feature, in the same order) normalized.
+        public func apply(_ values: [Double]) -> [Double] {
+            zip(values, zip(center, scale)).map { ($0 - $1.0) / $1.1 }
+        }
+    }
+
+    /// Each plate's scaling from its DMSO rows, plates in order of first appearance, with
+    /// the rows of each plate.
+    public func scalings(of table: ProfileTable) throws -> [(plate: String, rows: [Int], scaling: Scaling)] {
         let plates = try table.metadataValues(plateColumn)
         let isDMSO = try table.metadataValues(TreatmentLabels.compoundColumn).map(TreatmentLabels.isDMSO)
         var rowsOf: [String: [Int]] = [:]
@@ -35,27 +49,35 @@ public struct PlateNormalization: Sendable {
             if rowsOf[p] == nil { order.append(p) }
             rowsOf[p, default: []].append(r)
         }
-        var out = table
-        for plate in order {
-            let rows = rowsOf[plate]!
+        return try order.map { plate in
+            let rows = rowsOf[plate] ?? []
             let reference = rows.filter { isDMSO[$0] }
             guard !reference.isEmpty else {
                 throw ProfilingError("\(table.sourceDescription): plate '\(plate)' has no DMSO rows to normalize against (first row: \(table.rowOrigins[rows[0]]))")
             }
+            var stats = Scaling(center: [], scale: [])
             for j in 0..<table.featureCount {
                 let values = reference.map { table[$0, j] }.filter { !$0.isNaN }
-                let center: Double, spread: Double
                 switch method {
                 case .standardize:
-                    center = Statistics.mean(values)
+                    stats.center.append(Statistics.mean(values))
                     let s = Statistics.std(values)
-                    spread = s > 0 ? s : 1
+                    stats.scale.append(s > 0 ? s : 1)
                 case .robustZ:
-                    center = Statistics.median(values)
+                    stats.center.append(Statistics.median(values))
                     let mad = Statistics.mad(values)
-                    spread = mad > 0 ? 1.4826 * mad + epsilon : 1
+                    stats.scale.append(mad > 0 ? 1.4826 * mad + epsilon : 1)
                 }
-                for r in rows { out[r, j] = (table[r, j] - center) / spread }
+            }
+            return (plate, rows, stats)
+        }
+    }
+
+    public func apply(to table: ProfileTable) throws -> ProfileTable {
+        var out = table
+        for (_, rows, stats) in try scalings(of: table) {
+            for j in 0..<table.featureCount {
+                for r in rows { out[r, j] = (table[r, j] - stats.center[j]) / stats.scale[j] }
             }
         }
         return out

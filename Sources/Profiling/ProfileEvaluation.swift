@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Screen
-import Tensor
 
 /// Every MoA-evaluation figure for one profile table: NSC, NSCB, top-k, per-MoA accuracy,
 /// confusion, MoA mAP (copairs) with p-values, replicate mAP (copairs) for well-level

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Screen
-import Tensor
 
 extension ProfileTable {
     /// Per-cell embeddings as a profile table: the `Metadata_*` columns of the per-cell

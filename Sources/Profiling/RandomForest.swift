@@ -1,4 +1,4 @@
-import Tensor
+import Core
 
 /// A random-forest classifier (Breiman 2001, as scikit-learn's RandomForestClassifier
 /// defaults): `treeCount` CART trees, each grown to purity on a bootstrap sample, splits

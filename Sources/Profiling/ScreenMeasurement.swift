@@ -1,7 +1,7 @@
+import Core
 import Foundation
 import Imaging
 import Screen
-import Tensor
 
 /// Measures every cell of every site of a screen and aggregates the cells to well profiles.
 ///
@@ -31,6 +31,14 @@ public struct ScreenMeasurement: Sendable {
     public static let wellMetadata = ["Metadata_Plate", "Metadata_Well", "Metadata_Batch", "Metadata_Compound",
                                       "Metadata_Concentration", "Metadata_MoA"]
 
+    /// One site's cells measured from its raw planes (16-bit intensities, scaled to 0...1
+    /// here) and label images; `options.channelOrder` fixes the column order. What `run` does
+    /// per site, and what a query by image does to an uploaded site.
+    public static func measureSite(channels: [String: Image<Float>], nuclei: Image<Int32>, cells: Image<Int32>,
+                                   options: CellMeasurementOptions) throws -> CellMeasurementTable {
+        try CellMeasurements.measure(channels: channels.mapValues { $0.map { $0 / 65535 } }, nuclei: nuclei, cells: cells, options: options)
+    }
+
     /// Measures the sites of `manifest` (skipping `excluded` ones) with the labels in `masks`;
     /// writes per-cell files into `cellDirectory` if given; returns well profiles.
     public func run(manifest: Manifest, masks: MaskIndex, excluded: Set<SiteKey> = [], cellDirectory: URL? = nil,
@@ -57,11 +65,11 @@ public struct ScreenMeasurement: Sendable {
                         guard let url = manifest.imageURL(row, channel: ch) else {
                             throw ProfilingError("\(manifest.source):\(row.line): no image for channel \(ch)")
                         }
-                        channels[ch] = try TIFFReader.readFloat(url).map { $0 / 65535 }
+                        channels[ch] = try TIFFReader.readFloat(url)
                     }
                     let nuclei = try TIFFReader.readLabels(entry.nuclei)
                     let cells = try TIFFReader.readLabels(entry.cells)
-                    results[i] = SiteOutcome(table: try CellMeasurements.measure(channels: channels, nuclei: nuclei, cells: cells, options: opts))
+                    results[i] = SiteOutcome(table: try Self.measureSite(channels: channels, nuclei: nuclei, cells: cells, options: opts))
                 } catch {
                     results[i] = SiteOutcome(error: error)
                 }
@@ -78,7 +86,7 @@ public struct ScreenMeasurement: Sendable {
         var order: [String] = []
         // Per feature, the mean over the cells where it is defined (a cell without cytoplasm
         // has NaN cytoplasm features; it should not blank the whole well).
-        var sums: [String: (meta: [String], sum: [Double], defined: [Int], count: Int)] = [:]
+        var sums: [String: (meta: [String], means: FeatureMeans)] = [:]
         var cellRowsByPlate: [String: (meta: [[String]], values: [Float])] = [:]
         var totalCells = 0
         for (i, row) in rows.enumerated() {
@@ -87,18 +95,10 @@ public struct ScreenMeasurement: Sendable {
             if sums[key] == nil {
                 order.append(key)
                 sums[key] = ([row.plate, row.well.description, row.batch, row.compound, row.concentrationText, row.moa],
-                             [Double](repeating: 0, count: columns.count), [Int](repeating: 0, count: columns.count), 0)
+                             FeatureMeans(features: columns.count))
             }
             let n = columns.count
-            var entry = sums[key]!
-            for c in 0..<table.rowCount {
-                for f in 0..<n {
-                    let v = table.values[c * n + f]
-                    if v.isFinite { entry.sum[f] += v; entry.defined[f] += 1 }
-                }
-            }
-            entry.count += table.rowCount
-            sums[key] = entry
+            sums[key]?.means.add(table)
             totalCells += table.rowCount
             if cellDirectory != nil {
                 var plate = cellRowsByPlate[row.plate] ?? ([], [])
@@ -114,9 +114,9 @@ public struct ScreenMeasurement: Sendable {
         var meta: [[String]] = []
         var features: [Double] = []
         for key in order {
-            let e = sums[key]!
-            meta.append(e.meta + [String(e.count)])
-            features += zip(e.sum, e.defined).map { $1 > 0 ? $0 / Double($1) : .nan }
+            guard let e = sums[key] else { continue }
+            meta.append(e.meta + [String(e.means.count)])
+            features += e.means.means
         }
         let wells = ProfileTable(metadataColumns: ScreenMeasurement.wellMetadata + [Aggregation.countColumn], metadata: meta,
                                  featureNames: columns, features: features)

@@ -1,5 +1,5 @@
+import Core
 import Foundation
-import Tensor
 
 /// A CSV file read whole: a header and rows of strings, with the 1-based line number of
 /// each row kept so that errors can name the line a person would open in an editor.

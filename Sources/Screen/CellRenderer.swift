@@ -1,4 +1,4 @@
-import Tensor
+import Core
 import Foundation
 
 /// The working planes of one site while it is drawn: noiseless signal per channel and

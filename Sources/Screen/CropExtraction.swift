@@ -1,6 +1,5 @@
 import Foundation
 import Imaging
-import Tensor
 
 /// Single-cell crops for a whole screen: a `size` x `size` box of every channel centred on
 /// each nucleus, written as a `CropStore` (sharded `.npy` plus `cells.csv`).

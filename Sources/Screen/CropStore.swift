@@ -1,5 +1,5 @@
+import Core
 import Foundation
-import Tensor
 
 /// Single-cell crops on disk: shards of `(cells, channels, size, size)` `.npy` arrays
 /// (uint16 intensities, or float16 intensities / 65535 — half the precision, as many

@@ -1,5 +1,4 @@
 import Foundation
-import Tensor
 
 /// One site (field of view) of a screen: where it is, what was done to it, and one image
 /// path per channel, as a row of DESIGN.md's manifest CSV.

@@ -1,4 +1,4 @@
-import Tensor
+import Core
 
 /// A mechanism of action as the synthetic cell model sees it: the morphology of a well
 /// treated at a saturating dose. Each class moves a different set of `Morphology` fields,

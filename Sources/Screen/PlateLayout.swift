@@ -1,4 +1,4 @@
-import Tensor
+import Core
 
 /// A microplate format: 96 (8 x 12) or 384 (16 x 24) wells.
 public enum PlateFormat: Int, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-import Tensor
+import Core
 import Foundation
 
 /// How one plate was imaged: per channel, a smooth uneven-illumination field, a gain and

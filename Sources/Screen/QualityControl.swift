@@ -1,6 +1,5 @@
 import Foundation
 import Imaging
-import Tensor
 
 /// Flags defective sites of a screen from their `SiteQuality` scores.
 ///

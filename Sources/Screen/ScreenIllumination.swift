@@ -1,6 +1,5 @@
 import Foundation
 import Imaging
-import Tensor
 
 /// Illumination functions of a screen, one per plate and channel (`IlluminationFunction`),
 /// estimated from the mean of every site of the plate and saved so they can be inspected:

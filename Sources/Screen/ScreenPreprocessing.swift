@@ -1,6 +1,5 @@
 import Foundation
 import Imaging
-import Tensor
 
 /// Writes a corrected copy of a screen: each image divided by its plate's illumination
 /// function (when given), then intensity-normalized at the chosen level, saved as 16-bit

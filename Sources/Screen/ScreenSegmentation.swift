@@ -1,6 +1,5 @@
 import Foundation
 import Imaging
-import Tensor
 
 /// Segments every site of a manifest and writes the DESIGN.md Masks contract: label TIFFs
 /// per site and object kind, `masks.csv`, and `cells.csv` (nucleus centres and treatment).
@@ -26,6 +25,15 @@ public struct ScreenSegmentation: Sendable {
         public var masks: MaskIndex
     }
 
+    /// One site's nuclei and cells from its DNA plane and the planes that outline the cells
+    /// (raw intensities), nuclei grown from `seeds` when given: what `run` does per site, and
+    /// what a query by image does to an uploaded site.
+    public func segment(dna: Image<Float>, cytoplasm: [Image<Float>], seeds: [SIMD2<Float>]? = nil) -> (nuclei: Image<Int32>, cells: Image<Int32>) {
+        let nuclei = seeds.map { segmentation.nuclei(dna, seeds: $0) } ?? segmentation.nuclei(dna)
+        let cells = cytoplasm.isEmpty ? nuclei : segmentation.cells(nuclei: nuclei, cytoplasm: cytoplasm)
+        return (nuclei, cells)
+    }
+
     public func run(manifest: Manifest, out: URL, progress: (@Sendable () -> Void)? = nil) throws -> Summary {
         guard manifest.channels.contains(nucleusChannel) else {
             throw CSVError(source: manifest.source, line: 1, message: "no Image_\(nucleusChannel) column for the nucleus channel; channels are \(manifest.channels.joined(separator: ", "))")
@@ -48,10 +56,8 @@ public struct ScreenSegmentation: Sendable {
                         return try TIFFReader.readFloat(url)
                     }
                     let given = locations.map { $0.sites[row.siteKey] ?? [] }
-                    let dna = try plane(nucleusChannel)
-                    let nuclei = given.map { g in segmentation.nuclei(dna, seeds: g.map { SIMD2(Float($0.x), Float($0.y)) }) }
-                        ?? segmentation.nuclei(dna)
-                    let cells = cytoplasm.isEmpty ? nuclei : segmentation.cells(nuclei: nuclei, cytoplasm: try cytoplasm.map(plane))
+                    let (nuclei, cells) = try segment(dna: plane(nucleusChannel), cytoplasm: cytoplasm.map(plane),
+                                                      seeds: given.map { g in g.map { SIMD2(Float($0.x), Float($0.y)) } })
                     let stem = "\(row.plate)/\(row.well)_s\(row.site)"
                     try TIFFWriter.write(nuclei, to: out.appendingPathComponent("masks/\(stem)_nuclei.tif"), options: .init(compression: .deflate))
                     try TIFFWriter.write(cells, to: out.appendingPathComponent("masks/\(stem)_cells.tif"), options: .init(compression: .deflate))

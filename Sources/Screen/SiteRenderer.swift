@@ -1,4 +1,4 @@
-import Tensor
+import Core
 import Foundation
 import Imaging
 

@@ -1,4 +1,4 @@
-import Tensor
+import Core
 import Foundation
 
 /// A star-shaped region: an ellipse whose radius is modulated by a few angular

@@ -1,4 +1,4 @@
-import Tensor
+import Core
 import Foundation
 
 /// One drawn cell: its body, its nuclei and the parameters of its cytoskeleton, sampled

@@ -1,4 +1,4 @@
-import Tensor
+import Core
 import Foundation
 
 /// A compound of a synthetic screen: its MoA, its own saturated phenotype (the MoA's,

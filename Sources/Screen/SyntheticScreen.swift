@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Imaging
-import Tensor
 
 /// A synthetic high-content screen: a `ScreenLayout` plus the rendering settings, able to
 /// render any site on its own and to write the whole screen as TIFFs, `manifest.csv` and

@@ -1,5 +1,4 @@
 import Foundation
-import Tensor
 
 /// Brute-force search: every live vector is scored against every query with batched GEMM
 /// (OpenBLAS), then the best `k` are kept per query.

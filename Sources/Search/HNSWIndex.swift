@@ -1,5 +1,5 @@
+import Core
 import Foundation
-import Tensor
 
 /// Approximate nearest-neighbour search on a hierarchical navigable small-world graph
 /// (Malkov & Yashunin 2018): a stack of proximity graphs, sparser going up, searched

@@ -1,5 +1,4 @@
 import Foundation
-import Tensor
 
 /// Infers a label (usually the mechanism of action) for a query from its nearest labelled
 /// neighbours: each of the `k` nearest votes for its label with its similarity as weight.

@@ -1,5 +1,5 @@
+import Core
 import Foundation
-import Tensor
 
 /// A vector index with its item metadata, saved as one folder.
 ///

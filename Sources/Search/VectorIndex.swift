@@ -1,4 +1,3 @@
-import Tensor
 /// A searchable set of vectors with stable integer ids.
 ///
 /// Two implementations: `ExactIndex` (brute force, exact) and `HNSWIndex` (graph-based,

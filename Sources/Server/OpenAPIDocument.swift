@@ -101,10 +101,10 @@ enum OpenAPIDocument {
     },
     "/api/search/image": {
       "post": {
-        "summary": "Search by an uploaded image (PNG, or TIFF with one page per channel). Needs an index with a feature recipe; otherwise 422.",
-        "parameters": [{"name": "k", "in": "query", "schema": {"type": "integer", "default": 10}}],
-        "requestBody": {"required": true, "content": {"image/png": {}, "image/tiff": {}}},
-        "responses": {"400": {"$ref": "#/components/responses/BadRequest"}, "413": {"$ref": "#/components/responses/TooLarge"}, "422": {"description": "the index cannot embed images", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+        "summary": "Search by an uploaded site: a PNG or multi-page TIFF (one page per channel) as the body, or multipart/form-data with one file per channel named after it. The index's recipe.json profiles it as the items were; the answer has the cells found, the vector, the nearest items with thumbnails, the MoA vote and the novelty flag. 422 when the index has no usable recipe or channels are missing.",
+        "parameters": [{"name": "k", "in": "query", "schema": {"type": "integer"}}, {"name": "plate", "in": "query", "description": "plate whose DMSO scaling normalizes the site (default: the recipe's reference plate)", "schema": {"type": "string"}}, {"name": "filter", "in": "query", "schema": {"type": "string"}}, {"name": "label_field", "in": "query", "schema": {"type": "string"}}],
+        "requestBody": {"required": true, "content": {"image/png": {}, "image/tiff": {}, "multipart/form-data": {}}},
+        "responses": {"200": {"description": "cells, cell_centres, plate, vector, features, k, results (id, score, fields, tags, thumbnail), moa (label_field, label, confidence, novel, best_similarity, novelty_threshold, votes)", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/BadRequest"}, "413": {"$ref": "#/components/responses/TooLarge"}, "422": {"description": "the index has no usable recipe, or the files miss channels", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
       }
     },
     "/api/moa": {

@@ -3,7 +3,7 @@ import Hummingbird
 import Imaging
 import Screen
 import Search
-import Tensor
+import Workflow
 
 /// The HTTP API of `phenoscope serve`: every route, its handler, and the access rule it
 /// follows. `routes` lists them for the OpenAPI document and its test; `register` wires
@@ -297,18 +297,68 @@ public struct SearchAPI: Sendable {
         return JSONResponse.make(["plates": out])
     }
 
+    /// One site by upload: a PNG or multi-page TIFF as the body, or `multipart/form-data` with
+    /// one file per channel (named after its channel). Query parameters: `k`, `plate` (whose
+    /// DMSO scaling normalizes the site; default the recipe's reference plate), `filter`,
+    /// `label_field`. The site is profiled by the index's recipe, so it is comparable with
+    /// the items; 422 when the index has no usable recipe or the files miss channels.
     func searchImage(_ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        let k = try SearchAPI.queryInt(q.get("k"), name: "k", default: 10, range: 1...1000)
         var request = request
         let buffer = try await request.collectBody(upTo: configuration.maxUploadBytes)
         let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
-        let planes = try UploadedImage.decode(bytes)
-        let recipe = configuration.indexURL.appendingPathComponent("feature_recipe.json")
-        guard FileManager.default.fileExists(atPath: recipe.path) else {
-            throw APIError(.unprocessableContent, "this index has no feature recipe (feature_recipe.json): it was built from vectors, "
-                           + "so an uploaded image (\(planes.count) channel(s), \(planes[0].width)x\(planes[0].height)) cannot be "
-                           + "turned into a comparable vector; query by 'id' or 'vector' instead")
+        let files: [SiteImages.File]
+        if let boundary = MultipartForm.boundary(contentType: request.headers[.contentType]) {
+            files = try MultipartForm(body: bytes, boundary: boundary).parts.map { SiteImages.File(name: $0.filename ?? $0.name, bytes: $0.bytes) }
+            guard !files.isEmpty else { throw APIError.badRequest("body: a multipart form without files") }
+        } else {
+            guard !bytes.isEmpty else { throw APIError.badRequest("request body is empty; expected a PNG or TIFF image, or a multipart form of channel files") }
+            files = [SiteImages.File(name: "body", bytes: bytes)]
         }
-        throw APIError(.unprocessableContent, "feature recipes are not supported by this server version")
+        let profiler: SiteProfiler
+        switch service.profiler {
+        case .success(let p): profiler = p
+        case .failure(let e):
+            // Say what was uploaded too, so a client sees its files were read.
+            let planes = try files.map { file in try SearchAPI.siteImages { try SiteImages.decode(file.bytes, source: file.name) } }
+            let channels = planes.map(\.count).reduce(0, +)
+            let size = planes.first?.first.map { "\($0.width)x\($0.height)" } ?? "no image"
+            throw APIError(.unprocessableContent, "\(e.message); an uploaded image (\(channels) channel(s), \(size)) "
+                           + "cannot be turned into a comparable vector; query by 'id' or 'vector' instead")
+        }
+        let planes = try SearchAPI.siteImages { try SiteImages.assign(files, channels: profiler.recipe.channels) }
+        let plate = q.get("plate")
+        let profile: SiteProfiler.SiteProfile
+        do { profile = try profiler.profile(planes, plate: plate) } catch let e as PipelineError {
+            throw APIError(.unprocessableContent, e.message)
+        }
+        let s = await service.snapshot()
+        let filter = try SearchAPI.filter(FilterText.split(q.get("filter") ?? ""), s.index, field: "filter")
+        let hits = try SearchAPI.field("filter") { try s.index.search(vectors: [profile.vector], k: k, filter: filter)[0] }
+        let labelField = q.get("label_field") ?? "Metadata_MoA"
+        var vote: ImageSearchResponse.Vote?
+        if s.index.metadata.columns.contains(labelField) {
+            let v = NeighborVote(labelField: labelField, k: k, noveltyThreshold: s.novelty?.threshold)
+            let r = try SearchAPI.field("filter") { try v.infer(vector: profile.vector, in: s.index, filter: filter) }
+            vote = .init(labelField: labelField, label: r.label, confidence: r.confidence, novel: r.novel,
+                         bestSimilarity: r.bestSimilarity.map(Double.init), noveltyThreshold: s.novelty.map { Double($0.threshold) },
+                         votes: r.votes.map { .init(label: $0.label, weight: $0.weight) })
+        } else if q.get("label_field") != nil {
+            throw APIError.badRequest("query parameter 'label_field': '\(labelField)' is not a metadata column of this index")
+        }
+        let response = ImageSearchResponse(
+            cells: profile.cells.count, cellCentres: profile.cells.map { [$0.x, $0.y] }, plate: profile.plate,
+            vector: profile.vector.map(Double.init), features: profiler.recipe.features, k: k,
+            results: hits.map { ImageSearchResponse.item(s.index, $0) }, moa: vote)
+        return JSONResponse.bytes(try response.json(), contentType: "application/json")
+    }
+
+    /// Runs `body`, turning a site's file problems into a 400 (unreadable) or 422 (channels).
+    static func siteImages<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let p as SiteImages.Problem {
+            throw p.kind == .unreadable ? APIError.badRequest(p.description) : APIError(.unprocessableContent, p.description)
+        }
     }
 
     // MARK: helpers

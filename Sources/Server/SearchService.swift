@@ -1,9 +1,10 @@
+import Core
 import Foundation
 import Imaging
 import Profiling
 import Screen
 import Search
-import Tensor
+import Workflow
 
 /// The server's state: the open index and what goes with it (2-D map, novelty threshold,
 /// catalog, images manifest, thumbnail cache).
@@ -29,6 +30,8 @@ public actor SearchService {
     private var novelty: NoveltyCalibration?
     private let catalog: Catalog?
     public nonisolated let manifest: Manifest?
+    /// How an uploaded site becomes a vector of this index (its `recipe.json`), or why it cannot.
+    public nonisolated let profiler: Result<SiteProfiler, PipelineError>
     private var thumbnails: [String: [UInt8]] = [:]
     private var thumbnailOrder: [String] = []
 
@@ -47,6 +50,7 @@ public actor SearchService {
         } else {
             manifest = nil
         }
+        profiler = SearchService.loadProfiler(configuration.indexURL, log: log)
         (map, mapSource) = try SearchService.loadMap(index: index, configuration: configuration, log: log)
         novelty = SearchService.calibrate(index, configuration, log: log)
     }
@@ -200,6 +204,26 @@ public actor SearchService {
             try? NPYArray(float32: map, shape: [rows, 2]).write(to: beside)
             return (map, "computed")
         }
+    }
+
+    /// The index's recipe made ready (model loaded, weights checked); a missing or unusable
+    /// recipe is kept as the reason, which a query by image answers with.
+    static func loadProfiler(_ indexURL: URL, log: (String) -> Void) -> Result<SiteProfiler, PipelineError> {
+        let result: Result<SiteProfiler, PipelineError>
+        do {
+            if let recipe = try ProfileRecipe.load(index: indexURL) {
+                result = .success(try SiteProfiler(recipe: recipe))
+            } else {
+                result = .failure(PipelineError(message: "this index has no recipe (\(ProfileRecipe.fileName)): it was built from bare vectors, not by phenoscope run"))
+            }
+        } catch {
+            result = .failure(error as? PipelineError ?? PipelineError(message: "\(error)"))
+        }
+        switch result {
+        case .success(let p): log("query by image: \(p.recipe.features.count)-d recipe over channels \(p.recipe.channels.joined(separator: ", "))")
+        case .failure(let e): log("query by image off: \(e.message)")
+        }
+        return result
     }
 
     static func calibrate(_ index: SearchIndex, _ configuration: ServerConfiguration, log: (String) -> Void) -> NoveltyCalibration? {

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Weight initialisation draws from the project's one seeded generator.

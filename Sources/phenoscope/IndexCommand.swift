@@ -1,9 +1,11 @@
 import ArgumentParser
+import Core
 import Foundation
 import Profiling
 import Screen
 import Search
 import Tensor
+import Workflow
 
 /// `phenoscope index build`: a search index over embeddings or profiles.
 ///
@@ -58,7 +60,7 @@ struct IndexCommand: ParsableCommand {
             if let profiles {
                 let table = try ProfileTable(contentsOf: URL(fileURLWithPath: profiles))
                 progress = ProgressLine("index", total: table.rowCount, quiet: quiet)
-                index = try Self.index(profiles: table, kind: kind, metric: metric, hnsw: parameters) { progress?.advance() }
+                index = try IndexBuilder.index(profiles: table, kind: kind, metric: metric, hnsw: parameters) { progress?.advance() }
             } else {
                 let vectors = self.vectors!
                 let array = try NPYArray.read(URL(fileURLWithPath: vectors))
@@ -75,40 +77,12 @@ struct IndexCommand: ParsableCommand {
                     (columns, rows) = (table.header, table.rows)
                 }
                 progress = ProgressLine("index", total: n, quiet: quiet)
-                index = try Self.index(kind: kind, metric: metric, hnsw: parameters, vectors: array.floats(), count: n, dimension: array.shape[1],
+                index = try IndexBuilder.index(kind: kind, metric: metric, hnsw: parameters, vectors: array.floats(), count: n, dimension: array.shape[1],
                                        columns: columns, rows: rows, source: vectors) { progress?.advance() }
             }
             progress?.finish()
             try index.save(to: URL(fileURLWithPath: out))
             Log.info("wrote \(out): \(kind.rawValue) index, \(index.index.count) x \(index.index.dimension), \(metric.rawValue)", quiet: quiet)
-        }
-
-        /// An index of `count` row-major vectors with their metadata rows (none when `rows` is empty).
-        static func index(kind: SearchIndex.Kind, metric: Metric, hnsw: HNSWIndex.Parameters, vectors flat: [Float], count n: Int,
-                          dimension d: Int, columns: [String], rows: [[String]], source: String,
-                          advance: () -> Void = {}) throws -> SearchIndex {
-            var index = SearchIndex(kind: kind, dimension: d, metric: metric, metadataColumns: columns, hnsw: hnsw)
-            let fields = rows.map { Dictionary(uniqueKeysWithValues: zip(columns, $0)) }
-            do {
-                try withoutActuallyEscaping(advance) { advance in
-                    try index.add(rows: Array(flat.prefix(n * d)), fields: fields) { _ in advance() }
-                }
-            } catch {
-                throw ValidationError("\(source): \(error)")
-            }
-            return index
-        }
-
-        /// An index over a profiles table: `Metadata_*` columns are the fields, the rest the vector.
-        static func index(profiles table: ProfileTable, kind: SearchIndex.Kind, metric: Metric,
-                          hnsw: HNSWIndex.Parameters = .init(), advance: () -> Void = {}) throws -> SearchIndex {
-            try table.requireFinite()
-            guard table.rowCount > 0, table.featureCount > 0 else {
-                throw ValidationError("\(table.sourceDescription): expected rows and feature columns, got \(table.rowCount) x \(table.featureCount)")
-            }
-            return try index(kind: kind, metric: metric, hnsw: hnsw, vectors: table.features.map { Float($0) }, count: table.rowCount,
-                             dimension: table.featureCount, columns: table.metadataColumns, rows: table.metadata, source: table.sourceDescription,
-                             advance: advance)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// A one-line progress display on standard error: items done, rate, time left.
@@ -5,7 +6,7 @@ import Foundation
 /// It redraws in place only when standard error is a terminal, at most a few times a second,
 /// and prints nothing when quiet, so scripts and CI logs stay clean while people at a
 /// terminal see how far a long verb has got.
-final class ProgressLine: @unchecked Sendable {
+final class ProgressLine: ProgressTracker, @unchecked Sendable {
     private let label: String
     private let total: Int
     private let enabled: Bool
@@ -30,7 +31,7 @@ final class ProgressLine: @unchecked Sendable {
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let left = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(format: "\r%@ %d/%d  %.1f/s  %@ left ", label, done, total, rate, ProgressLine.duration(left))
+        let line = String(format: "\r%@ %d/%d  %.1f/s  %@ left ", label, done, total, rate, ElapsedTime.text(left))
         FileHandle.standardError.write(Data(line.utf8))
     }
 
@@ -38,11 +39,7 @@ final class ProgressLine: @unchecked Sendable {
     func finish() {
         let elapsed = Date().timeIntervalSince(start)
         if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        Log.info("\(label): \(done) in \(ProgressLine.duration(elapsed))", quiet: !enabled)
-    }
-
-    static func duration(_ s: Double) -> String {
-        s < 60 ? String(format: "%.1fs", s) : String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60)
+        Log.info("\(label): \(done) in \(ElapsedTime.text(elapsed))", quiet: !enabled)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Workflow
 
 /// Runs the Python reference scripts in `scripts/reference/` that benchmarks compare
 /// against (faiss, tifffile, PyTorch, cp-measure, ...).

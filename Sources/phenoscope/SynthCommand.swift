@@ -1,3 +1,4 @@
+import Core
 import ArgumentParser
 import Foundation
 import Screen
@@ -103,7 +104,7 @@ struct SynthCommand: ParsableCommand {
         progress.finish()
         Log.info("synth: wrote \(summary.plates) plates, \(summary.wells) wells, \(summary.sites) sites, "
             + "\(summary.cells) cells, \(summary.defects) defective sites to \(out) in "
-            + ProgressLine.duration(Date().timeIntervalSince(start)), quiet: quiet)
+            + ElapsedTime.text(Date().timeIntervalSince(start)), quiet: quiet)
     }
 
     /// `--bbbc021-metadata`, or the first default location that holds the image table:

@@ -1,3 +1,4 @@
+import Core
 import ArgumentParser
 import Foundation
 import Learning
@@ -57,7 +58,7 @@ struct TrainCommand: ParsableCommand {
             let elapsed = Date().timeIntervalSince(start)
             let eta = elapsed / done * (total - done)
             let line = String(format: "\repoch %d/%d step %d/%d  loss %.4f  %.1f cells/s  %@ left \u{1B}[K",
-                              epoch + 1, cfg.epochs, step + 1, steps, loss, rate, ProgressLine.duration(eta))
+                              epoch + 1, cfg.epochs, step + 1, steps, loss, rate, ElapsedTime.text(eta))
             FileHandle.standardError.write(Data(line.utf8))
         }
         try trainer.run(resume: resume)

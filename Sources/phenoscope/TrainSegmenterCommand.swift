@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Core
 import Learning
 
 /// `phenoscope train-segmenter CONFIG.yaml`: trains (or fine-tunes, with `init_from`) the
@@ -52,7 +53,7 @@ struct TrainSegmenterCommand: ParsableCommand {
             let done = Double(step - (firstStep ?? 0)), left = Double(total - step)
             let eta = Date().timeIntervalSince(start) / max(done, 1) * left
             let line = String(format: "\rstep %d/%d  loss %.4f  %.1f patches/s  %@ left \u{1B}[K", step, total, loss, rate,
-                              ProgressLine.duration(eta))
+                              ElapsedTime.text(eta))
             FileHandle.standardError.write(Data(line.utf8))
         }
         try trainer.run(data: dataURL, validationIDsURL: validationIDs, resume: resume)

@@ -1,6 +1,6 @@
+import Core
 import XCTest
 import Foundation
-import Tensor
 @testable import Imaging
 
 final class PNGCodecTests: XCTestCase {

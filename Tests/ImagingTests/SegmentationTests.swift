@@ -1,5 +1,5 @@
+import Core
 import XCTest
-import Tensor
 @testable import Imaging
 
 final class SegmentationTests: XCTestCase {

@@ -1,6 +1,6 @@
+import Core
 import XCTest
 import Foundation
-import Tensor
 @testable import Imaging
 
 /// Files written by tifffile and Pillow (scripts/reference/make_tiff_fixtures.py), read here.

@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Imaging
 import NeuralNet
 import Tensor
@@ -22,9 +23,12 @@ final class SegmenterTrainerTests: XCTestCase {
             var labels = Image<Int32>(width: 48, height: 40, repeating: 0)
             for k in 1...4 {
                 let cx = rng.int(below: 36) + 6, cy = rng.int(below: 28) + 6, r = 3 + rng.int(below: 3)
-                for y in 0..<40 { for x in 0..<48 where (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r {
-                    image[x, y] = 3000; labels[x, y] = Int32(k)
-                } }
+                for y in 0..<40 {
+                    for x in 0..<48 {
+                        let dx = x - cx, dy = y - cy
+                        if dx * dx + dy * dy <= r * r { image[x, y] = 3000; labels[x, y] = Int32(k) }
+                    }
+                }
             }
             try TIFFWriter.write(image, to: images.appendingPathComponent("img\(i).tif"))
             try TIFFWriter.write(labels, to: masks.appendingPathComponent("img\(i).tif"))
@@ -34,7 +38,7 @@ final class SegmenterTrainerTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
 
     func config(steps: Int) throws -> SegmenterConfig {
-        try StrictYAML.decode(SegmenterConfig(), from: """
+        try StrictYAML.decode(SegmenterConfig.self, from: """
             widths: [4, 8]
             patch_size: 16
             batch_size: 4
@@ -47,7 +51,7 @@ final class SegmenterTrainerTests: XCTestCase {
             validation_patches: 4
             threads: 1
             kinds: [fluorescence]
-            """, file: "test.yaml")
+            """, defaults: SegmenterConfig(), file: "test.yaml")
     }
 
     func testTrainsResumesAndExports() throws {
@@ -77,13 +81,13 @@ final class SegmenterTrainerTests: XCTestCase {
     }
 
     func testConfigErrorsNameTheKey() {
-        XCTAssertThrowsError(try StrictYAML.decode(SegmenterConfig(), from: "patchsize: 64", file: "s.yaml")) {
+        XCTAssertThrowsError(try StrictYAML.decode(SegmenterConfig.self, from: "patchsize: 64", defaults: SegmenterConfig(), file: "s.yaml")) {
             XCTAssertEqual("\($0)", "s.yaml: unknown key 'patchsize'")
         }
         XCTAssertThrowsError(try SegmenterConfig().with { $0.patchSize = 60 }.validate(file: "s.yaml")) {
             XCTAssertTrue("\($0)".hasPrefix("s.yaml: patch_size: 60; expected a multiple of 8"), "\($0)")
         }
-        XCTAssertThrowsError(try StrictYAML.decode(SegmenterConfig(), from: "kinds: [phase]", file: "s.yaml")) {
+        XCTAssertThrowsError(try StrictYAML.decode(SegmenterConfig.self, from: "kinds: [phase]", defaults: SegmenterConfig(), file: "s.yaml")) {
             XCTAssertTrue("\($0)".hasPrefix("s.yaml: kinds"), "\($0)")
         }
     }

@@ -1,8 +1,8 @@
+import Core
 import Foundation
 import Screen
 import XCTest
 @testable import Profiling
-import Tensor
 
 /// Small hand-checked cases for the rules the parity fixtures do not pin down: tie
 /// breaking, the batch-set rule, exclusions, aggregation bookkeeping, errors.

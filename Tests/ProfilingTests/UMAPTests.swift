@@ -1,6 +1,6 @@
+import Core
 import XCTest
 import Foundation
-import Tensor
 @testable import Profiling
 
 /// UMAP against umap-learn on the same data (scripts/reference/umap_fixture.py).

@@ -1,7 +1,6 @@
 import XCTest
 import Foundation
 import Imaging
-import Tensor
 @testable import Screen
 
 final class CropExtractionTests: XCTestCase {

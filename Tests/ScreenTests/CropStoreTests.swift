@@ -1,6 +1,5 @@
 import XCTest
 import Foundation
-import Tensor
 @testable import Screen
 
 final class CropStoreTests: XCTestCase {

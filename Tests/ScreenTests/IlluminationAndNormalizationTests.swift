@@ -1,7 +1,7 @@
+import Core
 import XCTest
 import Foundation
 import Imaging
-import Tensor
 @testable import Screen
 
 final class IlluminationAndNormalizationTests: XCTestCase {

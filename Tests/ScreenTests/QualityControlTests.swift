@@ -1,6 +1,6 @@
+import Core
 import XCTest
 import Imaging
-import Tensor
 @testable import Screen
 
 final class QualityControlTests: XCTestCase {

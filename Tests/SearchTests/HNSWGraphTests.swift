@@ -1,6 +1,6 @@
+import Core
 import XCTest
 import Foundation
-import Tensor
 @testable import Search
 
 /// The pieces under the HNSW walk: the AVX2 distance kernels against a Double reference,

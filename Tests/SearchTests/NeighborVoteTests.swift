@@ -1,6 +1,5 @@
 import XCTest
 import Foundation
-import Tensor
 @testable import Search
 
 final class NeighborVoteTests: XCTestCase {

@@ -1,6 +1,6 @@
+import Core
 import XCTest
 import Foundation
-import Tensor
 @testable import Search
 
 final class SearchIndexTests: XCTestCase {

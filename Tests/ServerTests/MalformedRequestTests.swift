@@ -1,7 +1,7 @@
+import Core
 import XCTest
 import Foundation
 import Hummingbird
-import Tensor
 @testable import Server
 
 /// Malformed requests against a live server over real HTTP: each must get a 4xx with a JSON

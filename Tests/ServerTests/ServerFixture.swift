@@ -1,9 +1,9 @@
+import Core
 import Foundation
 import Hummingbird
 import Imaging
 import Screen
 import Search
-import Tensor
 @testable import Server
 
 /// A small screen on disk for the server tests: 2 plates x 12 wells x 1 site, two-channel

@@ -4,7 +4,6 @@ import Hummingbird
 import Imaging
 import Screen
 import Search
-import Tensor
 @testable import Server
 
 final class ServerTests: XCTestCase {
@@ -193,7 +192,7 @@ final class ServerTests: XCTestCase {
         }
     }
 
-    func testImageSearchWithoutFeatureRecipeIs422() async throws {
+    func testImageSearchWithoutRecipeIs422() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }
         let (service, metrics) = try fixture.service()
@@ -206,7 +205,7 @@ final class ServerTests: XCTestCase {
                 let r = try await client.send("POST", "/api/search/image", raw: Array(try Data(contentsOf: file)))
                 XCTAssertEqual(r.status, 422)
                 let error = r.json["error"] as? String ?? ""
-                XCTAssertTrue(error.contains("feature recipe") && error.contains("\(channels) channel"), error)
+                XCTAssertTrue(error.contains("no recipe") && error.contains("\(channels) channel"), error)
             }
         }
     }

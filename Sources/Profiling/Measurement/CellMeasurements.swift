@@ -1,7 +1,7 @@
+import Core
 import Dispatch
 import Foundation
 import Imaging
-import Tensor
 
 /// A family of CellProfiler-style per-object measurements.
 public enum MeasurementFamily: String, CaseIterable, Sendable {

@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Imaging
-import Tensor
 
 /// A deterministic synthetic site of non-touching elliptical cells, each with an off-centre
 /// elliptical nucleus, for benchmarks and tests of the per-cell measurements.

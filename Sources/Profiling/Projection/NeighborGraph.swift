@@ -1,4 +1,4 @@
-import Tensor
+import Search
 
 /// The k nearest neighbours of every row of a matrix (self included, first), exact, by
 /// blocked GEMM, with Euclidean or cosine distances.

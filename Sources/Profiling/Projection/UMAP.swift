@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import COpenBLAS
-import Tensor
 
 /// Uniform Manifold Approximation and Projection (McInnes, Healy & Melville 2018), following
 /// the reference implementation (umap-learn) step by step:

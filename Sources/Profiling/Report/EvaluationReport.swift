@@ -1,6 +1,6 @@
+import Core
 import Foundation
 import Screen
-import Tensor
 
 /// The evaluation report: one self-contained HTML page (inline CSS and SVG, no script, no
 /// URL of any kind, so it opens offline) plus every figure as a standalone SVG file in

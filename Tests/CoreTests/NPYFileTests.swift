@@ -1,6 +1,6 @@
 import XCTest
 import Foundation
-@testable import Tensor
+@testable import Core
 
 /// Checks `.npy` reading against files numpy wrote (scripts/reference/make_npy_fixtures.py)
 /// and writing against numpy's exact bytes.

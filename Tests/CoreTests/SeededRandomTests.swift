@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tensor
+@testable import Core
 
 final class SeededRandomTests: XCTestCase {
     func testSameSeedSameSequenceAndStreamsDiffer() {

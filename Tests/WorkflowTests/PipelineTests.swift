@@ -1,7 +1,7 @@
 import XCTest
 import Foundation
 import Learning
-@testable import phenoscope
+@testable import Workflow
 
 final class PipelineTests: XCTestCase {
     func testSkipsUpToDateStagesAndRerunsOnChange() throws {
@@ -19,7 +19,7 @@ final class PipelineTests: XCTestCase {
                 runs.append("two"); try "o".write(to: out, atomically: true, encoding: .utf8)
             }]
         }
-        let p = Pipeline(runDirectory: dir, quiet: true)
+        let p = Pipeline(runDirectory: dir)
         XCTAssertEqual(try p.run(stages("x")), ["one", "two"])
         XCTAssertEqual(try p.run(stages("x")), [])
         // A changed parameter re-runs the stage and everything after it.
@@ -39,10 +39,10 @@ final class PipelineTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-\(UUID())")
         struct Boom: Error {}
         let stage = Stage(name: "bad", inputs: [], outputs: [dir.appendingPathComponent("x")], parameters: "") { throw Boom() }
-        XCTAssertThrowsError(try Pipeline(runDirectory: dir, quiet: true).run([stage]))
+        XCTAssertThrowsError(try Pipeline(runDirectory: dir).run([stage]))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("stages/bad.done").path))
         let lying = Stage(name: "lying", inputs: [], outputs: [dir.appendingPathComponent("never")], parameters: "") {}
-        XCTAssertThrowsError(try Pipeline(runDirectory: dir, quiet: true).run([lying]))
+        XCTAssertThrowsError(try Pipeline(runDirectory: dir).run([lying]))
     }
 }
 
@@ -56,7 +56,7 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(try RunConfig.parse("", file: "e.yaml"), RunConfig())
         let on = try RunConfig.parse("illumination: {enabled: true}\nnormalization: {level: well}\ncrops: {enabled: true, size: 128, mask_neighbours: true}\n", file: "o.yaml")
         XCTAssertTrue(on.illumination.enabled)
-        XCTAssertEqual(on.normalization.level, "well")
+        XCTAssertEqual(on.normalization.level, .well)
         XCTAssertEqual(on.crops.size, 128)
         XCTAssertTrue(on.crops.maskNeighbours)
         XCTAssertFalse(RunConfig().crops.enabled, "crops stay off by default so the main job is fast")
@@ -74,13 +74,17 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(message("crops:\n  dtype: f32\n"), "c.yaml: crops.dtype: 'f32': expected u16 or f16")
         XCTAssertEqual(message("segmentation:\n  method: locations\n"), "c.yaml: segmentation.locations: method 'locations' needs the path of a CSV of cell locations")
         XCTAssertEqual(message("segmentation:\n  nucleus_threshold: triangle\n"), "c.yaml: segmentation.nucleus_threshold: 'triangle': expected otsu or li")
-        XCTAssertEqual(try RunConfig.parse("segmentation: {nucleus_threshold: li}\n", file: "c.yaml").segmentation.nucleusThreshold, "li")
+        XCTAssertEqual(try RunConfig.parse("segmentation: {nucleus_threshold: li}\n", file: "c.yaml").segmentation.nucleusThreshold, .li)
         XCTAssertEqual(message("illumination:\n  smoothing: mean\n"), "c.yaml: illumination.smoothing: 'mean': expected median or polynomial")
         XCTAssertEqual(message("embedding:\n  enabled: true\n  train: t.yaml\n"),
                        "c.yaml: embedding.enabled: learned embeddings are computed from crops; set crops.enabled: true")
         XCTAssertEqual(message("crops: {enabled: true}\nembedding:\n  enabled: true\n"),
                        "c.yaml: embedding.train/model: give exactly one: a train config to train on this run's crops, or an existing model")
         XCTAssertEqual(message("crops: {enabled: true}\nembedding: {enabled: true, model: m, batch_size: 0}\n"), "c.yaml: embedding.batch_size: expected at least 1")
+        XCTAssertEqual(message("features:\n  families: [intensity, shap]\n"),
+                       "c.yaml: features.families: 'shap': expected intensity, shape, texture, granularity, radial or correlation")
+        XCTAssertEqual(message("segmentation:\n  method: watershed\n"),
+                       "c.yaml: segmentation.method: 'watershed': expected classic, ground_truth, masks or locations")
         let m = message("name: [unclosed\n")
         XCTAssertTrue(m.hasPrefix("c.yaml: "), m)
     }

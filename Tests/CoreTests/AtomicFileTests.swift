@@ -1,6 +1,6 @@
 import XCTest
 import Foundation
-@testable import Tensor
+@testable import Core
 
 final class AtomicFileTests: XCTestCase {
     func testFailedWriteLeavesNothing() throws {

@@ -1,0 +1,90 @@
+import Core
+import Foundation
+import Learning
+import Screen
+
+/// One `phenoscope run` of a config: resolves its paths, writes the resolved config into the
+/// run folder, and runs the parts asked for, stage by stage, resumably (`Pipeline`). Front
+/// ends pass in how to report (`RunReporter`); the library prints nothing.
+public struct ScreenRun {
+    /// Which stages one invocation runs.
+    public enum Part: String, CaseIterable, Sendable { case all, prepare, plates, screen }
+
+    public let config: RunConfig
+    public let layout: RunLayout
+    public var force = false
+    public var reporter: any RunReporter
+    /// The BBBC021 image and MoA tables, for the synthetic preset `bbbc021`.
+    public var bbbc021Tables: URL?
+    let base: URL
+
+    /// Reads the config at `configURL`; relative paths in it are relative to its folder.
+    public init(configURL: URL, reporter: any RunReporter = SilentReporter()) throws {
+        config = try RunConfig.load(configURL)
+        base = configURL.deletingLastPathComponent()
+        self.reporter = reporter
+        layout = RunLayout(root: Self.resolve(config.runsDir, base: base).appendingPathComponent(config.name))
+    }
+
+    static func resolve(_ path: String, base: URL) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path).standardizedFileURL
+    }
+
+    /// The stage builders of this run.
+    public var stages: RunStages {
+        let base = base
+        let resolve: (String) -> URL = { Self.resolve($0, base: base) }
+        let manifest = config.screen.manifest.isEmpty ? layout.syntheticManifest : resolve(config.screen.manifest)
+        return RunStages(config: config, layout: layout, manifestURL: manifest, resolve: resolve,
+                         reporter: reporter, bbbc021Tables: bbbc021Tables)
+    }
+
+    /// Runs `part` (with `.plates`, only `plates` when given); returns the stages that ran.
+    @discardableResult
+    public func run(_ part: Part = .all, plates only: [String] = []) throws -> [String] {
+        try AtomicFile.write(config.yaml(), to: layout.root.appendingPathComponent("config.yaml"))
+        let stages = stages
+        let pipeline = Pipeline(runDirectory: layout.root, force: force, reporter: reporter)
+        var ran: [String] = []
+        if part == .all || part == .prepare {
+            ran += try pipeline.run(stages.prepareStages())
+        }
+        if part == .all || part == .plates {
+            let manifest = try Manifest.load(stages.manifestURL)
+            let plates = RunStages.plates(of: manifest)
+            for p in only where !plates.contains(p) {
+                throw PipelineError(message: "--plate \(p): not a plate of \(stages.manifestURL.path) (plates: \(plates.joined(separator: ", ")))")
+            }
+            for p in only.isEmpty ? plates : only { ran += try pipeline.run(stages.plateStages(plate: p)) }
+        }
+        if part == .all || part == .screen {
+            let plates = try RunStages.plates(listedIn: layout.plateList)
+            ran += try pipeline.run(stages.screenStages(plates: plates))
+            if config.embedding.enabled { ran += try pipeline.run(stages.embeddingStages(plates: plates)) }
+        }
+        return ran
+    }
+
+    /// The headline figures of a finished run, as lines for people.
+    public func summary(seconds: Double) throws -> [String] {
+        let cfg = config
+        let e = try EvaluationHeadline.load(layout.evaluation), r = try EvaluationHeadline.load(layout.evaluationRaw)
+        let counts = try Catalog(url: layout.catalog).counts()
+        var lines = ["phenoscope run \(cfg.name): \(counts["site"] ?? 0) sites, \(counts["well"] ?? 0) wells, \(counts["plate"] ?? 0) plates, "
+                     + "\(e.treatments ?? 0) treatments, \(e.moas ?? 0) MoAs (\(ElapsedTime.text(seconds)))"]
+        lines.append("  normalized (\(cfg.profiles.normalize.rawValue)\(cfg.profiles.featureSelect ? ", feature selection" : "")"
+                     + "\(cfg.profiles.spherize == .none ? "" : ", \(cfg.profiles.spherize.rawValue)")):  \(e.figures)")
+        lines.append("  raw well means:              \(r.figures)")
+        if cfg.embedding.enabled {
+            let what = cfg.embedding.model.isEmpty
+                ? ((try? TrainConfig.load(stages.resolve(cfg.embedding.train))).map { "\($0.method.rawValue) \($0.arch)" } ?? "trained")
+                : URL(fileURLWithPath: cfg.embedding.model).lastPathComponent
+            lines.append("  learned embeddings (\(what)):  \(try EvaluationHeadline.load(layout.evaluation.appendingPathComponent("embedding")).figures)")
+            if cfg.embedding.randomBaseline {
+                lines.append("  same network, untrained:     \(try EvaluationHeadline.load(layout.evaluation.appendingPathComponent("embedding_random")).figures)")
+            }
+        }
+        lines.append("outputs: \(layout.root.path)  (evaluation/, profiles/, cells/, index/, catalog.sqlite)")
+        return lines
+    }
+}
