@@ -17,6 +17,9 @@ public struct ScreenSegmentation: Sendable {
     /// Given nucleus centres per site: nuclei are grown from them (`Segmentation.nuclei(_:seeds:)`)
     /// and `cells.csv` lists exactly these locations, in their order; a site without any has no cells.
     public var locations: CellLocations? = nil
+    /// When set, nuclei come from this trained network instead of `segmentation.nuclei`
+    /// (given `locations` still take precedence); cells grow from them as from classic nuclei.
+    public var nucleusSegmenter: NucleusSegmenter? = nil
 
     public init() {}
 
@@ -48,10 +51,8 @@ public struct ScreenSegmentation: Sendable {
                         return try TIFFReader.readFloat(url)
                     }
                     let given = locations.map { $0.sites[row.siteKey] ?? [] }
-                    let dna = try plane(nucleusChannel)
-                    let nuclei = given.map { g in segmentation.nuclei(dna, seeds: g.map { SIMD2(Float($0.x), Float($0.y)) }) }
-                        ?? segmentation.nuclei(dna)
-                    let cells = cytoplasm.isEmpty ? nuclei : segmentation.cells(nuclei: nuclei, cytoplasm: try cytoplasm.map(plane))
+                    let (nuclei, cells) = segmentSite(dna: try plane(nucleusChannel), cytoplasm: try cytoplasm.map(plane),
+                                                      given: given?.map { SIMD2(Float($0.x), Float($0.y)) })
                     let stem = "\(row.plate)/\(row.well)_s\(row.site)"
                     try TIFFWriter.write(nuclei, to: out.appendingPathComponent("masks/\(stem)_nuclei.tif"), options: .init(compression: .deflate))
                     try TIFFWriter.write(cells, to: out.appendingPathComponent("masks/\(stem)_cells.tif"), options: .init(compression: .deflate))
@@ -81,5 +82,15 @@ public struct ScreenSegmentation: Sendable {
         // masks.csv last: its presence means the folder is complete.
         try masks.write(to: out.appendingPathComponent("masks.csv"))
         return Summary(sites: rows.count, cells: cellsTable.rows.count, masks: masks)
+    }
+
+    /// Nuclei and cells of one site: nuclei grown from `given` centres when there are any
+    /// (nil: detect them), else from `nucleusSegmenter` when set, else by `segmentation`;
+    /// cells by propagation over the cytoplasm planes (the nuclei themselves when there are none).
+    public func segmentSite(dna: Image<Float>, cytoplasm: [Image<Float>], given: [SIMD2<Float>]? = nil)
+        -> (nuclei: Image<Int32>, cells: Image<Int32>) {
+        let nuclei = given.map { segmentation.nuclei(dna, seeds: $0) }
+            ?? nucleusSegmenter?.nuclei(dna) ?? segmentation.nuclei(dna)
+        return (nuclei, cytoplasm.isEmpty ? nuclei : segmentation.cells(nuclei: nuclei, cytoplasm: cytoplasm))
     }
 }
