@@ -20,18 +20,34 @@ struct NucleusModelOptions: ParsableArguments {
     @Flag(help: "Average the network's maps over horizontal and vertical flips (4x the network time).")
     var tta = false
 
+    @Option(help: "Model: foreground where its probability is above this (default 0.5).")
+    var foregroundThreshold: Float?
+
+    @Option(help: "Model: a nucleus seed where the distance map is above this (default 0.5).")
+    var seedThreshold: Float?
+
+    @Option(help: "Model: smallest nucleus kept, pixels (default 15).")
+    var minArea: Int?
+
     /// The trained network for `--method model` (nil for classic); a model that cannot be
     /// read, or model-only options with classic, is a one-line error.
     func validate() throws {
-        if method != .model && (model != nil || tileSize != nil || tta) {
-            throw ValidationError("--model, --tile-size and --tta apply to --method model")
+        if method != .model && (model != nil || tileSize != nil || tta || foregroundThreshold != nil || seedThreshold != nil || minArea != nil) {
+            throw ValidationError("--model, --tile-size, --tta, --foreground-threshold, --seed-threshold and --min-area apply to --method model")
         }
+        for (name, value) in [("--foreground-threshold", foregroundThreshold), ("--seed-threshold", seedThreshold)] {
+            if let value, !(value > 0 && value < 1) { throw ValidationError("\(name): \(value); expected a probability between 0 and 1") }
+        }
+        if let minArea, minArea < 0 { throw ValidationError("--min-area: \(minArea); expected 0 or more pixels") }
     }
 
     func segmenter() throws -> NucleusSegmenter? {
         guard method == .model else { return nil }
         var seg = try NucleusSegmenter.load(model)
         try Self.configure(&seg, tileSize: tileSize, tta: tta)
+        if let foregroundThreshold { seg.foregroundThreshold = foregroundThreshold }
+        if let seedThreshold { seg.seedThreshold = seedThreshold }
+        if let minArea { seg.minArea = minArea }
         return seg
     }
 
