@@ -35,6 +35,13 @@ struct SegmentCommand: ParsableCommand {
     @Flag(help: "Print one JSON object with the counts and scores on standard output.") var json = false
     @Flag(help: "No progress output.") var quiet = false
 
+    func validate() throws {
+        if bench && nucleus.method != .classic { throw ValidationError("--bench compares the classic pipeline with scikit-image; use it with --method classic") }
+        if locations != nil && nucleus.method != .classic {
+            throw ValidationError("--locations grows nuclei from given centres over the classic foreground; it does not combine with --method model")
+        }
+    }
+
     func run() throws {
         let m = try Manifest.load(URL(fileURLWithPath: manifest))
         var seg = ScreenSegmentation()
@@ -48,7 +55,6 @@ struct SegmentCommand: ParsableCommand {
         seg.segmentation.nucleusThreshold = method
         if let locations { seg.locations = try CellLocations.load(URL(fileURLWithPath: locations)) }
         if bench && truth == nil { throw ValidationError("--bench needs --truth") }
-        if bench && nucleus.method != .classic { throw ValidationError("--bench compares the classic pipeline with scikit-image; use it with --method classic") }
         seg.nucleusSegmenter = try nucleus.segmenter()
         let progress = ProgressLine("segment", total: m.rows.count, quiet: quiet || json)
         let start = Date()
@@ -90,6 +96,7 @@ struct SegmentCommand: ParsableCommand {
             result["nuclei_recall_iou50"] = score.recall
             result["nuclei_mean_matched_iou"] = score.meanMatchedIoU
         }
+        if let model = seg.nucleusSegmenter?.source { result["model"] = model }
         if json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
         } else {
