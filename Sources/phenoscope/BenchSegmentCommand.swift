@@ -12,7 +12,8 @@ import Tensor
 /// DNA, tubulin, actin; no defects) in memory, then times `ScreenSegmentation.segmentSite`
 /// (nuclei, then cells by propagation) over all of them on `--threads` workers with that
 /// many compute threads, as `segment` runs sites, classic first, then the model; the fastest
-/// of `--repeats` passes counts. Reading and writing files are left out. Both are also scored
+/// of `--repeats` passes counts; one site's network maps alone are timed too. Reading and
+/// writing files are left out. Both are also scored
 /// at IoU 0.5 against the rendered nuclei. `--untrained` times the default architecture with
 /// random weights (same cost as trained weights, meaningless labels) when no model is at hand.
 struct BenchSegmentCommand: ParsableCommand {
@@ -52,6 +53,8 @@ struct BenchSegmentCommand: ParsableCommand {
         var modelOverClassic: Double
         var classicNuclei: Int
         var modelNuclei: Int
+        /// One site's network passes alone (normalization, tiles, sigmoid), fastest of the repeats.
+        var modelMapsSeconds: Double
         var trueNuclei: Int
         var classicF1: Double
         var modelF1: Double
@@ -60,7 +63,8 @@ struct BenchSegmentCommand: ParsableCommand {
             case sites, width, height, threads, repeats, model, widths, tileSize = "tile_size", tta,
                  classicSeconds = "classic_seconds", modelSeconds = "model_seconds", classicSitesPerS = "classic_sites_per_s",
                  modelSitesPerS = "model_sites_per_s", modelOverClassic = "model_over_classic",
-                 classicNuclei = "classic_nuclei", modelNuclei = "model_nuclei", trueNuclei = "true_nuclei",
+                 classicNuclei = "classic_nuclei", modelNuclei = "model_nuclei", modelMapsSeconds = "model_maps_seconds",
+                 trueNuclei = "true_nuclei",
                  classicF1 = "classic_f1_iou50", modelF1 = "model_f1_iou50"
         }
     }
@@ -110,6 +114,7 @@ struct BenchSegmentCommand: ParsableCommand {
         var withModel = ScreenSegmentation()
         withModel.nucleusSegmenter = segmenter
         let learned = try time(withModel, "model")
+        let maps = fastestRun(repeats: repeats) { _ in segmenter.maps(planes[0][0]) }.seconds
 
         func f1(_ predicted: [Image<Int32>]) -> Double {
             zip(predicted, truth).reduce(SegmentationScore()) { $0 + SegmentationScore(predicted: $1.0, truth: $1.1) }.f1
@@ -120,7 +125,8 @@ struct BenchSegmentCommand: ParsableCommand {
                             classicSeconds: classic.seconds, modelSeconds: learned.seconds,
                             classicSitesPerS: Double(sites) / classic.seconds, modelSitesPerS: Double(sites) / learned.seconds,
                             modelOverClassic: classic.seconds / learned.seconds,
-                            classicNuclei: count(classic.nuclei), modelNuclei: count(learned.nuclei), trueNuclei: count(truth),
+                            classicNuclei: count(classic.nuclei), modelNuclei: count(learned.nuclei), modelMapsSeconds: maps,
+                            trueNuclei: count(truth),
                             classicF1: f1(classic.nuclei), modelF1: f1(learned.nuclei))
         if json {
             let encoder = JSONEncoder()
@@ -129,9 +135,9 @@ struct BenchSegmentCommand: ParsableCommand {
         } else {
             print(String(format: "classic: %.3f sites/s (%.2f s for %d sites), F1@0.5 %.3f vs the rendered nuclei",
                          report.classicSitesPerS, classic.seconds, sites, report.classicF1))
-            print(String(format: "model (%@, tile %d%@): %.3f sites/s (%.2f s), F1@0.5 %.3f; %.2fx classic's rate",
+            print(String(format: "model (%@, tile %d%@): %.3f sites/s (%.2f s), F1@0.5 %.3f; %.2fx classic's rate; network maps alone %.2f s a site",
                          segmenter.source, segmenter.tileSize, tta ? ", flips" : "", report.modelSitesPerS, learned.seconds,
-                         report.modelF1, report.modelOverClassic))
+                         report.modelF1, report.modelOverClassic, maps))
         }
     }
 }
