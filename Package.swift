@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["Tensor"]),
         .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "Imaging", dependencies: ["NeuralNet", "Core", "CTIFF", "CZlib"]),
+        .target(name: "Imaging", dependencies: ["NeuralNet", "Tensor", "Core", "CTIFF", "CZlib"]),
         .target(name: "Screen", dependencies: [
             "Imaging", "Core",
             .product(name: "GRDB", package: "GRDB.swift"),

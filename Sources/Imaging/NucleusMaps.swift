@@ -38,4 +38,23 @@ public enum NucleusMaps {
         for i in px.indices where px[i] == 0 { distance.pixels[i] = 0 }
         return (foreground, distance)
     }
+
+    /// Instance labels from predicted maps (probabilities in [0, 1]), the inverse of `targets`:
+    /// the foreground is `foreground > foregroundThreshold`; seeds are the 8-connected
+    /// components of `distance > seedThreshold` inside it (the inner part of each nucleus,
+    /// which touching nuclei do not share, since their distance falls to 0 where they meet);
+    /// a watershed on the negated distance grows the seeds over the foreground; objects
+    /// smaller than `minArea` pixels are removed and labels renumbered 1...n in raster order
+    /// of their seeds. Foreground that no seed reaches stays background.
+    public static func labels(foreground: Image<Float>, distance: Image<Float>, foregroundThreshold: Float = 0.5,
+                              seedThreshold: Float = 0.5, minArea: Int = 0) -> Image<Int32> {
+        precondition(foreground.width == distance.width && foreground.height == distance.height,
+                     "NucleusMaps.labels: maps of different sizes")
+        let mask = foreground.map { $0 > foregroundThreshold ? UInt8(1) : 0 }
+        let seedMask = Image(width: mask.width, height: mask.height,
+                             pixels: zip(mask.pixels, distance.pixels).map { $0 != 0 && $1 > seedThreshold ? UInt8(1) : 0 })
+        let seeds = labelConnectedComponents(seedMask, connectivity: .eight)
+        let grown = watershed(distance.map { -$0 }, markers: seeds, mask: mask)
+        return ObjectFilters.relabelSequential(ObjectFilters.removeSmallObjects(grown, minArea: minArea))
+    }
 }

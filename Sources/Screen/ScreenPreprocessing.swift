@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Imaging
 
 /// Writes a corrected copy of a screen: each image divided by its plate's illumination
@@ -47,7 +48,7 @@ public struct ScreenPreprocessing: Sendable {
             var ranges: [String: [(low: Float, high: Float)]] = [:]
             if normalization.level == .plate || normalization.level == .well {
                 let groups = Dictionary(grouping: rows.indices, by: { normalization.group(of: rows[$0].siteKey)! })
-                let hist = try parallelMap(rows.indices.map { $0 }) { i in
+                let hist = try parallelMap(rows.indices.map { $0 }, workers: threads) { i in
                     try channels.indices.map { c -> IntensityNormalization.Histogram in
                         var h = IntensityNormalization.Histogram(); h.add(try corrected(rows[i], c).pixels); return h
                     }
@@ -60,7 +61,7 @@ public struct ScreenPreprocessing: Sendable {
                     }
                 }
             }
-            let written = try parallelMap(rows.indices.map { $0 }) { i -> [String] in
+            let written = try parallelMap(rows.indices.map { $0 }, workers: threads) { i -> [String] in
                 let row = rows[i]
                 var paths: [String] = []
                 for c in channels.indices {
@@ -94,17 +95,5 @@ public struct ScreenPreprocessing: Sendable {
         table.lineNumbers = rowsOut.indices.map { $0 + 2 }
         try table.write(to: out.appendingPathComponent("manifest.csv"))
         return try Manifest.load(out.appendingPathComponent("manifest.csv"))
-    }
-
-    /// `transform` over `items` on `threads` workers, results in input order.
-    private func parallelMap<T, R>(_ items: [T], _ transform: (T) throws -> R) throws -> [R] {
-        let results = UnsafeMutableBufferPointer<Result<R, Error>?>.allocate(capacity: items.count)
-        defer { results.deallocate() }
-        results.initialize(repeating: nil)
-        let workers = max(1, min(threads, items.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for i in stride(from: w, to: items.count, by: workers) { results[i] = Result { try transform(items[i]) } }
-        }
-        return try (0..<items.count).map { try results[$0]!.get() }
     }
 }

@@ -16,6 +16,9 @@ public struct ScreenSegmentation: Sendable {
     /// Given nucleus centres per site: nuclei are grown from them (`Segmentation.nuclei(_:seeds:)`)
     /// and `cells.csv` lists exactly these locations, in their order; a site without any has no cells.
     public var locations: CellLocations? = nil
+    /// When set, nuclei come from this trained network instead of `segmentation.nuclei`
+    /// (given `locations` still take precedence); cells grow from them as from classic nuclei.
+    public var nucleusSegmenter: NucleusSegmenter? = nil
 
     public init() {}
 
@@ -26,12 +29,14 @@ public struct ScreenSegmentation: Sendable {
     }
 
     /// One site's nuclei and cells from its DNA plane and the planes that outline the cells
-    /// (raw intensities), nuclei grown from `seeds` when given: what `run` does per site, and
-    /// what a query by image does to an uploaded site.
+    /// (raw intensities): nuclei grown from `seeds` when given, else from `nucleusSegmenter`
+    /// when set, else by `segmentation`; cells by propagation over the cytoplasm planes (the
+    /// nuclei themselves when there are none). What `run` does per site, and what a query by
+    /// image does to an uploaded site.
     public func segment(dna: Image<Float>, cytoplasm: [Image<Float>], seeds: [SIMD2<Float>]? = nil) -> (nuclei: Image<Int32>, cells: Image<Int32>) {
-        let nuclei = seeds.map { segmentation.nuclei(dna, seeds: $0) } ?? segmentation.nuclei(dna)
-        let cells = cytoplasm.isEmpty ? nuclei : segmentation.cells(nuclei: nuclei, cytoplasm: cytoplasm)
-        return (nuclei, cells)
+        let nuclei = seeds.map { segmentation.nuclei(dna, seeds: $0) }
+            ?? nucleusSegmenter?.nuclei(dna) ?? segmentation.nuclei(dna)
+        return (nuclei, cytoplasm.isEmpty ? nuclei : segmentation.cells(nuclei: nuclei, cytoplasm: cytoplasm))
     }
 
     public func run(manifest: Manifest, out: URL, progress: (@Sendable () -> Void)? = nil) throws -> Summary {

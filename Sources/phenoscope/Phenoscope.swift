@@ -14,7 +14,7 @@ struct Phenoscope: ParsableCommand {
         subcommands: [
             RunCommand.self, SynthCommand.self, ImportCommand.self, ManifestCommand.self,
             EvaluateCommand.self, ProfileCommand.self, RenderCommand.self,
-            QCCommand.self, SegmentCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self, TuneCommand.self,
+            QCCommand.self, SegmentCommand.self, SegmentEvalCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self, TuneCommand.self,
             CropsCommand.self, IllumCommand.self, ServeCommand.self,
             TrainCommand.self, TrainSegmenterCommand.self, EmbedCommand.self,
         ]

@@ -3,9 +3,10 @@ import Foundation
 import Imaging
 import Screen
 
-/// `phenoscope segment MANIFEST --out DIR`: nuclei from the DNA channel, then cells by
-/// propagation over the other channels; writes label masks, `DIR/masks.csv` and
-/// `DIR/cells.csv` (DESIGN.md, Masks and Cells). With `--truth masks.csv` (a synthetic
+/// `phenoscope segment MANIFEST --out DIR`: nuclei from the DNA channel (classically, or with
+/// `--method model` by the trained network, `NucleusSegmenter`), then cells by propagation
+/// over the other channels; writes label masks, `DIR/masks.csv` and `DIR/cells.csv`
+/// (DESIGN.md, Masks and Cells). With `--truth masks.csv` (a synthetic
 /// screen's ground truth) it scores the nuclei: F1 at IoU 0.5 and mean matched IoU, on the
 /// sites without defects when `--defects sites.csv` is given. With `--bench` (and `--truth`)
 /// it also runs scikit-image's classic pipeline (`scripts/reference/bench_segment_skimage.py`)
@@ -20,6 +21,7 @@ struct SegmentCommand: ParsableCommand {
     @Argument(help: "The manifest CSV.") var manifest: String
     @Option(help: "Output folder.") var out: String
     @Option(help: "Channel with the DNA stain.") var nucleusChannel = "DNA"
+    @OptionGroup var nucleus: NucleusModelOptions
     @Option(help: "Gaussian sigma before thresholding nuclei (pixels).") var nucleusSigma: Float = Segmentation().nucleusSigma
     @Option(help: "Height of distance maxima that split touching nuclei (pixels).") var splitHeight: Float = Segmentation().splitHeight
     @Option(help: "Smallest nucleus kept (pixels).") var minNucleusArea = Segmentation().minNucleusArea
@@ -32,6 +34,13 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Ground-truth sites.csv; sites with a Defect are left out of the score.") var defects: String?
     @Flag(help: "Print one JSON object with the counts and scores on standard output.") var json = false
     @Flag(help: "No progress output.") var quiet = false
+
+    func validate() throws {
+        if bench && nucleus.method != .classic { throw ValidationError("--bench compares the classic pipeline with scikit-image; use it with --method classic") }
+        if locations != nil && nucleus.method != .classic {
+            throw ValidationError("--locations grows nuclei from given centres over the classic foreground; it does not combine with --method model")
+        }
+    }
 
     func run() throws {
         let m = try Manifest.load(URL(fileURLWithPath: manifest))
@@ -46,12 +55,13 @@ struct SegmentCommand: ParsableCommand {
         seg.segmentation.nucleusThreshold = method
         if let locations { seg.locations = try CellLocations.load(URL(fileURLWithPath: locations)) }
         if bench && truth == nil { throw ValidationError("--bench needs --truth") }
+        seg.nucleusSegmenter = try nucleus.segmenter()
         let progress = ProgressLine("segment", total: m.rows.count, quiet: quiet || json)
         let start = Date()
         let summary = try seg.run(manifest: m, out: URL(fileURLWithPath: out)) { progress.advance() }
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
-        var result: [String: Any] = ["sites": summary.sites, "nuclei": summary.cells, "seconds": seconds,
+        var result: [String: Any] = ["method": nucleus.method.rawValue, "sites": summary.sites, "nuclei": summary.cells, "seconds": seconds,
                                      "sites_per_s": Double(summary.sites) / seconds]
         if let truth {
             let gt = try MaskIndex.load(URL(fileURLWithPath: truth))
@@ -86,6 +96,7 @@ struct SegmentCommand: ParsableCommand {
             result["nuclei_recall_iou50"] = score.recall
             result["nuclei_mean_matched_iou"] = score.meanMatchedIoU
         }
+        if let model = seg.nucleusSegmenter?.source { result["model"] = model }
         if json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
         } else {

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Imaging
+
+extension NucleusMethod: ExpressibleByArgument {}
+
+/// The nucleus-method options that `segment`, `segment-eval` and `bench segment` share:
+/// which method finds nuclei and, for the trained network, which model folder and how it is
+/// tiled. Classic segmentation keeps its defaults here.
+struct NucleusModelOptions: ParsableArguments {
+    @Option(help: "Nuclei by: classic (threshold + distance watershed) or model (the trained network).")
+    var method: NucleusMethod = .classic
+
+    @Option(help: "Nucleus model folder (model.json + model.safetensors, e.g. a train-segmenter run); default: the shipped models/nuclei.")
+    var model: String?
+
+    @Option(help: "Largest tile fed to the network, pixels, margins included (default 768).")
+    var tileSize: Int?
+
+    @Flag(help: "Average the network's maps over horizontal and vertical flips (4x the network time).")
+    var tta = false
+
+    @Option(help: "Model: foreground where its probability is above this (default 0.5).")
+    var foregroundThreshold: Float?
+
+    @Option(help: "Model: a nucleus seed where the distance map is above this (default 0.5).")
+    var seedThreshold: Float?
+
+    @Option(help: "Model: smallest nucleus kept, pixels (default 15).")
+    var minArea: Int?
+
+    /// The trained network for `--method model` (nil for classic); a model that cannot be
+    /// read, or model-only options with classic, is a one-line error.
+    func validate() throws {
+        if method != .model && (model != nil || tileSize != nil || tta || foregroundThreshold != nil || seedThreshold != nil || minArea != nil) {
+            throw ValidationError("--model, --tile-size, --tta, --foreground-threshold, --seed-threshold and --min-area apply to --method model")
+        }
+        for (name, value) in [("--foreground-threshold", foregroundThreshold), ("--seed-threshold", seedThreshold)] {
+            if let value, !(value > 0 && value < 1) { throw ValidationError("\(name): \(value); expected a probability between 0 and 1") }
+        }
+        if let minArea, minArea < 0 { throw ValidationError("--min-area: \(minArea); expected 0 or more pixels") }
+    }
+
+    func segmenter() throws -> NucleusSegmenter? {
+        guard method == .model else { return nil }
+        var seg = try NucleusSegmenter.load(model)
+        try Self.configure(&seg, tileSize: tileSize, tta: tta)
+        if let foregroundThreshold { seg.foregroundThreshold = foregroundThreshold }
+        if let seedThreshold { seg.seedThreshold = seedThreshold }
+        if let minArea { seg.minArea = minArea }
+        return seg
+    }
+
+    /// Sets the tiling options on `seg`; a tile too small for the model's margins (or absurdly
+    /// large) is an error naming `--tile-size`.
+    static func configure(_ seg: inout NucleusSegmenter, tileSize: Int?, tta: Bool) throws {
+        if let tileSize {
+            let least = 2 * seg.margin + seg.sizeMultiple
+            guard tileSize >= least, tileSize <= 4096 else {
+                throw ValidationError("--tile-size: \(tileSize); expected \(least) to 4096 for this model (margin \(seg.margin) px each side)")
+            }
+            seg.tileSize = tileSize
+        }
+        seg.tta = tta
+    }
+}
