@@ -135,7 +135,13 @@ public struct NPYArray: Equatable, Sendable {
         let layout = Layout(shape: shape, dtype: dtype, dataOffset: headerStart + headerLength,
                             bigEndian: endian == ">" && dtype.size > 1,
                             fortranOrder: order.trimmingCharacters(in: .whitespaces) == "True" && shape.count > 1)
-        let needed = layout.count * dtype.size
+        // The shape comes from the file: multiply with overflow checks before trusting it.
+        var needed = dtype.size
+        for d in shape {
+            let (product, overflow) = needed.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw NPYError("\(source): shape \(shape) of \(dtype.rawValue) is too large (the byte count overflows)") }
+            needed = product
+        }
         guard data.count - layout.dataOffset >= needed else {
             throw NPYError("\(source): truncated data: \(data.count - layout.dataOffset) bytes, expected \(needed) for shape \(shape)")
         }
