@@ -22,8 +22,9 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CDNNL"]),
         .target(name: "NeuralNet", dependencies: ["Tensor"]),
         .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "Imaging", dependencies: ["NeuralNet", "Tensor", "CTIFF", "CZlib"]),
+        .target(name: "Imaging", dependencies: ["NeuralNet", "Tensor", "CTIFF", "CPNG", "CZlib"]),
         .target(name: "Screen", dependencies: [
             "Imaging", "Tensor",
             .product(name: "GRDB", package: "GRDB.swift"),
