@@ -49,6 +49,11 @@ struct IndexCommand: ParsableCommand {
         func validate() throws {
             guard (vectors == nil) != (profiles == nil) else { throw ValidationError("give exactly one of --vectors or --profiles") }
             guard profiles == nil || metadata == nil else { throw ValidationError("--metadata goes with --vectors; a profiles table carries its own") }
+            do {
+                try HNSWIndex.Parameters(m: m, efConstruction: efConstruction, efSearch: efSearch, seed: seed).validate()
+            } catch let e as IndexError {
+                throw ValidationError("--m/--ef-construction/--ef-search: \(e.message)")
+            }
         }
 
         func run() throws {
@@ -87,6 +92,12 @@ struct IndexCommand: ParsableCommand {
         static func index(kind: SearchIndex.Kind, metric: Metric, hnsw: HNSWIndex.Parameters, vectors flat: [Float], count n: Int,
                           dimension d: Int, columns: [String], rows: [[String]], source: String,
                           advance: () -> Void = {}) throws -> SearchIndex {
+            do {
+                try hnsw.validate()
+                try ItemMetadata.checkColumns(columns)
+            } catch {
+                throw ValidationError("\(source): \(error)")
+            }
             var index = SearchIndex(kind: kind, dimension: d, metric: metric, metadataColumns: columns, hnsw: hnsw)
             let fields = rows.map { Dictionary(uniqueKeysWithValues: zip(columns, $0)) }
             do {
@@ -133,7 +144,7 @@ struct SearchCommand: ParsableCommand {
     var id: Int?
     @Option(help: "Query vectors: .npy, shape (queries, dims).")
     var queries: String?
-    @Option(help: "Neighbours per query.")
+    @Option(help: "Neighbours per query (at most the index's item count is used).")
     var k = 10
     @Option(help: "HNSW beam width (default: the index's).")
     var ef: Int?
@@ -151,6 +162,8 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let idx = try SearchIndex.open(URL(fileURLWithPath: index))
+        // At most as many neighbours as items: a huge --k must not size the --out array.
+        let k = min(self.k, max(idx.index.count, 1))
         let f = filter.isEmpty ? nil : try ItemFilter(filter)
         let results: [[SearchHit]]
         if let id {
