@@ -161,9 +161,11 @@ public enum TIFFReader {
         return RawPage(width: w, height: h, format: sampleFormat, bytes: raw)
     }
 
-    /// A stripped page's `byteCount` bytes, strip by strip. The buffer grows as strips
-    /// decode instead of being sized from the header up front, so a compressed file whose
-    /// header claims far more than its data holds fails before it costs the claimed size.
+    /// A stripped page's `byteCount` bytes, strips decoded in place. The buffer starts at
+    /// what the file's size makes plausible (16 times it, plus 1 MiB: real microscopy data
+    /// compresses 1.5-3 times) and grows only as strips actually decode, so a compressed
+    /// file whose header claims far more than its data holds fails before it costs the
+    /// claimed size; ordinary files are decoded straight into a buffer of their final size.
     static func readStrips(_ tif: OpaquePointer, url: URL, errors: ErrorLog, byteCount: Int, compressedSize: Int?) throws -> [UInt8] {
         let strips = Int(TIFFNumberOfStrips(tif))
         let stripSize = Int(TIFFStripSize(tif))
@@ -171,18 +173,23 @@ public enum TIFFReader {
             throw ImageIOError(file: url.path, "bad strip layout: \(strips) strips of \(stripSize) bytes for \(byteCount) bytes of pixels"
                                + (errors.first.map { ": \($0)" } ?? ""))
         }
-        var raw: [UInt8] = []
-        raw.reserveCapacity(min(byteCount, 16 * (compressedSize ?? 0) + (1 << 20)))
-        var strip = [UInt8](repeating: 0, count: stripSize)
-        for s in 0..<strips where raw.count < byteCount {
-            let n = strip.withUnsafeMutableBytes { Int(TIFFReadEncodedStrip(tif, UInt32(s), $0.baseAddress!, tmsize_t(stripSize))) }
+        let (scaled, overflow) = (compressedSize ?? 0).multipliedReportingOverflow(by: 16)
+        var raw = [UInt8](repeating: 0, count: overflow ? byteCount : min(byteCount, scaled + (1 << 20)))
+        var filled = 0
+        for s in 0..<strips where filled < byteCount {
+            if raw.count - filled < stripSize, raw.count < byteCount {
+                raw += [UInt8](repeating: 0, count: min(byteCount, max(2 * raw.count, filled + stripSize)) - raw.count)
+            }
+            let n = raw.withUnsafeMutableBytes { buf -> Int in
+                Int(TIFFReadEncodedStrip(tif, UInt32(s), buf.baseAddress! + filled, tmsize_t(buf.count - filled)))
+            }
             guard n >= 0 else {
                 throw ImageIOError(file: url.path, "cannot read strip \(s) of \(strips) (truncated or corrupt)" + (errors.first.map { ": \($0)" } ?? ""))
             }
-            raw.append(contentsOf: strip[0..<min(n, byteCount - raw.count)])
+            filled += n
         }
-        guard raw.count >= byteCount else {
-            throw ImageIOError(file: url.path, "image data ends after \(raw.count) of \(byteCount) bytes (truncated)")
+        guard filled >= byteCount else {
+            throw ImageIOError(file: url.path, "image data ends after \(filled) of \(byteCount) bytes (truncated)")
         }
         return raw
     }

@@ -62,7 +62,7 @@ final class TIFFHostileHeaderTests: XCTestCase {
     }
 
     func testCompressedHeaderWithoutDataFailsCleanly() throws {
-        let url = try stripped("bomb.tif", width: 16_000, height: 16_000, compression: 8)
+        let url = try stripped("bomb.tif", width: 4_000, height: 4_000, compression: 8)
         XCTAssertThrowsError(try TIFFReader.readFloat(url)) { e in
             XCTAssertTrue(e is ImageIOError, "\(e)")
             XCTAssertFalse("\(e)".contains("\n"))
