@@ -77,6 +77,7 @@ struct IndexCommand: ParsableCommand {
                     guard table.rows.count == n else {
                         throw ValidationError("\(metadata): \(table.rows.count) rows, expected \(n) (one per vector in \(vectors))")
                     }
+                    do { try ItemMetadata.checkColumns(table.header) } catch { throw ValidationError("\(metadata): \(error)") }
                     (columns, rows) = (table.header, table.rows)
                 }
                 progress = ProgressLine("index", total: n, quiet: quiet)
