@@ -44,6 +44,8 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // Replays the fuzz corpus when built normally; scripts/fuzz.sh builds it for libFuzzer.
+        .executableTarget(name: "FuzzDecoders", dependencies: ["Imaging", "Screen", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor"], exclude: ["Fixtures"]),
