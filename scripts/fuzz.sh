@@ -30,6 +30,8 @@ for f in $(find Tests -name '*.csv' | head -20); do seed 3 "$f"; seed 4 "$f"; do
 cp scripts/fuzz-corpus/seeds/* "$corpus/" 2>/dev/null || true
 
 mkdir -p scripts/fuzz-corpus/crashes
+# Let libFuzzer's own handler see a trap so that it writes the reproducer.
+export SWIFT_BACKTRACE=enable=no
 # -rss_limit_mb: a decoder that allocates what a forged header asks for fails the run.
 "$binary" "$corpus" -runs="$runs" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=1024 \
     -timeout=10 -artifact_prefix=scripts/fuzz-corpus/crashes/ -print_final_stats=1
