@@ -23,8 +23,9 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["Core", "COpenBLAS", "CDNNL"]),
         .target(name: "NeuralNet", dependencies: ["Tensor"]),
         .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "Imaging", dependencies: ["NeuralNet", "Tensor", "Core", "CTIFF", "CZlib"]),
+        .target(name: "Imaging", dependencies: ["NeuralNet", "Tensor", "Core", "CTIFF", "CPNG", "CZlib"]),
         .target(name: "Screen", dependencies: [
             "Imaging", "Core",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -47,6 +48,8 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // Replays the fuzz corpus when built normally; scripts/fuzz.sh builds it for libFuzzer.
+        .executableTarget(name: "FuzzDecoders", dependencies: ["Imaging", "Screen", "Core"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor"]),

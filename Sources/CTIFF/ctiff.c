@@ -17,8 +17,9 @@ static int ctiff_warning(TIFF *tif, void *user, const char *module, const char *
     return 1;
 }
 
-TIFF *ctiff_open(const char *path, const char *mode, ctiff_errors *errors) {
+TIFF *ctiff_open(const char *path, const char *mode, ctiff_errors *errors, tmsize_t max_single_alloc) {
     TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
+    if (max_single_alloc > 0) TIFFOpenOptionsSetMaxSingleMemAlloc(opts, max_single_alloc);
     TIFFOpenOptionsSetErrorHandlerExtR(opts, ctiff_error, errors);
     TIFFOpenOptionsSetWarningHandlerExtR(opts, ctiff_warning, NULL);
     TIFF *tif = TIFFOpenExt(path, mode, opts);

@@ -119,7 +119,9 @@ public struct NPYArray: Equatable, Sendable {
         guard data.count >= headerStart + headerLength else { throw NPYError("\(source): truncated header") }
         let header = String(decoding: data[(data.startIndex + headerStart)..<(data.startIndex + headerStart + headerLength)], as: UTF8.self)
         guard let descr = field(header, "descr"), let order = field(header, "fortran_order"), let shapeText = field(header, "shape") else {
-            throw NPYError("\(source): header lacks descr, fortran_order or shape: \(header)")
+            // One line, however the header is laid out, and not the whole of a long one.
+            let shown = header.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces).prefix(200)
+            throw NPYError("\(source): header lacks descr, fortran_order or shape: \(shown)")
         }
         let descrValue = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\" "))
         guard let endian = descrValue.first, "<>|=".contains(endian),
@@ -135,7 +137,13 @@ public struct NPYArray: Equatable, Sendable {
         let layout = Layout(shape: shape, dtype: dtype, dataOffset: headerStart + headerLength,
                             bigEndian: endian == ">" && dtype.size > 1,
                             fortranOrder: order.trimmingCharacters(in: .whitespaces) == "True" && shape.count > 1)
-        let needed = layout.count * dtype.size
+        // The shape comes from the file: multiply with overflow checks before trusting it.
+        var needed = dtype.size
+        for d in shape {
+            let (product, overflow) = needed.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw NPYError("\(source): shape \(shape) of \(dtype.rawValue) is too large (the byte count overflows)") }
+            needed = product
+        }
         guard data.count - layout.dataOffset >= needed else {
             throw NPYError("\(source): truncated data: \(data.count - layout.dataOffset) bytes, expected \(needed) for shape \(shape)")
         }
@@ -163,7 +171,8 @@ public struct NPYArray: Equatable, Sendable {
               let colon = header[k.upperBound...].firstIndex(of: ":") else { return nil }
         let rest = header[header.index(after: colon)...]
         if key == "shape" {
-            guard let open = rest.firstIndex(of: "("), let close = rest.firstIndex(of: ")") else { return nil }
+            // The closing parenthesis is looked for after the opening one: `)(` is no shape.
+            guard let open = rest.firstIndex(of: "("), let close = rest[open...].firstIndex(of: ")") else { return nil }
             return String(rest[open...close])
         }
         let end = rest.firstIndex(of: ",") ?? rest.firstIndex(of: "}") ?? rest.endIndex

@@ -1,14 +1,15 @@
+import CPNG
 import CZlib
 import Core
 import Foundation
 
-/// PNG files: 8- and 16-bit grayscale and RGB, with or without alpha (composites,
-/// thumbnails, annotated nuclei).
+/// PNG files: grayscale and RGB, with or without alpha (composites, thumbnails, annotated
+/// nuclei).
 ///
-/// Written with no filter per row and zlib compression; read with every filter type
-/// (None, Sub, Up, Average, Paeth) and every chunk order a conforming writer produces; an
-/// alpha channel is read and dropped. Interlaced files and palettes are refused with a
-/// one-line error.
+/// Written as 8- or 16-bit gray or RGB with no filter per row and zlib compression. Read
+/// through libpng: every bit depth, palettes (expanded to RGB), interlaced files, every
+/// filter and chunk order; an alpha channel is read and dropped. Gray below 8 bits is
+/// widened to 8.
 public enum PNGCodec {
     /// The pixels of a PNG: gray planes widened to `UInt16`, or RGB as three planes.
     public struct Decoded: Sendable, Equatable {
@@ -87,98 +88,48 @@ public enum PNGCodec {
 
     // MARK: reading
 
-    /// The largest decoded image accepted (bytes of filtered rows), so a forged header cannot
-    /// make a small file allocate gigabytes.
-    public static let maxDecodedBytes = 1 << 30
+    /// The largest decoded image accepted (bytes of decoded samples, 256 MiB: an 8,192^2
+    /// RGBA image), so a forged header or a decompression bomb cannot make a small file
+    /// allocate gigabytes.
+    public static let maxDecodedBytes = 1 << 28
 
     public static func read(_ url: URL) throws -> Decoded {
         guard let data = try? Data(contentsOf: url) else { throw ImageIOError(file: url.path, "cannot read file") }
         return try decode(data, source: url.path)
     }
 
+    /// Decodes a PNG through libpng (which checks chunk CRCs, zlib streams and header
+    /// limits), refusing before any pixel buffer exists a header whose decoded size is over
+    /// `maxDecodedBytes`.
     public static func decode(_ data: Data, source: String = "<memory>") throws -> Decoded {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 8, Array(bytes[0..<8]) == signature else { throw ImageIOError(file: source, "not a PNG file") }
-        var pos = 8
-        var width = 0, height = 0, depth = 0, colorType = 0
-        var idat: [UInt8] = []
-        var sawEnd = false
-        func be32(_ i: Int) -> Int { Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]) }
-        while pos + 8 <= bytes.count {
-            let length = be32(pos)
-            let type = String(decoding: bytes[(pos + 4)..<(pos + 8)], as: UTF8.self)
-            guard pos + 12 + length <= bytes.count else { throw ImageIOError(file: source, "truncated \(type) chunk") }
-            let body = Array(bytes[(pos + 8)..<(pos + 8 + length)])
-            switch type {
-            case "IHDR":
-                guard length == 13 else { throw ImageIOError(file: source, "bad IHDR") }
-                width = Int(body[0]) << 24 | Int(body[1]) << 16 | Int(body[2]) << 8 | Int(body[3])
-                height = Int(body[4]) << 24 | Int(body[5]) << 16 | Int(body[6]) << 8 | Int(body[7])
-                depth = Int(body[8]); colorType = Int(body[9])
-                guard body[12] == 0 else { throw ImageIOError(file: source, "interlaced PNGs are not supported") }
-            case "IDAT": idat += body
-            case "IEND": sawEnd = true
-            default: break
-            }
-            pos += 12 + length
-            if sawEnd { break }
+        var image = cpng_image()
+        let status = data.withUnsafeBytes { raw in
+            cpng_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, UInt64(maxDecodedBytes), maxChunkBytes, &image)
         }
-        guard sawEnd else { throw ImageIOError(file: source, "truncated PNG (no IEND chunk)") }
-        guard width > 0, height > 0 else { throw ImageIOError(file: source, "missing or empty IHDR") }
-        // Samples per pixel, and how many of them are colour (an alpha sample is dropped:
-        // microscopy PNGs such as the Data Science Bowl's are RGBA with an opaque alpha).
-        let channels: Int, colourPlanes: Int
-        switch (colorType, depth) {
-        case (0, 8), (0, 16): (channels, colourPlanes) = (1, 1)
-        case (4, 8), (4, 16): (channels, colourPlanes) = (2, 1)
-        case (2, 8), (2, 16): (channels, colourPlanes) = (3, 3)
-        case (6, 8), (6, 16): (channels, colourPlanes) = (4, 3)
-        default: throw ImageIOError(file: source, "colour type \(colorType) at \(depth) bits is not supported (8/16-bit gray, gray+alpha, RGB, RGBA)")
+        defer { free(image.pixels) }
+        guard status == 0, let pixels = image.pixels else {
+            let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            throw ImageIOError(file: source, message.isEmpty ? "not a readable PNG" : message)
         }
-        let bpp = channels * depth / 8
-        // The header's size is hostile until checked: overflow-free, and within a budget.
-        let (stride, o1) = width.multipliedReportingOverflow(by: bpp)
-        let (rawCount, o2) = height.multipliedReportingOverflow(by: stride + 1)
-        guard !o1, !o2, rawCount <= maxDecodedBytes else {
-            throw ImageIOError(file: source, "header size \(width)x\(height) is over the \(maxDecodedBytes >> 20) MiB decode budget")
-        }
-        var raw = [UInt8](repeating: 0, count: rawCount)
-        var size = uLong(raw.count)
-        let status = uncompress(&raw, &size, idat, uLong(idat.count))
-        guard status == Z_OK, Int(size) == raw.count else { throw ImageIOError(file: source, "corrupt or truncated image data") }
-        var pixels = [UInt8](repeating: 0, count: height * stride)
-        for y in 0..<height {
-            let filter = raw[y * (stride + 1)]
-            let line = y * (stride + 1) + 1
-            for x in 0..<stride {
-                let a = x >= bpp ? Int(pixels[y * stride + x - bpp]) : 0
-                let b = y > 0 ? Int(pixels[(y - 1) * stride + x]) : 0
-                let c = (x >= bpp && y > 0) ? Int(pixels[(y - 1) * stride + x - bpp]) : 0
-                let v = Int(raw[line + x])
-                let predicted: Int
-                switch filter {
-                case 0: predicted = 0
-                case 1: predicted = a
-                case 2: predicted = b
-                case 3: predicted = (a + b) / 2
-                case 4:
-                    let p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c)
-                    predicted = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c)
-                default: throw ImageIOError(file: source, "bad row filter \(filter) in row \(y)")
-                }
-                pixels[y * stride + x] = UInt8((v + predicted) & 0xFF)
-            }
-        }
+        let width = Int(image.width), height = Int(image.height), depth = Int(image.bit_depth), channels = Int(image.channels)
+        // Gray (+alpha) is one plane, RGB (+alpha) three; an alpha sample is dropped:
+        // microscopy PNGs such as the Data Science Bowl's are RGBA with an opaque alpha.
+        let colourPlanes = channels <= 2 ? 1 : 3
+        let bytesPerSample = depth / 8, bpp = channels * bytesPerSample
         var planes = (0..<colourPlanes).map { _ in Image<UInt16>(width: width, height: height, repeating: 0) }
-        for i in 0..<(width * height) {
-            for c in 0..<colourPlanes {
-                planes[c].pixels[i] = depth == 16
-                    ? UInt16(pixels[i * bpp + 2 * c]) << 8 | UInt16(pixels[i * bpp + 2 * c + 1])
-                    : UInt16(pixels[i * bpp + c])
+        for c in 0..<colourPlanes {
+            planes[c].pixels.withUnsafeMutableBufferPointer { out in
+                for i in 0..<(width * height) {
+                    let at = i * bpp + c * bytesPerSample
+                    out[i] = depth == 16 ? UInt16(pixels[at]) << 8 | UInt16(pixels[at + 1]) : UInt16(pixels[at])
+                }
             }
         }
         return Decoded(width: width, height: height, bitDepth: depth, planes: planes)
     }
+
+    /// The most one ancillary chunk (an ICC profile, compressed text) may decompress to.
+    static let maxChunkBytes = 8 << 20
 }
 
 extension Data {

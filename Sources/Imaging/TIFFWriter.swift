@@ -37,7 +37,7 @@ public enum TIFFWriter {
         precondition(!pages.isEmpty, "a TIFF needs at least one page")
         try AtomicFile.write(to: url) { tmp in
             let log = TIFFReader.ErrorLog()
-            guard let tif = ctiff_open(tmp.path, options.bigEndian ? "wb" : "wl", log.record) else {
+            guard let tif = ctiff_open(tmp.path, options.bigEndian ? "wb" : "wl", log.record, 0) else {
                 throw ImageIOError(file: url.path, "cannot create TIFF" + (log.first.map { " (\($0))" } ?? ""))
             }
             var closed = false

@@ -199,6 +199,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         guard projectionDims.count >= 1, projectionDims.allSatisfy({ $0 > 0 }) else { throw fail("projection_dims", "expected positive widths") }
         guard globalCropsScale.count == 2, localCropsScale.count == 2 else { throw fail("global_crops_scale", "expected [min, max]") }
         guard checkpointEvery >= 1 else { throw fail("checkpoint_every", "expected at least 1") }
+        guard seed >= 0 else { throw fail("seed", "\(seed); expected a non-negative integer") }
         guard localCropsNumber >= 0 else { throw fail("local_crops_number", "expected >= 0") }
         guard loaderThreads >= 1 else { throw fail("loader_threads", "\(loaderThreads); expected at least 1") }
         guard prefetchBatches >= 0 else { throw fail("prefetch_batches", "\(prefetchBatches); expected >= 0") }

@@ -95,6 +95,7 @@ public struct ProfileEvaluation: Sendable {
         let progress = options.progress ?? { _ in }
         progress("nearest neighbours and MoA mAP over \(labels.moaRows.count) treatments")
         let sim = try CosineSimilarity(treatments)
+        try Self.requireDistinctSimilarities(sim, rows: labels.moaRows, source: table.sourceDescription)
         nsc = try NearestNeighborMoA(labels: labels, similarity: sim, mode: .nsc, topK: options.topK)
         nscb = labels.batches == nil ? nil
             : try NearestNeighborMoA(labels: labels, similarity: sim, mode: .nscb, topK: options.topK)
@@ -126,6 +127,23 @@ public struct ProfileEvaluation: Sendable {
             ? ClassifierProbe(table: treatments, labels: labels,
                               kind: .randomForest(trees: options.forestTrees, seed: options.seed))
             : nil
+    }
+
+    /// Fails when every pair of the evaluated treatments is equally similar (constant
+    /// features, or rows that differ only in scale): then each ranking is all ties, broken
+    /// by table order, and NSC, NSCB and mAP would report that order as perfect retrieval.
+    static func requireDistinctSimilarities(_ sim: CosineSimilarity, rows: [Int], source: String) throws {
+        guard rows.count >= 2 else { return }
+        var lo = Double.infinity, hi = -Double.infinity
+        for (a, i) in rows.enumerated() {
+            for j in rows[(a + 1)...] {
+                let s = sim[i, j]
+                lo = min(lo, s); hi = max(hi, s)
+            }
+        }
+        guard hi - lo > 1e-9 else {
+            throw ProfilingError("\(source): every pair of the \(rows.count) treatment profiles has cosine similarity \(String(format: "%.6f", hi)) (constant or proportional features); nearest neighbours and mAP would only reflect row order")
+        }
     }
 
     // MARK: Reports

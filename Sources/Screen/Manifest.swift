@@ -71,10 +71,20 @@ public struct Manifest: Sendable {
     }
 
     /// Reads the manifest at `url`; throws a `CSVError` naming the line of the first
-    /// structural problem (missing column, non-numeric site or concentration, bad well).
+    /// structural problem (missing column, non-numeric site or concentration, bad well) or
+    /// of the first site listed twice: every verb keys its work by site, so a second row for
+    /// the same site would otherwise be silently dropped by one stage and used by another.
     public static func load(_ url: URL) throws -> Manifest {
         let table = try CSVTable(contentsOf: url)
-        return try Manifest(table: table, baseDirectory: url.deletingLastPathComponent())
+        let manifest = try Manifest(table: table, baseDirectory: url.deletingLastPathComponent())
+        var firstLine: [SiteKey: Int] = [:]
+        for row in manifest.rows {
+            if let first = firstLine.updateValue(row.line, forKey: row.siteKey) {
+                throw CSVError(source: manifest.source, line: row.line,
+                               message: "Metadata_Site: duplicate site \(row.siteKey), first on line \(first); expected one row per site")
+            }
+        }
+        return manifest
     }
 
     /// Builds a manifest from a parsed CSV table.
@@ -102,8 +112,11 @@ public struct Manifest: Sendable {
                 throw fail("Metadata_Site", "'\(fields[idx[2]])' is not a non-negative integer")
             }
             let conc = fields[idx[5]].trimmingCharacters(in: .whitespaces)
-            guard let c = Double(conc), c.isFinite, c >= 0 else {
-                throw fail("Metadata_Concentration", "'\(conc)' is not a non-negative number")
+            // Double() also takes hexadecimal (`0x10` is 16), `inf` and `nan`: only decimal
+            // digits, a point, a sign and an exponent are a concentration.
+            guard conc.allSatisfy({ $0.isASCII && ($0.isNumber || ".eE+-".contains($0)) }),
+                  let c = Double(conc), c.isFinite, c >= 0 else {
+                throw fail("Metadata_Concentration", "'\(conc)' is not a non-negative decimal number")
             }
             var images: [String: String] = [:]
             for (i, (col, _)) in zip(imageColumns.map(\.offset), imageColumns).enumerated() {
@@ -143,6 +156,10 @@ public struct Manifest: Sendable {
     /// - Parameter checkFiles: also report image files that do not exist.
     public func validate(plateWells: Int? = nil, checkFiles: Bool = true) -> [ManifestIssue] {
         var issues: [ManifestIssue] = []
+        if let plateWells, Manifest.plateGeometry(plateWells) == nil {
+            issues.append(.init(line: 0, field: "plate_wells",
+                                message: "\(plateWells) is not a plate format; expected 6, 24, 96, 384 or 1536"))
+        }
         let (maxRows, maxCols) = Manifest.plateGeometry(plateWells ?? 1536) ?? (32, 48)
         var firstLine: [SiteKey: Int] = [:]
         var batchOfPlate: [String: (String, Int)] = [:]
@@ -179,8 +196,13 @@ public struct Manifest: Sendable {
             }
             if checkFiles {
                 for ch in present {
-                    if let url = imageURL(row, channel: ch), !FileManager.default.fileExists(atPath: url.path) {
-                        issues.append(.init(line: row.line, field: "Image_\(ch)", message: "file not found: \(url.path)"))
+                    var isDirectory: ObjCBool = false
+                    if let url = imageURL(row, channel: ch) {
+                        if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+                            issues.append(.init(line: row.line, field: "Image_\(ch)", message: "file not found: \(url.path)"))
+                        } else if isDirectory.boolValue {
+                            issues.append(.init(line: row.line, field: "Image_\(ch)", message: "\(url.path) is a directory, expected an image file"))
+                        }
                     }
                 }
             }

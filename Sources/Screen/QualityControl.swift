@@ -45,15 +45,7 @@ public struct QualityControl: Sendable {
         DispatchQueue.concurrentPerform(iterations: max(1, threads)) { worker in
             var i = worker
             while i < rows.count {
-                scores[i] = Result {
-                    let planes = try manifest.channels.map { ch -> Image<UInt16> in
-                        guard let url = manifest.imageURL(rows[i], channel: ch) else {
-                            throw CSVError(source: manifest.source, line: rows[i].line, message: "no image for channel \(ch)")
-                        }
-                        return try TIFFReader.readUInt16(url)
-                    }
-                    return SiteQuality(planes: planes)
-                }
+                scores[i] = Result { SiteQuality(planes: try manifest.siteImages(rows[i])) }
                 progress?()
                 i += max(1, threads)
             }

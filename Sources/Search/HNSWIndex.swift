@@ -26,6 +26,20 @@ public struct HNSWIndex: VectorIndex {
         public init(m: Int = 16, efConstruction: Int = 40, efSearch: Int = 16, seed: UInt64 = 42) {
             self.m = m; self.efConstruction = efConstruction; self.efSearch = efSearch; self.seed = seed
         }
+
+        /// The largest `m` and beam widths accepted: far above any useful setting, and small
+        /// enough that per-node link blocks and beams cannot overflow or exhaust memory.
+        public static let limit = 4096
+
+        /// Throws naming the first parameter out of range. `HNSWIndex.init` traps on these,
+        /// so anything taken from a user or a file passes through here first.
+        public func validate() throws {
+            guard m >= 2, m <= Self.limit else { throw IndexError("HNSW m is \(m); expected 2...\(Self.limit)") }
+            guard efConstruction >= 1, efConstruction <= Self.limit else {
+                throw IndexError("HNSW ef_construction is \(efConstruction); expected 1...\(Self.limit)")
+            }
+            guard efSearch >= 1, efSearch <= Self.limit else { throw IndexError("HNSW ef_search is \(efSearch); expected 1...\(Self.limit)") }
+        }
     }
 
     public let metric: Metric

@@ -23,6 +23,15 @@ public struct ItemMetadata: Sendable, Equatable {
 
     public var count: Int { values.count }
 
+    /// Throws naming the first column that appears twice: fields are looked up by column
+    /// name, so a repeated name would be ambiguous (and traps the name-keyed dictionaries).
+    public static func checkColumns(_ columns: [String]) throws {
+        var seen = Set<String>()
+        for c in columns where !seen.insert(c).inserted {
+            throw IndexError("metadata column '\(c)' appears twice; expected unique column names")
+        }
+    }
+
     /// Appends an item's fields (by column name; missing ones empty); returns its id.
     @discardableResult
     public mutating func append(_ fields: [String: String], tags: Set<String> = []) -> Int {

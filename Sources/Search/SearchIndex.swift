@@ -6,7 +6,9 @@ import Foundation
 /// The folder holds `index.json` (kind, metric, sizes, parameters), `vectors.f32` (raw
 /// float32 rows, memory-mapped on open), `deleted.u8`, the HNSW graph files for that kind,
 /// and `items.csv`-style metadata in `items.tsv`. Saving writes a new folder beside the
-/// old one and swaps them, so a reader never opens a half-written index.
+/// old one and swaps them, so a reader never opens a half-written index; the copies that a
+/// crashed save leaves beside the folder (`.tmp-*-NAME`, `.old-*-NAME`) are removed by the
+/// next save or open of that index.
 public struct SearchIndex: Sendable {
     public enum Kind: String, Codable, Sendable { case exact, hnsw }
 
@@ -69,6 +71,8 @@ public struct SearchIndex: Sendable {
 
     private func run(_ vectors: [[Float]], k: Int, ef: Int?, _ predicate: ((Int) -> Bool)?) throws -> [[SearchHit]] {
         guard k >= 1 else { throw IndexError("k must be at least 1, got \(k)") }
+        // More neighbours than items cannot be returned; a huge k must not size the beams.
+        let k = min(k, max(index.count, 1)), ef = ef.map { min($0, max(index.count, 1)) }
         if let h = index as? HNSWIndex, let ef { return try h.search(vectors, k: k, ef: ef, filter: predicate) }
         return try index.search(vectors, k: k, filter: predicate)
     }
@@ -93,8 +97,11 @@ public struct SearchIndex: Sendable {
         let fm = FileManager.default
         let parent = url.deletingLastPathComponent()
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        Self.removeStaleCopies(of: url)
         let tmp = parent.appendingPathComponent(".tmp-\(UUID().uuidString)-\(url.lastPathComponent)")
         try fm.createDirectory(at: tmp, withIntermediateDirectories: false)
+        let old = parent.appendingPathComponent(".old-\(UUID().uuidString)-\(url.lastPathComponent)")
+        var movedAside = false
         do {
             let store: VectorStore
             var header = Header(format: 1, kind: kind, metric: index.metric, dimension: index.dimension, rows: 0,
@@ -117,13 +124,54 @@ public struct SearchIndex: Sendable {
             enc.keyEncodingStrategy = .convertToSnakeCase
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             try enc.encode(header).write(to: tmp.appendingPathComponent("index.json"))
-            let old = parent.appendingPathComponent(".old-\(UUID().uuidString)")
-            if fm.fileExists(atPath: url.path) { try fm.moveItem(at: url, to: old) }
+            if fm.fileExists(atPath: url.path) { try fm.moveItem(at: url, to: old); movedAside = true }
             try fm.moveItem(at: tmp, to: url)
             try? fm.removeItem(at: old)
         } catch {
+            // Put the previous index back if it was moved aside and the new one is not in place.
+            if movedAside, !fm.fileExists(atPath: url.path) { try? fm.moveItem(at: old, to: url) }
             try? fm.removeItem(at: tmp)
             throw error
+        }
+    }
+
+    /// Removes the temporary and previous copies that an interrupted `save(to: url)` left
+    /// beside `url`. Only names of exactly that pattern are touched: `.tmp-<UUID>-NAME` and
+    /// `.old-<UUID>-NAME`, plus the `.old-<UUID>` copies older builds wrote, which hold an
+    /// `index.json` of their own.
+    static func removeStaleCopies(of url: URL) {
+        let fm = FileManager.default
+        let parent = url.deletingLastPathComponent(), name = url.lastPathComponent
+        guard let siblings = try? fm.contentsOfDirectory(atPath: parent.path) else { return }
+        for sibling in siblings {
+            for prefix in [".tmp-", ".old-"] where sibling.hasPrefix(prefix) {
+                let rest = sibling.dropFirst(prefix.count)
+                let uuid = rest.prefix(36)
+                guard UUID(uuidString: String(uuid)) != nil else { continue }
+                let tail = rest.dropFirst(36)
+                let ours = tail == "-" + name
+                    || (prefix == ".old-" && tail.isEmpty && fm.fileExists(atPath: parent.appendingPathComponent(sibling).appendingPathComponent("index.json").path))
+                if ours { try? fm.removeItem(at: parent.appendingPathComponent(sibling)) }
+            }
+        }
+    }
+
+    /// The widest row an index file may declare: far above any embedding or profile width,
+    /// and small enough that row sizes cannot overflow.
+    public static let maxDimension = 1 << 24
+
+    /// Throws naming the first field of a saved header that cannot describe an index.
+    static func check(_ header: Header, source: String) throws {
+        guard header.format == 1 else { throw IndexError("\(source): index format \(header.format), this program reads 1") }
+        guard header.dimension >= 1, header.dimension <= maxDimension else {
+            throw IndexError("\(source): dimension \(header.dimension); expected 1...\(maxDimension)")
+        }
+        guard header.rows >= 0 else { throw IndexError("\(source): rows \(header.rows); expected >= 0") }
+        do {
+            try header.hnsw?.validate()
+            try ItemMetadata.checkColumns(header.metadataColumns)
+        } catch let e as IndexError {
+            throw IndexError("\(source): \(e.message)")
         }
     }
 
@@ -139,7 +187,8 @@ public struct SearchIndex: Sendable {
         do { header = try dec.decode(Header.self, from: headerData) } catch {
             throw IndexError("\(file("index.json").path): malformed header (\(error))")
         }
-        guard header.format == 1 else { throw IndexError("\(url.path): index format \(header.format), this program reads 1") }
+        try check(header, source: file("index.json").path)
+        removeStaleCopies(of: url)
         let deletedBytes = try Data(contentsOf: file("deleted.u8"))
         guard deletedBytes.count == header.rows else {
             throw IndexError("\(file("deleted.u8").path): \(deletedBytes.count) flags, expected \(header.rows)")

@@ -51,8 +51,15 @@ enum VectorMath {
         if let bad = v.firstIndex(where: { !$0.isFinite }) {
             throw IndexError("vector component \(bad) is \(v[bad]); expected a finite number")
         }
+        // Squares of components above ~1.8e19 overflow float32: cosine would divide by an
+        // infinite norm and store a zero vector, L2 and inner products would be infinite.
+        let squaredNorm = dot(v, v)
+        guard squaredNorm.isFinite else {
+            let big = v.indices.max { abs(v[$0]) < abs(v[$1]) } ?? 0
+            throw IndexError("squared norm overflows float32 (component \(big) is \(v[big])); expected values that square without overflow, e.g. scaled features")
+        }
         guard metric.normalizes else { return v }
-        let norm = dot(v, v).squareRoot()
+        let norm = squaredNorm.squareRoot()
         guard norm > 0 else { throw IndexError("zero vector has no direction for cosine similarity") }
         return v.map { $0 / norm }
     }

@@ -26,8 +26,11 @@ public struct VectorStore: @unchecked Sendable {
 
     /// Opens rows saved by `write(to:)`; `deleted` must have one flag per row.
     init(dimension: Int, mapping file: MappedFile, deleted: [Bool]) throws {
-        let rows = file.length / (dimension * MemoryLayout<Float>.stride)
-        guard rows * dimension * MemoryLayout<Float>.stride == file.length, rows == deleted.count else {
+        // The dimension comes from a file: check it before dividing or multiplying by it.
+        let (rowBytes, overflow) = dimension.multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
+        guard dimension > 0, !overflow else { throw IndexError("dimension \(dimension); expected a positive row width") }
+        let rows = file.length / rowBytes
+        guard rows * rowBytes == file.length, rows == deleted.count else {
             throw IndexError("vector file holds \(file.length) bytes, expected \(deleted.count) rows of \(dimension) float32")
         }
         self.dimension = dimension

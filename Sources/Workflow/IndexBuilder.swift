@@ -10,6 +10,12 @@ public enum IndexBuilder {
     public static func index(kind: SearchIndex.Kind, metric: Metric, hnsw: HNSWIndex.Parameters, vectors flat: [Float], count n: Int,
                              dimension d: Int, columns: [String], rows: [[String]], source: String,
                              advance: () -> Void = {}) throws -> SearchIndex {
+        do {
+            try hnsw.validate()
+            try ItemMetadata.checkColumns(columns)
+        } catch {
+            throw PipelineError(message: "\(source): \(error)")
+        }
         var index = SearchIndex(kind: kind, dimension: d, metric: metric, metadataColumns: columns, hnsw: hnsw)
         let fields = rows.map { Dictionary(uniqueKeysWithValues: zip(columns, $0)) }
         do {

@@ -51,6 +51,11 @@ struct IndexCommand: ParsableCommand {
         func validate() throws {
             guard (vectors == nil) != (profiles == nil) else { throw ValidationError("give exactly one of --vectors or --profiles") }
             guard profiles == nil || metadata == nil else { throw ValidationError("--metadata goes with --vectors; a profiles table carries its own") }
+            do {
+                try HNSWIndex.Parameters(m: m, efConstruction: efConstruction, efSearch: efSearch, seed: seed).validate()
+            } catch let e as IndexError {
+                throw ValidationError("--m/--ef-construction/--ef-search: \(e.message)")
+            }
         }
 
         func run() throws {
@@ -74,6 +79,7 @@ struct IndexCommand: ParsableCommand {
                     guard table.rows.count == n else {
                         throw ValidationError("\(metadata): \(table.rows.count) rows, expected \(n) (one per vector in \(vectors))")
                     }
+                    do { try ItemMetadata.checkColumns(table.header) } catch { throw ValidationError("\(metadata): \(error)") }
                     (columns, rows) = (table.header, table.rows)
                 }
                 progress = ProgressLine("index", total: n, quiet: quiet)
@@ -107,7 +113,7 @@ struct SearchCommand: ParsableCommand {
     var id: Int?
     @Option(help: "Query vectors: .npy, shape (queries, dims).")
     var queries: String?
-    @Option(help: "Neighbours per query.")
+    @Option(help: "Neighbours per query (at most the index's item count is used).")
     var k = 10
     @Option(help: "HNSW beam width (default: the index's).")
     var ef: Int?
@@ -125,6 +131,8 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let idx = try SearchIndex.open(URL(fileURLWithPath: index))
+        // At most as many neighbours as items: a huge --k must not size the --out array.
+        let k = min(self.k, max(idx.index.count, 1))
         let f = filter.isEmpty ? nil : try ItemFilter(filter)
         let results: [[SearchHit]]
         if let id {

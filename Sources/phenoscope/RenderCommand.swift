@@ -29,10 +29,7 @@ struct RenderCommand: ParsableCommand {
         }) else {
             throw ValidationError("\(manifest): no site matches plate \(plate ?? "*"), well \(well ?? "*"), site \(site.map(String.init) ?? "*")")
         }
-        let planes = try m.channels.map { ch -> Image<UInt16> in
-            guard let url = m.imageURL(row, channel: ch) else { throw ValidationError("\(manifest):\(row.line): no image for \(ch)") }
-            return try TIFFReader.readUInt16(url)
-        }
+        let planes = try m.siteImages(row)
         let colors = m.channels.enumerated().map { Composite.defaultColor(for: $1, index: $0) }
         let (r, g, b) = Composite().render(planes, colors: colors)
         try PNGCodec.write(red: r, green: g, blue: b, to: URL(fileURLWithPath: out))

@@ -56,4 +56,28 @@ final class NPYFileTests: XCTestCase {
         XCTAssertThrowsError(try NPYArray.parse(complex, source: "c.npy"))
         XCTAssertThrowsError(try NPYArray.read(fixtures.appendingPathComponent("missing.npy")))
     }
+
+    /// Issue 21: a header whose shape product overflows must be a clean error, not a trap,
+    /// and a shape larger than the bytes present must say so.
+    func testForgedShapesAreCleanErrors() throws {
+        func header(_ shape: String) -> Data {
+            var text = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+            text += String(repeating: " ", count: 63 - (10 + text.utf8.count) % 64) + "\n"
+            var d = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(text.utf8.count & 0xFF), UInt8(text.utf8.count >> 8)])
+            d.append(contentsOf: text.utf8)
+            d.append(contentsOf: [UInt8](repeating: 0, count: 32))
+            return d
+        }
+        for (shape, expected) in [("(9223372036854775807, 2)", "overflows"), ("(4611686018427387904, 4611686018427387904)", "overflows"),
+                                  ("(2305843009213693952,)", "overflows"), ("(1000000, 1000000)", "truncated data"),
+                                  ("(-1, 2)", "bad shape entry"), ("(99999999999999999999, 1)", "bad shape entry"),
+                                  (")(", "header lacks")] {   // found by scripts/fuzz.sh: trapped in a backwards range
+            XCTAssertThrowsError(try NPYArray.parse(header(shape), source: "h.npy"), shape) { e in
+                XCTAssertTrue("\(e)".hasPrefix("h.npy: "), "\(e)")
+                XCTAssertTrue("\(e)".contains(expected), "\(shape): \(e)")
+                XCTAssertFalse("\(e)".contains("\n"), "\(e)")
+            }
+        }
+        XCTAssertEqual(try NPYArray.parse(header("(2, 4)"), source: "h.npy").shape, [2, 4])
+    }
 }

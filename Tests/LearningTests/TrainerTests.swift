@@ -56,6 +56,10 @@ final class TrainerTests: XCTestCase {
             XCTAssertEqual("\($0)", "t.yaml: unknown key 'augmentation.flipz'")
         }
         XCTAssertThrowsError(try TrainConfig.parse("arch: vgg\n", file: "t.yaml")) { XCTAssertTrue("\($0)".contains("arch")) }
+        // Issue 21: a negative seed reached UInt64(seed) in the trainer and trapped.
+        XCTAssertThrowsError(try TrainConfig.parse("seed: -1\n", file: "t.yaml")) {
+            XCTAssertEqual("\($0)", "t.yaml: seed: -1; expected a non-negative integer")
+        }
         let c = try? TrainConfig.parse("method: dino\nlocal_crops_number: 4\naugmentation:\n  channel_drop: 0.5\n", file: "t.yaml")
         XCTAssertEqual(c?.method, .dino)
         XCTAssertEqual(c?.localCropsNumber, 4)

@@ -199,6 +199,26 @@ final class KnownAnswerTests: XCTestCase {
         }
     }
 
+    /// Issue 21: constant features and values past float32's range reported mAP 1.0 with
+    /// every MoA significant; they must be errors saying why.
+    func testDegenerateFeaturesAreRefusedNotScoredPerfect() throws {
+        let head = "Metadata_Compound,Metadata_Concentration,Metadata_MoA,f1,f2\n"
+        let constant = try table(head + "a,1,m1,2,3\nb,1,m1,2,3\nc,1,m2,2,3\nd,1,m2,2,3\n")
+        XCTAssertThrowsError(try ProfileEvaluation(constant)) {
+            XCTAssertTrue("\($0)".contains("constant or proportional features"), "\($0)")
+            XCTAssertFalse("\($0)".contains("\n"))
+        }
+        let proportional = try table(head + "a,1,m1,1,2\nb,1,m1,2,4\nc,1,m2,3,6\nd,1,m2,4,8\n")
+        XCTAssertThrowsError(try ProfileEvaluation(proportional))
+        let huge = try table(head + "a,1,m1,1e300,2\nb,1,m1,2,4\nc,1,m2,3,-6\nd,1,m2,4,8\n")
+        XCTAssertThrowsError(try ProfileEvaluation(huge)) {
+            XCTAssertEqual("\($0)", "t.csv:2: column 'f1': expected a number within float32's range (|x| <= 3.4e38), found 1e+300")
+        }
+        // The report's map of constant features has no variance to show, and says so.
+        let wide = try table("Metadata_Compound,f1,f2,f3\na,1,1,1\nb,1,1,1\nc,1,1,1\n")
+        XCTAssertNoThrow(try ProfileMap(wide, umap: false))
+    }
+
     func testWriteProducesAllFiles() throws {
         let dir = try temporaryDirectory(self)
         var o = ProfileEvaluation.Options()

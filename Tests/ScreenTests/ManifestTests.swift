@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 @testable import Screen
+import Imaging
 
 final class ManifestTests: XCTestCase {
     private func tempDir() throws -> URL {
@@ -34,7 +35,13 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(loadError("P1,B3,one,W1,x,0.3,,a,b\n"),
                        "m.csv:2: Metadata_Site: 'one' is not a non-negative integer")
         XCTAssertEqual(loadError("P1,B3,1,W1,x,lots,,a,b\n"),
-                       "m.csv:2: Metadata_Concentration: 'lots' is not a non-negative number")
+                       "m.csv:2: Metadata_Concentration: 'lots' is not a non-negative decimal number")
+        // Issue 21: Double() reads hexadecimal, so `0x10` was taken as 16.
+        for hostile in ["0x10", "0x1p4", "inf", "nan", "-1", "1_000"] {
+            XCTAssertEqual(loadError("P1,B3,1,W1,x,\(hostile),,a,b\n"),
+                           "m.csv:2: Metadata_Concentration: '\(hostile)' is not a non-negative decimal number")
+        }
+        XCTAssertEqual(loadError("P1,B3,1,W1,x,1.5e-3,,a,b\n"), "")
         XCTAssertTrue(loadError("P1,B3,1\n").hasPrefix("m.csv:2: expected 9 fields"))
         XCTAssertThrowsError(try Manifest(table: CSVTable(parsing: "Metadata_Plate\nP\n"), baseDirectory: URL(fileURLWithPath: "/")))
     }
@@ -60,5 +67,41 @@ final class ManifestTests: XCTestCase {
             "line 6: Metadata_Compound: well P1/B03 was x@1 on line 2, here z@1",
             "line 6: Image_Actin: file not found: \(dir.appendingPathComponent("missing.tif").path)",
         ])
+    }
+
+    /// Issue 21: a site listed twice was silently dropped by `segment`; a directory passed
+    /// as an image; a plate format of -96 was accepted.
+    func testHostileManifestsAreRefused() throws {
+        let dir = try tempDir()
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("a.tif").path, contents: Data())
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("folder.tif"), withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("manifest.csv")
+        try (header + "P1,B3,1,W1,x,1,,a.tif,a.tif\nP1,B4,1,W1,x,1,,a.tif,a.tif\nP1,B03,1,W1,x,1,,a.tif,a.tif\n")
+            .write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Manifest.load(url)) {
+            XCTAssertEqual("\($0)", "\(url.path):4: Metadata_Site: duplicate site P1/B03/s1, first on line 2; expected one row per site")
+        }
+        try (header + "P1,B3,1,W1,x,1,,a.tif,folder.tif\n").write(to: url, atomically: true, encoding: .utf8)
+        let m = try Manifest.load(url)
+        XCTAssertEqual(m.validate(plateWells: 96).map(\.description),
+                       ["line 2: Image_Actin: \(dir.appendingPathComponent("folder.tif").path) is a directory, expected an image file"])
+        XCTAssertEqual(m.validate(plateWells: -96, checkFiles: false).map(\.description),
+                       ["line 0: plate_wells: -96 is not a plate format; expected 6, 24, 96, 384 or 1536"])
+    }
+
+    /// Issue 21: a channel image smaller than the DNA image crashed `render` and `qc`.
+    func testSiteImagesOfDifferentSizesNameBothFiles() throws {
+        let dir = try tempDir()
+        try TIFFWriter.write(Image<UInt16>(width: 20, height: 10, repeating: 1), to: dir.appendingPathComponent("dna.tif"))
+        try TIFFWriter.write(Image<UInt16>(width: 5, height: 10, repeating: 1), to: dir.appendingPathComponent("actin.tif"))
+        let url = dir.appendingPathComponent("manifest.csv")
+        try (header + "P1,B3,1,W1,x,1,,dna.tif,actin.tif\n").write(to: url, atomically: true, encoding: .utf8)
+        let m = try Manifest.load(url)
+        XCTAssertThrowsError(try m.siteImages(m.rows[0])) {
+            XCTAssertEqual("\($0)", "\(dir.appendingPathComponent("actin.tif").path): 5x10 pixels, expected 20x10 like dna.tif (DNA) of the same site")
+        }
+        XCTAssertThrowsError(try QualityControl().run(manifest: m))
+        try TIFFWriter.write(Image<UInt16>(width: 20, height: 10, repeating: 1), to: dir.appendingPathComponent("actin.tif"))
+        XCTAssertEqual(try m.siteImages(m.rows[0]).count, 2)
     }
 }

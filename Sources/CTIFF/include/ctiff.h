@@ -13,8 +13,11 @@ typedef struct {
 } ctiff_errors;
 
 /// Opens `path` with `mode` ("r", "w"), routing libtiff's errors into `errors` (which must
-/// outlive the handle) and dropping its warnings. NULL on failure.
-TIFF *ctiff_open(const char *path, const char *mode, ctiff_errors *errors);
+/// outlive the handle) and dropping its warnings. `max_single_alloc` > 0 caps any one buffer
+/// libtiff allocates for this file (its strip, tile and tag buffers are sized from the
+/// header, so a forged header could otherwise ask for gigabytes); 0 keeps libtiff's default.
+/// NULL on failure.
+TIFF *ctiff_open(const char *path, const char *mode, ctiff_errors *errors, tmsize_t max_single_alloc);
 
 int ctiff_get_u32(TIFF *tif, uint32_t tag, uint32_t *value);
 int ctiff_get_u16(TIFF *tif, uint32_t tag, uint16_t *value);   // with libtiff's defaults

@@ -32,8 +32,9 @@ public struct ProfileMap: Sendable {
             method = .pca
             x = stride(from: 0, to: s.count, by: 2).map { s[$0] }
             y = stride(from: 1, to: s.count, by: 2).map { s[$0] }
-            axisNames = ("PC1 (\(Int((100 * pca.explainedVarianceRatio[0]).rounded()))%)",
-                         "PC2 (\(Int((100 * pca.explainedVarianceRatio[1]).rounded()))%)")
+            // Constant features have no variance to explain: the ratio is 0/0, not a number.
+            func percent(_ r: Double) -> String { r.isFinite ? "\(Int((100 * r).rounded()))%" : "no variance" }
+            axisNames = ("PC1 (\(percent(pca.explainedVarianceRatio[0])))", "PC2 (\(percent(pca.explainedVarianceRatio[1])))")
         } else {
             throw ProfilingError("\(table.sourceDescription): a map needs at least 2 features")
         }

@@ -1,0 +1,25 @@
+import Foundation
+import Imaging
+
+extension Manifest {
+    /// The 16-bit images of every channel of one site, in `channels` order, all checked to
+    /// have the first channel's size: per-pixel work across channels (composites, quality
+    /// scores) indexes every plane by the first one's pixels, so a smaller channel image must
+    /// be an error naming both files and sizes rather than a read past its end.
+    public func siteImages(_ row: ManifestRow) throws -> [Image<UInt16>] {
+        var planes: [Image<UInt16>] = []
+        var first: URL?
+        for ch in channels {
+            guard let url = imageURL(row, channel: ch) else {
+                throw CSVError(source: source, line: row.line, message: "Image_\(ch): no image for channel \(ch)")
+            }
+            let plane = try TIFFReader.readUInt16(url)
+            if let reference = planes.first, let first, plane.width != reference.width || plane.height != reference.height {
+                throw ImageIOError(file: url.path, "\(plane.width)x\(plane.height) pixels, expected \(reference.width)x\(reference.height) like \(first.lastPathComponent) (\(channels[0])) of the same site")
+            }
+            if first == nil { first = url }
+            planes.append(plane)
+        }
+        return planes
+    }
+}
