@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Screen", dependencies: [
             "Imaging", "Tensor",
             .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        ], resources: [.copy("Resources/bbbc021")]),
         .target(name: "Profiling", dependencies: ["Tensor", "Screen", "Imaging", "COpenBLAS"]),
         .target(name: "CVectorKernels"),
         .target(name: "Search", dependencies: ["Tensor", "COpenBLAS", "CVectorKernels"]),
