@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Tensor
 
 /// One site (field of view) of a screen: where it is, what was done to it, and one image
@@ -12,7 +13,8 @@ public struct ManifestRow: Hashable, Sendable {
     /// The concentration as written in the file, kept so output round-trips byte for byte.
     public var concentrationText: String
     public var moa: String
-    /// Image path per channel, relative to the manifest's directory (or absolute).
+    /// Image reference per channel: a path relative to the manifest's directory (or absolute),
+    /// optionally with a page selector, `plate1.tif#2` or `plate1.ome.tif#DNA` (`TIFFPage`).
     public var images: [String: String]
     /// The 1-based line of the manifest this row came from (0 when built in memory).
     public var line: Int
@@ -117,10 +119,13 @@ public struct Manifest: Sendable {
         self.init(channels: channels, rows: rows, baseDirectory: baseDirectory, source: src)
     }
 
-    /// The absolute URL of a row's image for `channel`.
+    /// The absolute URL of a row's image for `channel`; a page selector (`#2`, `#DNA`) becomes
+    /// the URL's fragment, which `TIFFReader` honours.
     public func imageURL(_ row: ManifestRow, channel: String) -> URL? {
-        guard let path = row.images[channel], !path.isEmpty else { return nil }
-        return (path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)).standardizedFileURL
+        guard let reference = row.images[channel], !reference.isEmpty else { return nil }
+        let (path, selector) = TIFFPage.split(reference)
+        let file = (path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)).standardizedFileURL
+        return TIFFPage.url(file, selector: selector)
     }
 
     /// The manifest as a CSV table with DESIGN.md's column order.
@@ -148,6 +153,7 @@ public struct Manifest: Sendable {
         var firstLine: [SiteKey: Int] = [:]
         var batchOfPlate: [String: (String, Int)] = [:]
         var wellTreatment: [String: (Treatment, Int)] = [:]
+        var checked: [String: String?] = [:]   // image reference -> its problem, each file opened once
         for row in rows {
             if row.well.row >= maxRows || row.well.column > maxCols {
                 issues.append(.init(line: row.line, field: "Metadata_Well",
@@ -180,13 +186,37 @@ public struct Manifest: Sendable {
             }
             if checkFiles {
                 for ch in present {
-                    if let url = imageURL(row, channel: ch), !FileManager.default.fileExists(atPath: url.path) {
-                        issues.append(.init(line: row.line, field: "Image_\(ch)", message: "file not found: \(url.path)"))
+                    guard let url = imageURL(row, channel: ch) else { continue }
+                    let key = url.absoluteString
+                    if checked[key] == nil { checked[key] = .some(Manifest.imageProblem(url)) }
+                    if let problem = checked[key] ?? nil {
+                        issues.append(.init(line: row.line, field: "Image_\(ch)", message: problem))
                     }
                 }
             }
         }
         return issues
+    }
+
+    /// What is wrong with one image reference, or nil when it names a readable TIFF page:
+    /// the file is missing, is an OME-Zarr (not read yet: refused here rather than at render),
+    /// is not a TIFF, has several pages and no selector, or the selector names no page.
+    /// Reads headers only.
+    static func imageProblem(_ url: URL) -> String? {
+        let zarr = "\(url.path): OME-Zarr is not supported yet; export the channels as TIFF or OME-TIFF (FILE#CHANNEL selects a page)"
+        if url.pathComponents.contains(where: { $0.lowercased().hasSuffix(".zarr") }) { return zarr }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            return "file not found: \(url.path)"
+        }
+        guard !isDirectory.boolValue else {
+            let isZarr = [".zattrs", ".zgroup", "zarr.json"].contains {
+                FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path)
+            }
+            return isZarr ? zarr : "\(url.path): a directory, expected a TIFF file"
+        }
+        do { _ = try TIFFReader.selectedPage(url) } catch { return "\(error)" }
+        return nil
     }
 
     /// Rows x columns of a standard plate format, or nil for an unknown size.
