@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensor"], exclude: ["Fixtures"]),
-        .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
+        .testTarget(name: "ScreenTests", dependencies: ["Screen"], exclude: ["Fixtures"]),
         .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Screen", "Tensor"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),

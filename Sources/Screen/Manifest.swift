@@ -75,9 +75,15 @@ public struct Manifest: Sendable {
 
     /// Reads the manifest at `url`; throws a `CSVError` naming the line of the first
     /// structural problem (missing column, non-numeric site or concentration, bad well).
+    /// A CellProfiler LoadData CSV (`FileName_<Channel>` columns, no `Image_` ones) is read
+    /// as one (`LoadDataImport`), with treatments from its own `Metadata_` columns.
     public static func load(_ url: URL) throws -> Manifest {
         let table = try CSVTable(contentsOf: url)
-        return try Manifest(table: table, baseDirectory: url.deletingLastPathComponent())
+        let dir = url.deletingLastPathComponent()
+        if LoadDataImport.recognizes(table) {
+            return try LoadDataImport.manifest(table: table, csvDirectory: dir, manifestDirectory: dir)
+        }
+        return try Manifest(table: table, baseDirectory: dir)
     }
 
     /// Builds a manifest from a parsed CSV table.
@@ -217,6 +223,12 @@ public struct Manifest: Sendable {
         }
         do { _ = try TIFFReader.selectedPage(url) } catch { return "\(error)" }
         return nil
+    }
+
+    /// Whether `name` can follow `Image_` in a column name: ASCII letters, digits and `_`,
+    /// so pandas, pycytominer and SQL see one plain identifier.
+    public static func isChannelName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }
 
     /// Rows x columns of a standard plate format, or nil for an unknown size.
