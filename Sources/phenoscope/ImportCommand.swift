@@ -8,7 +8,7 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Convert a data set's image list into a manifest.",
-        subcommands: [ImportBBBC021Command.self, ImportFolderCommand.self, ImportLoadDataCommand.self]
+        subcommands: [ImportBBBC021Command.self, ImportFolderCommand.self, ImportLoadDataCommand.self, ImportCellProfilerCommand.self]
     )
 
     /// Checks `manifest` (files too when `checkFiles`) and writes it to `out`, or throws with
