@@ -10,7 +10,8 @@ public enum TIFFSampleFormat: Sendable, Equatable {
 
 /// Reads grayscale TIFF files through libtiff: 8/16/32-bit unsigned, 16/32-bit signed and
 /// 32/64-bit float samples; uncompressed, LZW, deflate, PackBits and the other codecs libtiff
-/// has; strips or tiles; either byte order; every page of a multi-page file.
+/// has; strips or tiles; either byte order; every page of a multi-page file, or the one page
+/// an image reference selects (`TIFFPage`).
 ///
 /// libtiff's messages are captured instead of printed, and any problem (a truncated file, a
 /// non-image, several samples per pixel) becomes an `ImageIOError` naming the file. Every
@@ -36,12 +37,16 @@ public enum TIFFReader {
         }
     }
 
-    /// The first page as `Float`.
+    /// The page `url` selects (`file.tif#2`, `file.ome.tif#DNA`; see `TIFFPage`) as `Float`;
+    /// a single-page file needs no selector, a multi-page file without one is an error.
     public static func readFloat(_ url: URL, maxPixels: Int = defaultMaxPixels) throws -> Image<Float> {
-        try withTIFF(url, maxPixels: maxPixels) { tif, errors in try readPage(tif, url: url, errors: errors, maxPixels: maxPixels) }
+        try withTIFF(url, maxPixels: maxPixels) { tif, errors in
+            try seekSelectedPage(tif, url: url, errors: errors)
+            return try readPage(tif, url: url, errors: errors, maxPixels: maxPixels)
+        }
     }
 
-    /// The first page as 16-bit (8-bit files are widened unscaled; wider or float samples
+    /// The selected page (as `readFloat`) as 16-bit (8-bit files are widened unscaled; wider or float samples
     /// outside 0...65535, or fractional, are an error).
     public static func readUInt16(_ url: URL, maxPixels: Int = defaultMaxPixels) throws -> Image<UInt16> {
         let f = try readFloat(url, maxPixels: maxPixels)
@@ -56,9 +61,10 @@ public enum TIFFReader {
         return out
     }
 
-    /// The first page as a label image (integer samples of up to 32 bits).
+    /// The selected page (as `readFloat`) as a label image (integer samples of up to 32 bits).
     public static func readLabels(_ url: URL, maxPixels: Int = defaultMaxPixels) throws -> Image<Int32> {
         try withTIFF(url, maxPixels: maxPixels) { tif, errors in
+            try seekSelectedPage(tif, url: url, errors: errors)
             let f = try readPage(tif, url: url, errors: errors, maxPixels: maxPixels, exactIntegers: true)
             return f.map { Int32($0) }
         }

@@ -20,12 +20,16 @@ public struct TIFFWriteOptions: Sendable, Equatable {
     /// Square tiles of this size (a multiple of 16), or strips when nil.
     public var tileSize: Int?
     public var bigEndian: Bool
+    /// ImageDescription of the first page, e.g. the OME-XML that makes the file an OME-TIFF.
+    public var imageDescription: String?
 
-    public init(compression: Compression = .none, tileSize: Int? = nil, bigEndian: Bool = false) {
+    public init(compression: Compression = .none, tileSize: Int? = nil, bigEndian: Bool = false,
+                imageDescription: String? = nil) {
         precondition(tileSize.map { $0 > 0 && $0 % 16 == 0 } ?? true, "TIFF tiles are multiples of 16")
         self.compression = compression
         self.tileSize = tileSize
         self.bigEndian = bigEndian
+        self.imageDescription = imageDescription
     }
 }
 
@@ -42,7 +46,10 @@ public enum TIFFWriter {
             }
             var closed = false
             defer { if !closed { TIFFClose(tif) } }
-            for page in pages {
+            for (i, page) in pages.enumerated() {
+                if i == 0, let text = options.imageDescription {
+                    _ = ctiff_set_string(tif, UInt32(TIFFTAG_IMAGEDESCRIPTION), text)
+                }
                 try writePage(page, tif: tif, options: options, url: url, log: log)
             }
             TIFFClose(tif)

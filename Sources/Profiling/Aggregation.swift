@@ -10,6 +10,10 @@ import Foundation
 /// set). `Metadata_Count` is the number of cells behind each output row: the sum of the
 /// input's `Metadata_Count` when it has one, otherwise the number of input rows. Groups
 /// appear in order of their first row.
+///
+/// Missing values (NaN, as CellProfiler writes for undefined measurements) are skipped as
+/// pandas' groupby mean/median skip them in pycytominer's `aggregate`; a feature that is NaN
+/// in every row of a group stays NaN.
 public struct Aggregation: Sendable {
     public enum Method: String, Sendable, CaseIterable { case mean, median }
 
@@ -69,9 +73,11 @@ public struct Aggregation: Sendable {
             }
             m.append(String(count))
             metadata.append(m)
-            var column = [Double](repeating: 0, count: rows.count)
+            var column: [Double] = []
+            column.reserveCapacity(rows.count)
             for j in 0..<d {
-                for (k, r) in rows.enumerated() { column[k] = table[r, j] }
+                column.removeAll(keepingCapacity: true)
+                for r in rows where !table[r, j].isNaN { column.append(table[r, j]) }
                 features.append(method == .mean ? Statistics.mean(column) : Statistics.median(column))
             }
             origins.append("\(table.sourceDescription): group " + zip(keys, m).map { "\($0)=\($1)" }.joined(separator: ","))

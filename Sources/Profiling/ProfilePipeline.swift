@@ -15,9 +15,11 @@ public struct ProfilePipeline: Sendable {
         self.spherize = spherize
     }
 
-    /// Whether the input may hold NaN: only the NaN-dropping selection step removes them.
+    /// Whether the input may hold NaN (CellProfiler's undefined measurements): aggregation
+    /// and normalization skip them as pycytominer does, so only sphering, which needs every
+    /// value, refuses them, unless the NaN-dropping selection step removes them first.
     public var acceptsMissingValues: Bool {
-        featureSelection?.operations.contains(.dropNaColumns) ?? false
+        spherize == nil || (featureSelection?.operations.contains(.dropNaColumns) ?? false)
     }
 
     public func apply(to table: ProfileTable) throws -> ProfileTable {

@@ -8,8 +8,9 @@ import Screen
 /// the metadata columns come first, as pycytominer and copairs expect, so both read our
 /// files unchanged. Every feature value must parse as a finite number: a non-numeric
 /// field, an empty field or `NaN` is an error naming the file, line and column, unless the
-/// caller asks to keep missing values (`allowMissing`), which only the NaN-dropping step
-/// of feature selection does; `requireFinite` re-checks before evaluation.
+/// caller asks to keep missing values (`allowMissing`, as a profile pipeline whose steps
+/// skip NaN does: `ProfilePipeline.acceptsMissingValues`); `requireFinite` re-checks before
+/// evaluation.
 public struct ProfileTable: Sendable, Equatable {
     /// Metadata column names, all starting with `Metadata_`.
     public var metadataColumns: [String]

@@ -32,8 +32,9 @@ public struct CSVTable: Sendable {
         return i
     }
 
-    /// Reads and parses the file at `url`.
-    public init(contentsOf url: URL) throws {
+    /// Reads and parses the file at `url`; `delimiter` is `,` or, for tab-separated files
+    /// such as pycytominer platemaps, a tab.
+    public init(contentsOf url: URL, delimiter: Character = ",") throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw CSVError(source: url.path, line: 0, message: "cannot read file")
@@ -41,13 +42,16 @@ public struct CSVTable: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw CSVError(source: url.path, line: 0, message: "not UTF-8 text")
         }
-        try self.init(parsing: text, source: url.path)
+        try self.init(parsing: text, source: url.path, delimiter: delimiter)
     }
 
-    /// Parses CSV text. Every row must have as many fields as the header.
-    public init(parsing text: String, source: String = "<memory>") throws {
+    /// Parses CSV text (or another ASCII `delimiter`). Every row must have as many fields as the header.
+    public init(parsing text: String, source: String = "<memory>", delimiter: Character = ",") throws {
         var text = text
-        let records = try text.withUTF8 { try CSVTable.records(in: $0, source: source) }
+        guard let d = delimiter.asciiValue, d != UInt8(ascii: "\""), d != UInt8(ascii: "\n") else {
+            throw CSVError(source: source, line: 0, message: "delimiter \(delimiter.debugDescription) is not a single ASCII separator")
+        }
+        let records = try text.withUTF8 { try CSVTable.records(in: $0, source: source, delimiter: d) }
         guard let first = records.first else {
             throw CSVError(source: source, line: 1, message: "empty file, expected a header row")
         }
@@ -69,8 +73,9 @@ public struct CSVTable: Sendable {
 
     /// Splits UTF-8 bytes into records; blank lines are skipped. Works on bytes because
     /// every CSV delimiter is ASCII, which keeps multi-megabyte tables fast to read.
-    private static func records(in bytes: UnsafeBufferPointer<UInt8>, source: String) throws -> [(fields: [String], line: Int)] {
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+    private static func records(in bytes: UnsafeBufferPointer<UInt8>, source: String,
+                                delimiter comma: UInt8) throws -> [(fields: [String], line: Int)] {
+        let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
         var out: [(fields: [String], line: Int)] = []
         var fields: [String] = []
         var line = 1

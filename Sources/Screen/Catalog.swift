@@ -115,7 +115,9 @@ public struct Catalog {
                 let sid = try Int64.fetchOne(upsertSite, arguments: [wid, row.site])!
                 for ch in manifest.channels {
                     guard let url = manifest.imageURL(row, channel: ch) else { continue }
-                    try upsertImage.execute(arguments: [sid, ch, url.standardizedFileURL.path])
+                    // Keep the page selector: two channels may be pages of one file.
+                    let page = url.fragment(percentEncoded: false).map { "#" + $0 } ?? ""
+                    try upsertImage.execute(arguments: [sid, ch, url.path + page])
                 }
             }
         }

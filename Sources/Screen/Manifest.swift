@@ -1,4 +1,6 @@
 import Foundation
+import Core
+import Imaging
 
 /// One site (field of view) of a screen: where it is, what was done to it, and one image
 /// path per channel, as a row of DESIGN.md's manifest CSV.
@@ -11,7 +13,8 @@ public struct ManifestRow: Hashable, Sendable {
     /// The concentration as written in the file, kept so output round-trips byte for byte.
     public var concentrationText: String
     public var moa: String
-    /// Image path per channel, relative to the manifest's directory (or absolute).
+    /// Image reference per channel: a path relative to the manifest's directory (or absolute),
+    /// optionally with a page selector, `plate1.tif#2` or `plate1.ome.tif#DNA` (`TIFFPage`).
     public var images: [String: String]
     /// The 1-based line of the manifest this row came from (0 when built in memory).
     public var line: Int
@@ -74,9 +77,14 @@ public struct Manifest: Sendable {
     /// structural problem (missing column, non-numeric site or concentration, bad well) or
     /// of the first site listed twice: every verb keys its work by site, so a second row for
     /// the same site would otherwise be silently dropped by one stage and used by another.
+    /// A CellProfiler LoadData CSV (`FileName_<Channel>` columns, no `Image_` ones) is read
+    /// as one (`LoadDataImport`), with treatments from its own `Metadata_` columns.
     public static func load(_ url: URL) throws -> Manifest {
         let table = try CSVTable(contentsOf: url)
-        let manifest = try Manifest(table: table, baseDirectory: url.deletingLastPathComponent())
+        let dir = url.deletingLastPathComponent()
+        let manifest = LoadDataImport.recognizes(table)
+            ? try LoadDataImport.manifest(table: table, csvDirectory: dir, manifestDirectory: dir)
+            : try Manifest(table: table, baseDirectory: dir)
         var firstLine: [SiteKey: Int] = [:]
         for row in manifest.rows {
             if let first = firstLine.updateValue(row.line, forKey: row.siteKey) {
@@ -129,10 +137,13 @@ public struct Manifest: Sendable {
         self.init(channels: channels, rows: rows, baseDirectory: baseDirectory, source: src)
     }
 
-    /// The absolute URL of a row's image for `channel`.
+    /// The absolute URL of a row's image for `channel`; a page selector (`#2`, `#DNA`) becomes
+    /// the URL's fragment, which `TIFFReader` honours.
     public func imageURL(_ row: ManifestRow, channel: String) -> URL? {
-        guard let path = row.images[channel], !path.isEmpty else { return nil }
-        return (path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)).standardizedFileURL
+        guard let reference = row.images[channel], !reference.isEmpty else { return nil }
+        let (path, selector) = TIFFPage.split(reference)
+        let file = (path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)).standardizedFileURL
+        return TIFFPage.url(file, selector: selector)
     }
 
     /// The manifest as a CSV table with DESIGN.md's column order.
@@ -164,6 +175,7 @@ public struct Manifest: Sendable {
         var firstLine: [SiteKey: Int] = [:]
         var batchOfPlate: [String: (String, Int)] = [:]
         var wellTreatment: [String: (Treatment, Int)] = [:]
+        var checked: [String: String?] = [:]   // image reference -> its problem, each file opened once
         for row in rows {
             if row.well.row >= maxRows || row.well.column > maxCols {
                 issues.append(.init(line: row.line, field: "Metadata_Well",
@@ -196,18 +208,43 @@ public struct Manifest: Sendable {
             }
             if checkFiles {
                 for ch in present {
-                    var isDirectory: ObjCBool = false
-                    if let url = imageURL(row, channel: ch) {
-                        if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-                            issues.append(.init(line: row.line, field: "Image_\(ch)", message: "file not found: \(url.path)"))
-                        } else if isDirectory.boolValue {
-                            issues.append(.init(line: row.line, field: "Image_\(ch)", message: "\(url.path) is a directory, expected an image file"))
-                        }
+                    guard let url = imageURL(row, channel: ch) else { continue }
+                    let key = url.absoluteString
+                    if checked[key] == nil { checked[key] = .some(Manifest.imageProblem(url)) }
+                    if let problem = checked[key] ?? nil {
+                        issues.append(.init(line: row.line, field: "Image_\(ch)", message: problem))
                     }
                 }
             }
         }
         return issues
+    }
+
+    /// What is wrong with one image reference, or nil when it names a readable TIFF page:
+    /// the file is missing, is an OME-Zarr (not read yet: refused here rather than at render),
+    /// is not a TIFF, has several pages and no selector, or the selector names no page.
+    /// Reads headers only.
+    static func imageProblem(_ url: URL) -> String? {
+        let zarr = "\(url.path): OME-Zarr is not supported yet; export the channels as TIFF or OME-TIFF (FILE#CHANNEL selects a page)"
+        if url.pathComponents.contains(where: { $0.lowercased().hasSuffix(".zarr") }) { return zarr }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            return "file not found: \(url.path)"
+        }
+        guard !isDirectory.boolValue else {
+            let isZarr = [".zattrs", ".zgroup", "zarr.json"].contains {
+                FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path)
+            }
+            return isZarr ? zarr : "\(url.path): a directory, expected a TIFF file"
+        }
+        do { _ = try TIFFReader.selectedPage(url) } catch { return "\(error)" }
+        return nil
+    }
+
+    /// Whether `name` can follow `Image_` in a column name: ASCII letters, digits and `_`,
+    /// so pandas, pycytominer and SQL see one plain identifier.
+    public static func isChannelName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }
 
     /// Rows x columns of a standard plate format, or nil for an unknown size.

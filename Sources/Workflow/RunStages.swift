@@ -88,9 +88,8 @@ public struct RunStages {
         let screenLayout: ScreenLayout
         switch s.preset {
         case .bbbc021:
-            guard let tables = bbbc021Tables else {
-                throw PipelineError(message: "screen.synthetic.preset bbbc021: this front end has no BBBC021 tables to lay the screen out from")
-            }
+            // A front end may name its own copy of the tables; else the copy shipped with the program.
+            let tables = try bbbc021Tables ?? BBBC021Tables.shipped().imageTable.deletingLastPathComponent()
             screenLayout = try ScreenLayout.bbbc021(imageTable: tables.appendingPathComponent("BBBC021_v1_image.csv"),
                                                     moaTable: tables.appendingPathComponent("BBBC021_v1_moa.csv"),
                                                     plates: s.plates, sites: s.sites, seed: UInt64(s.seed))

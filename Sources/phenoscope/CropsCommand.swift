@@ -14,7 +14,7 @@ struct CropsCommand: ParsableCommand {
 
     @Argument(help: "The manifest CSV.") var manifest: String
     @Option(help: "masks.csv (DESIGN.md Masks): crops centred on nucleus centroids.") var masks: String?
-    @Option(help: "Cell locations CSV (Metadata_Plate, Metadata_Well, Metadata_Site, Location_X, Location_Y).") var locations: String?
+    @Option(help: "Cell locations CSV (Metadata_Plate, Metadata_Well, Metadata_Site, Location_X, Location_Y; or DeepProfiler's Nuclei_Location_Center_X, Nuclei_Location_Center_Y).") var locations: String?
     @Option(help: "Output folder (the crop store).") var out: String
     @Option(help: "Crop side in pixels.") var size = 96
     @Flag(help: "Zero the pixels of neighbouring cells (needs --masks).") var maskNeighbours = false

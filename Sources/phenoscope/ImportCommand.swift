@@ -2,13 +2,24 @@ import ArgumentParser
 import Foundation
 import Screen
 
-/// `phenoscope import`: converts public screen metadata into a Phenoscope manifest.
+/// `phenoscope import`: converts the image lists scientists already have (the BBBC021
+/// tables, a vendor-named image folder, a CellProfiler LoadData CSV) into a Phenoscope manifest.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Convert a public data set's metadata into a manifest.",
-        subcommands: [ImportBBBC021Command.self]
+        abstract: "Convert a data set's image list into a manifest.",
+        subcommands: [ImportBBBC021Command.self, ImportFolderCommand.self, ImportLoadDataCommand.self, ImportCellProfilerCommand.self]
     )
+
+    /// Checks `manifest` (files too when `checkFiles`) and writes it to `out`, or throws with
+    /// the first problem and nothing written; shared by every importer.
+    static func writeChecked(_ manifest: Manifest, to out: String, source: String, checkFiles: Bool) throws {
+        let issues = manifest.validate(checkFiles: checkFiles)
+        if let first = issues.first {
+            throw ValidationError("\(source): \(first) (\(issues.count) problem(s) in all; nothing written)")
+        }
+        try manifest.write(to: URL(fileURLWithPath: out))
+    }
 }
 
 /// `phenoscope import bbbc021`: the BBBC021 image and MoA tables -> manifest.csv.
@@ -43,11 +54,7 @@ struct ImportBBBC021Command: ParsableCommand {
         let manifest = try importer.manifest(imagesDirectory: URL(fileURLWithPath: images),
                                              manifestDirectory: outURL.deletingLastPathComponent(),
                                              annotatedOnly: annotatedOnly)
-        let issues = manifest.validate(checkFiles: checkFiles)
-        if let first = issues.first {
-            throw ValidationError("\(imageCSV): \(first) (\(issues.count) problem(s) in all; nothing written)")
-        }
-        try manifest.write(to: outURL)
+        try ImportCommand.writeChecked(manifest, to: out, source: imageCSV, checkFiles: checkFiles)
         let annotated = manifest.rows.filter { !$0.moa.isEmpty }
         Log.info("wrote \(out): \(manifest.rows.count) sites on \(manifest.plates.count) plates, "
                  + "\(annotated.count) with an MoA (\(Set(annotated.map(\.treatment)).count) treatments)", quiet: quiet)

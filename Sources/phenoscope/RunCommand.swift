@@ -33,7 +33,6 @@ struct RunCommand: ParsableCommand {
         if showRunDirectory { print(run.layout.root.path); return }
         if !plate.isEmpty && only != .plates { throw ValidationError("--plate goes with --only plates") }
         run.force = force
-        run.bbbc021Tables = ReferenceScript.url("../../shared/data/bbbc021").standardizedFileURL
         let started = Date()
         try run.run(only, plates: plate)
         if only == .all || only == .screen {

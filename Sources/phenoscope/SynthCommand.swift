@@ -53,7 +53,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Plates per batch for the standard preset.")
     var platesPerBatch: Int = 3
 
-    @Option(help: "Directory holding BBBC021_v1_image.csv and BBBC021_v1_moa.csv (bbbc021 preset; default ../shared/data/bbbc021 beside the working directory or the repository).")
+    @Option(help: "Directory holding BBBC021_v1_image.csv and BBBC021_v1_moa.csv (bbbc021 preset; default: the copies shipped with the program).")
     var bbbc021Metadata: String?
 
     @Flag(help: "Replace a screen already in --out.")
@@ -91,9 +91,8 @@ struct SynthCommand: ParsableCommand {
                                            compoundsPerMoA: compoundsPerMoa ?? (wells == 384 ? 3 : 2),
                                            platesPerBatch: platesPerBatch, seed: seed)
         case .bbbc021:
-            let dir = try metadataDirectory()
-            layout = try ScreenLayout.bbbc021(imageTable: dir.appendingPathComponent("BBBC021_v1_image.csv"),
-                                              moaTable: dir.appendingPathComponent("BBBC021_v1_moa.csv"),
+            let tables = try BBBC021Tables.locate(bbbc021Metadata)
+            layout = try ScreenLayout.bbbc021(imageTable: tables.imageTable, moaTable: tables.moaTable,
                                               plates: plates, sites: sites, seed: seed)
         }
         let screen = SyntheticScreen(layout: layout, width: width, height: height, cellsPerSite: cellsPerSite,
@@ -105,23 +104,5 @@ struct SynthCommand: ParsableCommand {
         Log.info("synth: wrote \(summary.plates) plates, \(summary.wells) wells, \(summary.sites) sites, "
             + "\(summary.cells) cells, \(summary.defects) defective sites to \(out) in "
             + ElapsedTime.text(Date().timeIntervalSince(start)), quiet: quiet)
-    }
-
-    /// `--bbbc021-metadata`, or the first default location that holds the image table:
-    /// `../shared/data/bbbc021` from the working directory, then from the repository that
-    /// holds this executable (`<repo>/.build/.../phenoscope`).
-    private func metadataDirectory() throws -> URL {
-        if let given = bbbc021Metadata { return URL(fileURLWithPath: given) }
-        let relative = "../shared/data/bbbc021"
-        var candidates = [URL(fileURLWithPath: relative).standardizedFileURL]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while dir.path != "/" && dir.lastPathComponent != ".build" { dir.deleteLastPathComponent() }
-        if dir.lastPathComponent == ".build" {
-            candidates.append(dir.deletingLastPathComponent().appendingPathComponent(relative).standardizedFileURL)
-        }
-        for dir in candidates where FileManager.default.fileExists(atPath: dir.appendingPathComponent("BBBC021_v1_image.csv").path) {
-            return dir
-        }
-        throw ValidationError("no BBBC021_v1_image.csv in \(candidates.map(\.path).joined(separator: " or ")); pass --bbbc021-metadata DIR")
     }
 }

@@ -22,7 +22,7 @@ final class KnownAnswerTests: XCTestCase {
         XCTAssertThrowsError(try table("Metadata_Compound,f1\na,\n")) {
             XCTAssertTrue("\($0)".hasPrefix("t.csv:2: column 'f1'"), "\($0)")
         }
-        // Only the NaN-dropping path lets missing values through, and evaluation re-checks.
+        // Missing values pass only when the caller asks (allowMissing), and evaluation re-checks.
         let t = try ProfileTable(csv: CSVTable(parsing: "Metadata_Compound,f1\na,\n", source: "t.csv"), allowMissing: true)
         XCTAssertTrue(t[0, 0].isNaN)
         XCTAssertThrowsError(try t.requireFinite())
@@ -104,6 +104,20 @@ final class KnownAnswerTests: XCTestCase {
         XCTAssertThrowsError(try Aggregation(keys: ["Metadata_Site"]).apply(to: t)) {
             XCTAssertTrue("\($0)".contains("missing column 'Metadata_Site'"), "\($0)")
         }
+    }
+
+    /// NaN is skipped as pandas' groupby mean/median skip it (pycytominer aggregate); a
+    /// feature NaN in a whole group stays NaN; a pipeline without sphering accepts NaN input.
+    func testAggregationSkipsNaNLikePandas() throws {
+        let csv = "Metadata_Plate,Metadata_Well,f1,f2\nP,A01,1,NaN\nP,A01,NaN,\nP,A01,5,NaN\nP,A02,2,3\n"
+        let t = try ProfileTable(csv: CSVTable(parsing: csv, source: "t.csv"), allowMissing: true)
+        let mean = try Aggregation(keys: Aggregation.wellKeys).apply(to: t)
+        XCTAssertEqual(mean.features[0], 3)
+        XCTAssertTrue(mean.features[1].isNaN)
+        XCTAssertEqual(Array(mean.features[2...]), [2, 3])
+        XCTAssertEqual(try Aggregation(keys: Aggregation.wellKeys, method: .median).apply(to: t).features[0], 3)
+        XCTAssertTrue(ProfilePipeline(aggregation: Aggregation(keys: Aggregation.wellKeys)).acceptsMissingValues)
+        XCTAssertFalse(ProfilePipeline(spherize: Spherize(method: .zca)).acceptsMissingValues)
     }
 
     func testAggregationMatchesPandasOnFixture() throws {

@@ -2,19 +2,11 @@ import XCTest
 import Foundation
 @testable import Screen
 
-/// Runs the importer on the real BBBC021 tables in `../shared/data/bbbc021/`.
+/// Runs the importer on the real BBBC021 tables shipped with the program.
 final class BBBC021ImportTests: XCTestCase {
-    static let dataDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/data/bbbc021")
-
     private func importer() throws -> BBBC021Import {
-        let d = Self.dataDirectory
-        let image = d.appendingPathComponent("BBBC021_v1_image.csv")
-        guard FileManager.default.fileExists(atPath: image.path) else {
-            throw XCTSkip("BBBC021 tables not found at \(d.path)")
-        }
-        return try BBBC021Import(imageCSV: image, moaCSV: d.appendingPathComponent("BBBC021_v1_moa.csv"))
+        let t = try BBBC021Tables.shipped()
+        return try BBBC021Import(imageCSV: t.imageTable, moaCSV: t.moaTable)
     }
 
     func testRealTables() throws {

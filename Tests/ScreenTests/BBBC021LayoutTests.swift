@@ -3,13 +3,10 @@ import XCTest
 @testable import Screen
 
 final class BBBC021LayoutTests: XCTestCase {
-    /// The real tables in `shared/data/bbbc021` beside the repository.
+    /// The real tables, as shipped with the program (Sources/Screen/Resources/bbbc021).
     private func tables() throws -> (URL, URL) {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let dir = repo.deletingLastPathComponent().appendingPathComponent("shared/data/bbbc021")
-        let image = dir.appendingPathComponent("BBBC021_v1_image.csv"), moa = dir.appendingPathComponent("BBBC021_v1_moa.csv")
-        guard FileManager.default.fileExists(atPath: image.path) else { throw XCTSkip("BBBC021 tables not found at \(dir.path)") }
-        return (image, moa)
+        let t = try BBBC021Tables.shipped()
+        return (t.imageTable, t.moaTable)
     }
 
     func testFullLayoutHasTheRealMoASubset() throws {

@@ -100,4 +100,18 @@ final class CropExtractionTests: XCTestCase {
             XCTAssertTrue("\(error)".contains(":3: Location_X"), "\(error)")
         }
     }
+
+    func testDeepProfilerAndCellProfilerLocationColumns() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("loc-\(UUID()).csv")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try "Metadata_Plate,Metadata_Well,Metadata_Site,Nuclei_Location_Center_X,Nuclei_Location_Center_Y\nP,A01,1,3.5,4\nP,A01,1,7,8\n"
+            .write(to: url, atomically: true, encoding: .utf8)
+        let key = SiteKey(plate: "P", well: WellPosition("A01")!, site: 1)
+        XCTAssertEqual(try CellLocations.load(url).sites[key], [.init(x: 3.5, y: 4), .init(x: 7, y: 8)])
+        try "Metadata_Plate,Metadata_Well,Metadata_Site,ObjectNumber,Location_Center_X,Location_Center_Y\nP,A01,1,1,2,x\n"
+            .write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try CellLocations.load(url)) { XCTAssertTrue("\($0)".hasSuffix(":2: Location_Center_Y: 'x' is not a finite number"), "\($0)") }
+        try "Metadata_Plate,Metadata_Well,Metadata_Site,X,Y\nP,A01,1,1,2\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try CellLocations.load(url)) { XCTAssertTrue("\($0)".contains(":1: no cell centre columns; expected Location_X, Location_Y or Nuclei_Location_Center_X"), "\($0)") }
+    }
 }

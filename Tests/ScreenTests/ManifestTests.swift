@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Imaging
 @testable import Screen
 import Imaging
 
@@ -10,11 +11,16 @@ final class ManifestTests: XCTestCase {
         return d
     }
 
+    /// A real (tiny) TIFF, since `validate` opens every image's header.
+    private func writeTIFF(_ url: URL) throws {
+        try TIFFWriter.write(Image<UInt16>(width: 2, height: 2, repeating: 7), to: url)
+    }
+
     private let header = "Metadata_Plate,Metadata_Well,Metadata_Site,Metadata_Batch,Metadata_Compound,Metadata_Concentration,Metadata_MoA,Image_DNA,Image_Actin\n"
 
     func testLoadAndRoundTrip() throws {
         let dir = try tempDir()
-        for f in ["a.tif", "b.tif"] { _ = FileManager.default.createFile(atPath: dir.appendingPathComponent(f).path, contents: Data()) }
+        for f in ["a.tif", "b.tif"] { try writeTIFF(dir.appendingPathComponent(f)) }
         let url = dir.appendingPathComponent("manifest.csv")
         try (header + "P1,B3,1,W1,taxol,0.3,Microtubule stabilizers,a.tif,b.tif\n").write(to: url, atomically: true, encoding: .utf8)
         let m = try Manifest.load(url)
@@ -48,7 +54,7 @@ final class ManifestTests: XCTestCase {
 
     func testValidationFindsEveryProblemWithRows() throws {
         let dir = try tempDir()
-        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("a.tif").path, contents: Data())
+        try writeTIFF(dir.appendingPathComponent("a.tif"))
         let body = """
         P1,B3,1,W1,x,1,,a.tif,a.tif
         P1,B3,1,W1,x,1,,a.tif,a.tif

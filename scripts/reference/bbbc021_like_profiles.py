@@ -4,7 +4,8 @@ real scale (103 treatments, 12 MoAs, ~1000 wells over 10 weeks of plates):
 
     python3 scripts/reference/bbbc021_like_profiles.py OUT_DIR [SEED]
 
-Reads the public BBBC021 image and MoA tables (/work/shared/data/bbbc021 or $BBBC021_DIR)
+Reads the public BBBC021 image and MoA tables (the copies shipped in
+Sources/Screen/Resources/bbbc021, or $BBBC021_DIR)
 for the plate/well/compound layout, and invents the features: per MoA a direction, per
 compound a smaller one, scaled by a dose curve, plus a per-plate and per-week (batch)
 offset and noise. Writes OUT_DIR/wells.csv (Metadata_* then 60 features; the batch effect
@@ -19,7 +20,8 @@ import pandas as pd
 
 out = Path(sys.argv[1])
 seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-src = Path(os.environ.get("BBBC021_DIR", "/work/shared/data/bbbc021"))
+shipped = Path(__file__).resolve().parents[2] / "Sources/Screen/Resources/bbbc021"
+src = Path(os.environ.get("BBBC021_DIR", shipped))
 rng = np.random.default_rng(seed)
 img = pd.read_csv(src / "BBBC021_v1_image.csv")
 moa = pd.read_csv(src / "BBBC021_v1_moa.csv")

@@ -21,6 +21,10 @@ TIFF *ctiff_open(const char *path, const char *mode, ctiff_errors *errors, tmsiz
 
 int ctiff_get_u32(TIFF *tif, uint32_t tag, uint32_t *value);
 int ctiff_get_u16(TIFF *tif, uint32_t tag, uint16_t *value);   // with libtiff's defaults
+/// An ASCII tag of the current directory (e.g. ImageDescription, where OME-TIFF keeps its XML);
+/// 0 when absent. The string belongs to libtiff and lives until the directory changes.
+int ctiff_get_string(TIFF *tif, uint32_t tag, const char **value);
 int ctiff_set_u32(TIFF *tif, uint32_t tag, uint32_t value);
+int ctiff_set_string(TIFF *tif, uint32_t tag, const char *value);
 int ctiff_set_u16(TIFF *tif, uint32_t tag, uint16_t value);
 #endif
