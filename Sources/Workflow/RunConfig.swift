@@ -105,7 +105,28 @@ public struct RunConfig: Codable, Equatable, Sendable {
         /// default screen) but the profiles built on them separate MoAs worse (NSC 0.333
         /// against 0.486, mAP 0.371 against 0.442), and the profiles are what the run is for.
         public var nucleusThreshold = NucleusThreshold.otsu
-        enum CodingKeys: String, CodingKey { case method, masks, locations, nucleusChannel = "nucleus_channel", nucleusThreshold = "nucleus_threshold" }
+        /// Method model: a nucleus model folder (`phenoscope train-segmenter` run or
+        /// `models/nuclei`); empty = the model shipped with the program.
+        public var model = ""
+        enum CodingKeys: String, CodingKey {
+            case method, masks, locations, nucleusChannel = "nucleus_channel", nucleusThreshold = "nucleus_threshold", model
+        }
+
+        /// The parameter text the segmentation stages are stamped with: every field, but
+        /// `model` only when it is set, so run folders stamped before the key existed stay
+        /// up to date.
+        public func stamp() throws -> String {
+            struct Fields: Encodable {
+                var method: SegmentationMethod, masks, locations, nucleusChannel: String
+                var nucleusThreshold: NucleusThreshold
+                var model: String?
+                enum CodingKeys: String, CodingKey {
+                    case method, masks, locations, nucleusChannel = "nucleus_channel", nucleusThreshold = "nucleus_threshold", model
+                }
+            }
+            return try Stage.canonical(Fields(method: method, masks: masks, locations: locations, nucleusChannel: nucleusChannel,
+                                              nucleusThreshold: nucleusThreshold, model: model.isEmpty ? nil : model))
+        }
     }
 
     /// Which CellProfiler-style measurements are made per cell.

@@ -20,11 +20,14 @@ public enum SegmentationMethod: String, ConfigChoice {
     case masks
     /// Given nucleus centres; nuclei and cells grown from them.
     case locations
+    /// Nuclei by the learned U-Net (`segmentation.model`, the shipped model when empty), cells
+    /// by propagation as in classic.
+    case model
 
     /// Whether the run segments the images itself (a `segment` stage per plate).
     public var segmentsImages: Bool {
         switch self {
-        case .classic, .locations: return true
+        case .classic, .locations, .model: return true
         case .groundTruth, .masks: return false
         }
     }

@@ -19,6 +19,7 @@ extension RunStages {
         let workManifestURL = cfg.preprocesses ? layout.preprocessedManifest(plate) : manifestURL
         let illuminationTable = layout.illumination(plate).appendingPathComponent("illumination.csv")
         let locationsURL = cfg.segmentation.method == .locations ? resolve(cfg.segmentation.locations) : nil
+        let modelURL = cfg.segmentation.method == .model && !cfg.segmentation.model.isEmpty ? resolve(cfg.segmentation.model) : nil
         var stages: [Stage] = []
         stages.append(Stage(name: "qc@\(plate)", inputs: [manifestURL], outputs: [layout.qc(plate)], parameters: "") {
             let manifest = try plateManifest(manifestURL)
@@ -65,9 +66,9 @@ extension RunStages {
         }
         if cfg.segmentation.method.segmentsImages {
             stages.append(Stage(name: "segment@\(plate)", inputs: [workManifestURL] + (locationsURL.map { [$0] } ?? []), outputs: [masksURL],
-                                parameters: (try? Stage.canonical(cfg.segmentation)) ?? "") {
+                                parameters: (try? cfg.segmentation.stamp()) ?? "") {
                 let manifest = try plateManifest(workManifestURL)
-                var seg = Self.screenSegmentation(cfg.segmentation)
+                var seg = try Self.screenSegmentation(cfg.segmentation, model: modelURL)
                 if let locationsURL { seg.locations = try CellLocations.load(locationsURL) }
                 let summary = try reporter.tracking("segment \(plate)", total: manifest.rows.count) { p in
                     try seg.run(manifest: manifest, out: layout.segmentation(plate)) { p.advance() }
@@ -112,10 +113,17 @@ extension RunStages {
     }
 
     /// The segmentation of the config (the run's and the recipe's).
-    static func screenSegmentation(_ c: RunConfig.SegmentationConfig) -> ScreenSegmentation {
+    /// The site segmentation of a config; method model loads the network from `model` (a
+    /// folder, already resolved), or the shipped one when nil.
+    static func screenSegmentation(_ c: RunConfig.SegmentationConfig, model: URL?) throws -> ScreenSegmentation {
         var seg = ScreenSegmentation()
         seg.nucleusChannel = c.nucleusChannel
         seg.segmentation.nucleusThreshold = c.nucleusThreshold.method
+        if c.method == .model {
+            do { seg.nucleusSegmenter = try NucleusSegmenter.load(model?.path) } catch {
+                throw PipelineError(message: "segmentation.model: \(error)")
+            }
+        }
         return seg
     }
 

@@ -1,14 +1,27 @@
 import Core
 import Foundation
+import Imaging
 import Learning
 import Profiling
 import Screen
 
 extension RunStages {
+    /// The config as a recipe records it: a nucleus model named by its absolute folder (the
+    /// shipped one's when the config names none), so a query by image loads the same network
+    /// from wherever the server runs.
+    var recipeConfig: RunConfig {
+        var cfg = config
+        if cfg.segmentation.method == .model {
+            let folder = cfg.segmentation.model.isEmpty ? NucleusSegmenter.shippedModelFolder() : resolve(cfg.segmentation.model)
+            cfg.segmentation.model = folder?.path ?? ""
+        }
+        return cfg
+    }
+
     /// The recipe of the classical index (`index/wells/recipe.json`): channels, segmentation,
     /// measurements, each plate's DMSO scaling of the kept features.
     func recipeStage() throws -> Stage {
-        let cfg = config, layout = layout, manifestURL = manifestURL
+        let cfg = recipeConfig, layout = layout, manifestURL = manifestURL
         let out = ProfileRecipe.url(index: layout.index("wells"))
         return Stage(name: "recipe", inputs: [manifestURL, layout.wellProfiles, layout.normalizedProfiles], outputs: [out],
                      parameters: "version=\(ProfileRecipe.currentVersion)\n" + (try Self.recipeParameters(cfg))) {
@@ -24,7 +37,7 @@ extension RunStages {
     /// classical one, with the model (path and SHA-256 of its weights) and the crop store's
     /// per-channel mean and standard deviation instead of measurements.
     func embeddingRecipeStage(npy: URL, csv: URL, profiles: URL, index: URL) throws -> Stage {
-        let cfg = config, layout = layout, manifestURL = manifestURL, modelURL = modelURL
+        let cfg = recipeConfig, layout = layout, manifestURL = manifestURL, modelURL = modelURL
         return Stage(name: "recipe-embedding", inputs: [manifestURL, npy, csv, profiles], outputs: [ProfileRecipe.url(index: index)],
                      parameters: "version=\(ProfileRecipe.currentVersion)\n" + (try Self.recipeParameters(cfg)) + "model=\(modelURL.path)\n") {
             let cells = try ProfileTable(cells: CSVTable(contentsOf: csv), embeddings: NPYArray.read(npy), embeddingsSource: npy.path)
@@ -44,7 +57,7 @@ extension RunStages {
     }
 
     static func recipeParameters(_ cfg: RunConfig) throws -> String {
-        try [Stage.canonical(cfg.illumination), Stage.canonical(cfg.normalization), Stage.canonical(cfg.segmentation),
+        try [Stage.canonical(cfg.illumination), Stage.canonical(cfg.normalization), cfg.segmentation.stamp(),
              Stage.canonical(cfg.features), Stage.canonical(cfg.crops), Stage.canonical(cfg.profiles)].joined(separator: "\n") + "\n"
     }
 

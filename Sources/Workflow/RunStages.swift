@@ -55,7 +55,7 @@ public struct RunStages {
     public func masksURL(plate: String) -> URL {
         switch config.segmentation.method {
         case .groundTruth: return layout.groundTruthMasks
-        case .classic, .locations: return layout.segmentation(plate).appendingPathComponent("masks.csv")
+        case .classic, .locations, .model: return layout.segmentation(plate).appendingPathComponent("masks.csv")
         case .masks: return resolve(config.segmentation.masks)
         }
     }

@@ -34,8 +34,8 @@ public struct SiteProfiler: @unchecked Sendable {
         guard !recipe.illumination.enabled, recipe.normalization.level == .none else {
             throw PipelineError(message: "recipe: the index was built from illumination-corrected or intensity-normalized images; a query by image does not reproduce that yet")
         }
-        guard recipe.segmentation.method == .classic else {
-            throw PipelineError(message: "recipe: segmentation.method is \(recipe.segmentation.method.rawValue); only an index segmented by method classic can segment an uploaded site the same way")
+        guard recipe.segmentation.method == .classic || recipe.segmentation.method == .model else {
+            throw PipelineError(message: "recipe: segmentation.method is \(recipe.segmentation.method.rawValue); only an index segmented by method classic or model can segment an uploaded site the same way")
         }
         guard recipe.spherize == .none else {
             throw PipelineError(message: "recipe: profiles.spherize is \(recipe.spherize.rawValue); a query by image supports spherize none only")
@@ -91,7 +91,8 @@ public struct SiteProfiler: @unchecked Sendable {
         if let odd = ordered.firstIndex(where: { $0.width != first.width || $0.height != first.height }) {
             throw PipelineError(message: "channel \(recipe.channels[odd]): \(ordered[odd].width) x \(ordered[odd].height), channel \(recipe.channels[0]) is \(first.width) x \(first.height)")
         }
-        let seg = RunStages.screenSegmentation(recipe.segmentation)
+        let seg = try RunStages.screenSegmentation(recipe.segmentation,
+                                                   model: recipe.segmentation.model.isEmpty ? nil : URL(fileURLWithPath: recipe.segmentation.model))
         guard let dna = planes[seg.nucleusChannel] else {
             throw PipelineError(message: "channels: no nucleus channel \(seg.nucleusChannel) in the recipe's channels")
         }

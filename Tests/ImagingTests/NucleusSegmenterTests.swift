@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import NeuralNet
+import Core
 import Tensor
 @testable import Imaging
 

@@ -1,6 +1,6 @@
 import XCTest
 import Foundation
-import Tensor
+import Core
 @testable import Search
 
 /// Issue 21's index cases: forged `index.json` sizes and parameters, huge k, rows that
