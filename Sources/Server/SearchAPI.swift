@@ -328,29 +328,18 @@ public struct SearchAPI: Sendable {
                            + "cannot be turned into a comparable vector; query by 'id' or 'vector' instead")
         }
         let planes = try SearchAPI.siteImages { try SiteImages.assign(files, channels: profiler.recipe.channels) }
-        let plate = q.get("plate")
-        let profile: SiteProfiler.SiteProfile
-        do { profile = try profiler.profile(planes, plate: plate) } catch let e as PipelineError {
-            throw APIError(.unprocessableContent, e.message)
-        }
         let s = await service.snapshot()
-        let filter = try SearchAPI.filter(FilterText.split(q.get("filter") ?? ""), s.index, field: "filter")
-        let hits = try SearchAPI.field("filter") { try s.index.search(vectors: [profile.vector], k: k, filter: filter)[0] }
         let labelField = q.get("label_field") ?? "Metadata_MoA"
-        var vote: ImageSearchResponse.Vote?
-        if s.index.metadata.columns.contains(labelField) {
-            let v = NeighborVote(labelField: labelField, k: k, noveltyThreshold: s.novelty?.threshold)
-            let r = try SearchAPI.field("filter") { try v.infer(vector: profile.vector, in: s.index, filter: filter) }
-            vote = .init(labelField: labelField, label: r.label, confidence: r.confidence, novel: r.novel,
-                         bestSimilarity: r.bestSimilarity.map(Double.init), noveltyThreshold: s.novelty.map { Double($0.threshold) },
-                         votes: r.votes.map { .init(label: $0.label, weight: $0.weight) })
-        } else if q.get("label_field") != nil {
+        if q.get("label_field") != nil && !s.index.metadata.columns.contains(labelField) {
             throw APIError.badRequest("query parameter 'label_field': '\(labelField)' is not a metadata column of this index")
         }
-        let response = ImageSearchResponse(
-            cells: profile.cells.count, cellCentres: profile.cells.map { [$0.x, $0.y] }, plate: profile.plate,
-            vector: profile.vector.map(Double.init), features: profiler.recipe.features, k: k,
-            results: hits.map { ImageSearchResponse.item(s.index, $0) }, moa: vote)
+        let query = SiteQuery(k: k, plate: q.get("plate"), filter: try SearchAPI.filter(FilterText.split(q.get("filter") ?? ""), s.index, field: "filter"),
+                              labelField: labelField, novelty: s.novelty)
+        let answer: SiteQuery.Answer
+        do { answer = try SearchAPI.field("filter") { try query.run(planes, profiler: profiler, index: s.index) } } catch let e as PipelineError {
+            throw APIError(.unprocessableContent, e.message)
+        }
+        let response = ImageSearchResponse(answer, query: query, recipe: profiler.recipe, index: s.index)
         return JSONResponse.bytes(try response.json(), contentType: "application/json")
     }
 

@@ -227,14 +227,8 @@ public actor SearchService {
     }
 
     static func calibrate(_ index: SearchIndex, _ configuration: ServerConfiguration, log: (String) -> Void) -> NoveltyCalibration? {
-        let reference = try? ItemFilter(configuration.noveltyReference)
-        if let reference, (try? reference.validate(against: index.metadata)) != nil,
-           let c = try? NoveltyCalibration(index: index, reference: reference, percentile: configuration.noveltyPercentile) {
-            log("novelty threshold \(c.threshold) from \(c.referenceCount) items matching \(reference)")
-            return c
-        }
-        let c = try? NoveltyCalibration(index: index, percentile: configuration.noveltyPercentile)
-        if let c { log("novelty threshold \(c.threshold) from all \(c.referenceCount) items") }
+        let c = NoveltyCalibration.preferring(configuration.noveltyReference, in: index, percentile: configuration.noveltyPercentile)
+        if let c { log("novelty threshold \(c.threshold) from \(c.referenceCount) reference items") }
         return c
     }
 }
