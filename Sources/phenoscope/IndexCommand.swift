@@ -4,7 +4,7 @@ import Foundation
 import Profiling
 import Screen
 import Search
-import Tensor
+import Server
 import Workflow
 
 /// `phenoscope index build`: a search index over embeddings or profiles.
@@ -89,3 +89,114 @@ struct IndexCommand: ParsableCommand {
 
 extension SearchIndex.Kind: ExpressibleByArgument {}
 extension Metric: ExpressibleByArgument {}
+
+/// `phenoscope search`: nearest neighbours from an index, by item id or by query vectors.
+///
+/// Filters select candidates by metadata (`Metadata_Batch=Week1`, `Metadata_Compound!=$query`,
+/// `!tag:bad`; see `ItemFilter`). `--out R.npy` writes the neighbour ids as int64, one row per
+/// query, best first (-1 where fewer than k candidates passed the filter).
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find the nearest items in an index."
+    )
+
+    @Option(help: "Index folder (from `phenoscope index build`).")
+    var index: String
+    @Option(help: "Query by the id of an indexed item (it is excluded from its own results).")
+    var id: Int?
+    @Option(help: "Query vectors: .npy, shape (queries, dims).")
+    var queries: String?
+    @Option(help: "Query by one site's images (repeatable): a multi-page TIFF, or one PNG/TIFF per channel named after its channel.")
+    var image: [String] = []
+    @Option(help: "With --image: the plate whose DMSO scaling normalizes the site (default: the recipe's reference plate).")
+    var plate: String?
+    @Option(help: "Neighbours per query.")
+    var k = 10
+    @Option(help: "HNSW beam width (default: the index's).")
+    var ef: Int?
+    @Option(help: "Metadata filter, repeatable (all must hold): Field=v, Field!=v, Field!=$query, tag:w, !tag:w.")
+    var filter: [String] = []
+    @Flag(help: "Print one JSON object with the results on standard output.")
+    var json = false
+    @Option(help: "Write neighbour ids (int64, queries x k) to this .npy.")
+    var out: String?
+
+    func validate() throws {
+        guard [id != nil, queries != nil, !image.isEmpty].filter({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --id, --queries or --image")
+        }
+        guard plate == nil || !image.isEmpty else { throw ValidationError("--plate goes with --image") }
+        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+    }
+
+    func run() throws {
+        let idx = try SearchIndex.open(URL(fileURLWithPath: index))
+        let f = filter.isEmpty ? nil : try ItemFilter(filter)
+        if !image.isEmpty { return try searchImage(idx, filter: f) }
+        let results: [[SearchHit]]
+        if let id {
+            results = [try idx.search(id: id, k: k, filter: f, ef: ef)]
+        } else {
+            let q = try NPYArray.read(URL(fileURLWithPath: queries!))
+            guard q.shape.count == 2, q.shape[1] == idx.index.dimension else {
+                throw ValidationError("\(queries!): shape \(q.shape), expected (queries, \(idx.index.dimension))")
+            }
+            let flat = q.floats()
+            let d = q.shape[1]
+            results = try idx.search(vectors: (0..<q.shape[0]).map { Array(flat[$0 * d ..< ($0 + 1) * d]) }, k: k, filter: f, ef: ef)
+        }
+        if let out {
+            var ids = [Int64](repeating: -1, count: results.count * k)
+            for (qi, hits) in results.enumerated() { for (j, h) in hits.enumerated() { ids[qi * k + j] = Int64(h.id) } }
+            try NPYArray(int64: ids, shape: [results.count, k]).write(to: URL(fileURLWithPath: out))
+        }
+        if json {
+            let obj: [String: Any] = ["k": k, "results": results.map { hits in
+                hits.map { h -> [String: Any] in
+                    var item: [String: Any] = ["id": h.id, "score": Double(h.score)]
+                    item["metadata"] = idx.metadata.fields(h.id)
+                    return item
+                }
+            }]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+        } else if out == nil || id != nil {
+            for (qi, hits) in results.enumerated() {
+                print("query \(id.map(String.init) ?? String(qi)):")
+                for h in hits {
+                    let meta = idx.metadata.columns.isEmpty ? "" : "  " + idx.metadata.columns.compactMap { c in
+                        idx.metadata.value(h.id, c).map { "\(c)=\($0)" } }.joined(separator: " ")
+                    print(String(format: "  %8d  %.4f", h.id, h.score) + meta)
+                }
+            }
+        }
+    }
+
+    /// The query by image: profile the site by the recipe, then neighbours and the MoA vote.
+    func searchImage(_ idx: SearchIndex, filter: ItemFilter?) throws {
+        let url = URL(fileURLWithPath: index)
+        guard let recipe = try ProfileRecipe.load(index: url) else {
+            throw ValidationError("\(index): this index has no recipe (\(ProfileRecipe.fileName)); it was built from bare vectors, so it cannot be queried by image (use --id or --queries)")
+        }
+        let files = try image.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--image \(path): cannot read the file") }
+            return SiteImages.File(name: URL(fileURLWithPath: path).lastPathComponent, bytes: Array(data))
+        }
+        let planes = try SiteImages.assign(files, channels: recipe.channels)
+        let novelty = NoveltyCalibration.preferring(ServerConfiguration(indexURL: url).noveltyReference, in: idx, percentile: 5)
+        let query = SiteQuery(k: k, plate: plate, filter: filter, novelty: novelty)
+        let answer = try query.run(planes, profiler: SiteProfiler(recipe: recipe), index: idx)
+        if json {
+            print(String(decoding: try ImageSearchResponse(answer, query: query, recipe: recipe, index: idx).json(), as: UTF8.self))
+            return
+        }
+        print("site: \(answer.profile.cells.count) cells; \(recipe.features.count)-d profile" + (answer.profile.plate.map { ", normalized against plate \($0)" } ?? ""))
+        for h in answer.hits {
+            let meta = idx.metadata.columns.compactMap { c in idx.metadata.value(h.id, c).map { "\(c)=\($0)" } }.joined(separator: " ")
+            print(String(format: "  %8d  %.4f  ", h.id, h.score) + meta)
+        }
+        if let v = answer.vote {
+            print("MoA vote: \(v.label ?? "none") (confidence \(String(format: "%.2f", v.confidence)))\(v.novel ? ", novel" : "")")
+        }
+    }
+}
