@@ -31,6 +31,7 @@ public struct SearchAPI: Sendable {
         Route(method: "POST", path: "/api/moa", writes: false),
         Route(method: "POST", path: "/api/flags", writes: true),
         Route(method: "GET", path: "/api/thumbnail", writes: false),
+        Route(method: "GET", path: "/api/site-images", writes: false),
         Route(method: "GET", path: "/api/umap", writes: false),
         Route(method: "GET", path: "/api/plates", writes: false),
     ]
@@ -89,6 +90,7 @@ public struct SearchAPI: Sendable {
         router.post("/api/moa") { r, _ in try api.authorize(r, writes: false); return try await api.moa(r) }
         router.post("/api/flags") { r, _ in try api.authorize(r, writes: true); return try await api.flags(r) }
         router.get("/api/thumbnail") { r, _ in try api.authorize(r, writes: false); return try await api.thumbnail(r) }
+        router.get("/api/site-images") { r, _ in try api.authorize(r, writes: false); return try api.siteImages(r) }
         router.get("/api/umap") { r, _ in try api.authorize(r, writes: false); return await api.umap() }
         router.get("/api/plates") { r, _ in try api.authorize(r, writes: false); return await api.plates() }
     }
@@ -241,13 +243,24 @@ public struct SearchAPI: Sendable {
     }
 
     func thumbnail(_ request: Request) async throws -> Response {
+        let (plate, well, site) = try SearchAPI.siteParameters(request)
+        let png = try await service.thumbnail(plate: plate, well: well, site: site)
+        return JSONResponse.bytes(png, contentType: "image/png", cache: true)
+    }
+
+    func siteImages(_ request: Request) throws -> Response {
+        let (plate, well, site) = try SearchAPI.siteParameters(request)
+        return JSONResponse.bytes(try service.siteStack(plate: plate, well: well, site: site), contentType: "image/tiff")
+    }
+
+    /// The `plate`, `well` and optional `site` query parameters that name a site.
+    static func siteParameters(_ request: Request) throws -> (String, WellPosition, Int?) {
         let q = request.uri.queryParameters
         guard let plate = q.get("plate"), !plate.isEmpty else { throw APIError.badRequest("query parameter 'plate' is required") }
         guard let wellText = q.get("well") else { throw APIError.badRequest("query parameter 'well' is required") }
         guard let well = WellPosition(wellText) else { throw APIError.badRequest("query parameter 'well': '\(wellText)' is not a well such as B03") }
         let site = try q.get("site").map { try SearchAPI.queryInt($0, name: "site", default: 0, range: 0...100_000) }
-        let png = try await service.thumbnail(plate: plate, well: well, site: site)
-        return JSONResponse.bytes(png, contentType: "image/png", cache: true)
+        return (plate, well, site)
     }
 
     func umap() async -> Response {

@@ -117,7 +117,7 @@ function show(results, vote) {
   $("neighbours").innerHTML = results.map(r => {
     const f = r.fields, q = `plate=${encodeURIComponent(f.Metadata_Plate || "")}&well=${encodeURIComponent(f.Metadata_Well || "")}`
       + (f.Metadata_Site ? `&site=${encodeURIComponent(f.Metadata_Site)}` : "");
-    return `<div class="nb" data-id="${r.id}"><img alt="" src="/api/thumbnail?${q}" onerror="this.style.visibility='hidden'">`
+    return `<div class="nb" data-id="${r.id}" data-well="${esc(f.Metadata_Well || "")}" data-score="${r.score.toFixed(4)}"><img alt="" src="/api/thumbnail?${q}" onerror="this.style.visibility='hidden'">`
       + `<div><b>${r.score.toFixed(3)}</b> #${r.id} ${esc(f.Metadata_Plate || "")} ${esc(f.Metadata_Well || "")}</div>`
       + `<div>${esc(f.Metadata_Compound || "")}</div><div class="muted">${esc(f.Metadata_MoA || "")} ${esc(r.tags.join(" "))}</div></div>`;
   }).join("");
@@ -180,7 +180,15 @@ async function loadPlates() {
     await loadPlates();
     umap = await api("/api/umap"); drawMap();
     const p = plates[0];
-    if (p && p.wells.length) await select(p.plate, p.wells.find(w => w.moa && w.compound !== "DMSO") || p.wells[0]);
+    // #query-site=PLATE/WELL/SITE sends that site of the screen through the upload path, as
+    // if its files were picked (how the headless browser check exercises query by image).
+    const m = location.hash.match(/^#query-site=([^/]+)\/([^/]+)\/?([0-9]*)$/);
+    if (m) {
+      const [plate, well, site] = m.slice(1).map(decodeURIComponent);
+      const r = await fetch(`/api/site-images?plate=${encodeURIComponent(plate)}&well=${encodeURIComponent(well)}` + (site ? `&site=${site}` : ""));
+      if (!r.ok) throw new Error((await r.json()).error || r.statusText);
+      await searchImage([new File([await r.blob()], `${plate}_${well}_s${site || 1}.tif`, {type: "image/tiff"})]);
+    } else if (p && p.wells.length) await select(p.plate, p.wells.find(w => w.moa && w.compound !== "DMSO") || p.wells[0]);
   } catch (e) { $("status").innerHTML = `<span class="err">${esc(e.message)}</span>`; }
 })();
 </script>
