@@ -126,4 +126,15 @@ public struct NoveltyCalibration: Sendable, Equatable {
         referenceCount = sims.count
         self.percentile = percentile
     }
+
+    /// Calibrated on the items the `reference` filter expressions accept (e.g. DMSO) when
+    /// the index has them, else on all items; nil when neither has two items. What the
+    /// server and `phenoscope search --image` flag novelty with.
+    public static func preferring(_ reference: [String], in index: SearchIndex, percentile: Double) -> NoveltyCalibration? {
+        if let filter = try? ItemFilter(reference), (try? filter.validate(against: index.metadata)) != nil,
+           let c = try? NoveltyCalibration(index: index, reference: filter, percentile: percentile) {
+            return c
+        }
+        return try? NoveltyCalibration(index: index, percentile: percentile)
+    }
 }

@@ -1,11 +1,12 @@
 import Foundation
 import Search
+import Workflow
 
 /// The answer of `POST /api/search/image`, a typed contract: the cells found (count and
 /// nucleus centres), the site's vector in the index's space and the plate whose DMSO scaling
 /// normalized it, the nearest items (with a thumbnail link each), and the MoA vote with the
 /// novelty flag. snake_case keys like the rest of the API.
-struct ImageSearchResponse: Encodable {
+public struct ImageSearchResponse: Encodable {
     struct Item: Encodable {
         var id: Int
         var score: Double
@@ -43,6 +44,22 @@ struct ImageSearchResponse: Encodable {
         case cells, cellCentres = "cell_centres", plate, vector, features, k, results, moa
     }
 
+    /// The response to `query`'s `answer` over `index`.
+    public init(_ answer: SiteQuery.Answer, query: SiteQuery, recipe: ProfileRecipe, index: SearchIndex) {
+        cells = answer.profile.cells.count
+        cellCentres = answer.profile.cells.map { [$0.x, $0.y] }
+        plate = answer.profile.plate
+        vector = answer.profile.vector.map(Double.init)
+        features = recipe.features
+        k = query.k
+        results = answer.hits.map { Self.item(index, $0) }
+        moa = answer.vote.map { r in
+            Vote(labelField: query.labelField, label: r.label, confidence: r.confidence, novel: r.novel,
+                 bestSimilarity: r.bestSimilarity.map(Double.init), noveltyThreshold: query.novelty.map { Double($0.threshold) },
+                 votes: r.votes.map { .init(label: $0.label, weight: $0.weight) })
+        }
+    }
+
     static func item(_ index: SearchIndex, _ hit: SearchHit) -> Item {
         let fields = index.metadata.fields(hit.id)
         var thumbnail: String?
@@ -55,7 +72,7 @@ struct ImageSearchResponse: Encodable {
         return Item(id: hit.id, score: Double(hit.score), fields: fields, tags: index.metadata.tags[hit.id].sorted(), thumbnail: thumbnail)
     }
 
-    func json() throws -> [UInt8] {
+    public func json() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

@@ -122,6 +122,17 @@ enum OpenAPIDocument {
         "responses": {"200": {"description": "flagged", "content": {"application/json": {"schema": {"type": "object", "properties": {"sites": {"type": "array", "items": {"type": "string"}}, "tagged_items": {"type": "array", "items": {"type": "integer"}}, "defect": {"type": "string"}, "excluded": {"type": "boolean"}}}}}}, "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"description": "server has no catalog", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
       }
     },
+    "/api/site-images": {
+      "get": {
+        "summary": "A site's channels as one multi-page 16-bit TIFF in the manifest's channel order (first site of the well when site is omitted): a query by image for POST /api/search/image.",
+        "parameters": [
+          {"name": "plate", "in": "query", "required": true, "schema": {"type": "string"}},
+          {"name": "well", "in": "query", "required": true, "schema": {"type": "string"}},
+          {"name": "site", "in": "query", "schema": {"type": "integer"}}
+        ],
+        "responses": {"200": {"description": "TIFF", "content": {"image/tiff": {}}}, "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}, "409": {"description": "server has no images manifest", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
+      }
+    },
     "/api/thumbnail": {
       "get": {
         "summary": "PNG composite of a site's channels (first site of the well when site is omitted), rendered server-side.",

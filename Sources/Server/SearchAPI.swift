@@ -31,6 +31,7 @@ public struct SearchAPI: Sendable {
         Route(method: "POST", path: "/api/moa", writes: false),
         Route(method: "POST", path: "/api/flags", writes: true),
         Route(method: "GET", path: "/api/thumbnail", writes: false),
+        Route(method: "GET", path: "/api/site-images", writes: false),
         Route(method: "GET", path: "/api/umap", writes: false),
         Route(method: "GET", path: "/api/plates", writes: false),
     ]
@@ -89,6 +90,7 @@ public struct SearchAPI: Sendable {
         router.post("/api/moa") { r, _ in try api.authorize(r, writes: false); return try await api.moa(r) }
         router.post("/api/flags") { r, _ in try api.authorize(r, writes: true); return try await api.flags(r) }
         router.get("/api/thumbnail") { r, _ in try api.authorize(r, writes: false); return try await api.thumbnail(r) }
+        router.get("/api/site-images") { r, _ in try api.authorize(r, writes: false); return try api.siteImages(r) }
         router.get("/api/umap") { r, _ in try api.authorize(r, writes: false); return await api.umap() }
         router.get("/api/plates") { r, _ in try api.authorize(r, writes: false); return await api.plates() }
     }
@@ -241,13 +243,24 @@ public struct SearchAPI: Sendable {
     }
 
     func thumbnail(_ request: Request) async throws -> Response {
+        let (plate, well, site) = try SearchAPI.siteParameters(request)
+        let png = try await service.thumbnail(plate: plate, well: well, site: site)
+        return JSONResponse.bytes(png, contentType: "image/png", cache: true)
+    }
+
+    func siteImages(_ request: Request) throws -> Response {
+        let (plate, well, site) = try SearchAPI.siteParameters(request)
+        return JSONResponse.bytes(try service.siteStack(plate: plate, well: well, site: site), contentType: "image/tiff")
+    }
+
+    /// The `plate`, `well` and optional `site` query parameters that name a site.
+    static func siteParameters(_ request: Request) throws -> (String, WellPosition, Int?) {
         let q = request.uri.queryParameters
         guard let plate = q.get("plate"), !plate.isEmpty else { throw APIError.badRequest("query parameter 'plate' is required") }
         guard let wellText = q.get("well") else { throw APIError.badRequest("query parameter 'well' is required") }
         guard let well = WellPosition(wellText) else { throw APIError.badRequest("query parameter 'well': '\(wellText)' is not a well such as B03") }
         let site = try q.get("site").map { try SearchAPI.queryInt($0, name: "site", default: 0, range: 0...100_000) }
-        let png = try await service.thumbnail(plate: plate, well: well, site: site)
-        return JSONResponse.bytes(png, contentType: "image/png", cache: true)
+        return (plate, well, site)
     }
 
     func umap() async -> Response {
@@ -328,29 +341,18 @@ public struct SearchAPI: Sendable {
                            + "cannot be turned into a comparable vector; query by 'id' or 'vector' instead")
         }
         let planes = try SearchAPI.siteImages { try SiteImages.assign(files, channels: profiler.recipe.channels) }
-        let plate = q.get("plate")
-        let profile: SiteProfiler.SiteProfile
-        do { profile = try profiler.profile(planes, plate: plate) } catch let e as PipelineError {
-            throw APIError(.unprocessableContent, e.message)
-        }
         let s = await service.snapshot()
-        let filter = try SearchAPI.filter(FilterText.split(q.get("filter") ?? ""), s.index, field: "filter")
-        let hits = try SearchAPI.field("filter") { try s.index.search(vectors: [profile.vector], k: k, filter: filter)[0] }
         let labelField = q.get("label_field") ?? "Metadata_MoA"
-        var vote: ImageSearchResponse.Vote?
-        if s.index.metadata.columns.contains(labelField) {
-            let v = NeighborVote(labelField: labelField, k: k, noveltyThreshold: s.novelty?.threshold)
-            let r = try SearchAPI.field("filter") { try v.infer(vector: profile.vector, in: s.index, filter: filter) }
-            vote = .init(labelField: labelField, label: r.label, confidence: r.confidence, novel: r.novel,
-                         bestSimilarity: r.bestSimilarity.map(Double.init), noveltyThreshold: s.novelty.map { Double($0.threshold) },
-                         votes: r.votes.map { .init(label: $0.label, weight: $0.weight) })
-        } else if q.get("label_field") != nil {
+        if q.get("label_field") != nil && !s.index.metadata.columns.contains(labelField) {
             throw APIError.badRequest("query parameter 'label_field': '\(labelField)' is not a metadata column of this index")
         }
-        let response = ImageSearchResponse(
-            cells: profile.cells.count, cellCentres: profile.cells.map { [$0.x, $0.y] }, plate: profile.plate,
-            vector: profile.vector.map(Double.init), features: profiler.recipe.features, k: k,
-            results: hits.map { ImageSearchResponse.item(s.index, $0) }, moa: vote)
+        let query = SiteQuery(k: k, plate: q.get("plate"), filter: try SearchAPI.filter(FilterText.split(q.get("filter") ?? ""), s.index, field: "filter"),
+                              labelField: labelField, novelty: s.novelty)
+        let answer: SiteQuery.Answer
+        do { answer = try SearchAPI.field("filter") { try query.run(planes, profiler: profiler, index: s.index) } } catch let e as PipelineError {
+            throw APIError(.unprocessableContent, e.message)
+        }
+        let response = ImageSearchResponse(answer, query: query, recipe: profiler.recipe, index: s.index)
         return JSONResponse.bytes(try response.json(), contentType: "application/json")
     }
 

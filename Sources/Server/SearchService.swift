@@ -140,10 +140,7 @@ public actor SearchService {
 
     /// The PNG composite of a site's channels, downscaled to the configured size; cached.
     public func thumbnail(plate: String, well: WellPosition, site: Int?) throws -> [UInt8] {
-        guard let manifest else { throw APIError(.conflict, "the server was started without --images-manifest; no thumbnails") }
-        guard let row = manifest.rows.first(where: { $0.plate == plate && $0.well == well && (site == nil || $0.site == site) }) else {
-            throw APIError.notFound("no site \(plate)/\(well)\(site.map { "/s\($0)" } ?? "") in the images manifest")
-        }
+        let (manifest, row) = try manifestRow(plate: plate, well: well, site: site)
         let key = row.siteKey.description
         if let png = thumbnails[key] { return png }
         var planes: [Image<UInt16>] = []
@@ -162,6 +159,31 @@ public actor SearchService {
         thumbnailOrder.append(key)
         if thumbnailOrder.count > 512 { thumbnails[thumbnailOrder.removeFirst()] = nil }
         return png
+    }
+
+    /// A site's channels as one multi-page TIFF (16-bit, manifest order): what a query by
+    /// image takes, so the page can send a site of the screen through the upload path.
+    public nonisolated func siteStack(plate: String, well: WellPosition, site: Int?) throws -> [UInt8] {
+        let (manifest, row) = try manifestRow(plate: plate, well: well, site: site)
+        let planes = try manifest.channels.map { channel -> Image<UInt16> in
+            guard let url = manifest.imageURL(row, channel: channel) else { throw APIError.notFound("site \(row.siteKey) has no \(channel) image") }
+            do { return try TIFFReader.readUInt16(url) } catch {
+                throw APIError(.unprocessableContent, "\(url.lastPathComponent): cannot read image (\(error))")
+            }
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("phenoscope-stack-\(UUID().uuidString).tif")
+        defer { try? FileManager.default.removeItem(at: url) }
+        do { try TIFFWriter.write(planes, to: url) } catch { throw APIError(.internalServerError, "cannot write the stack: \(error)") }
+        return Array(try Data(contentsOf: url))
+    }
+
+    /// The images manifest and its row for a site (the first site of the well when nil).
+    nonisolated func manifestRow(plate: String, well: WellPosition, site: Int?) throws -> (Manifest, ManifestRow) {
+        guard let manifest else { throw APIError(.conflict, "the server was started without --images-manifest; no site images") }
+        guard let row = manifest.rows.first(where: { $0.plate == plate && $0.well == well && (site == nil || $0.site == site) }) else {
+            throw APIError.notFound("no site \(plate)/\(well)\(site.map { "/s\($0)" } ?? "") in the images manifest")
+        }
+        return (manifest, row)
     }
 
     // MARK: start-up
@@ -227,14 +249,8 @@ public actor SearchService {
     }
 
     static func calibrate(_ index: SearchIndex, _ configuration: ServerConfiguration, log: (String) -> Void) -> NoveltyCalibration? {
-        let reference = try? ItemFilter(configuration.noveltyReference)
-        if let reference, (try? reference.validate(against: index.metadata)) != nil,
-           let c = try? NoveltyCalibration(index: index, reference: reference, percentile: configuration.noveltyPercentile) {
-            log("novelty threshold \(c.threshold) from \(c.referenceCount) items matching \(reference)")
-            return c
-        }
-        let c = try? NoveltyCalibration(index: index, percentile: configuration.noveltyPercentile)
-        if let c { log("novelty threshold \(c.threshold) from all \(c.referenceCount) items") }
+        let c = NoveltyCalibration.preferring(configuration.noveltyReference, in: index, percentile: configuration.noveltyPercentile)
+        if let c { log("novelty threshold \(c.threshold) from \(c.referenceCount) reference items") }
         return c
     }
 }

@@ -4,6 +4,9 @@
 /// Left: the plate grid (wells tinted by MoA, bad wells struck through) and the UMAP map.
 /// Right: the selected well's MoA vote and its nearest neighbours with server-rendered
 /// thumbnails, a filter box (ItemFilter syntax, e.g. `!tag:bad`), and a "mark bad" button.
+/// A new site can be asked about by image: a file picker (or drop onto it) takes one
+/// multi-page TIFF or one file per channel, posts them to `/api/search/image`, and shows the
+/// cells found, the MoA vote with the novelty flag and the neighbours the same way.
 enum WebPage {
     static let html = #"""
 <!doctype html>
@@ -26,6 +29,7 @@ section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px}
 .nb img{width:100%;aspect-ratio:1;object-fit:cover;background:#000;display:block}
 .muted{color:#777} .err{color:#b00020} button{cursor:pointer}
 #vote b{font-size:16px} .row{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:6px 0}
+#drop{border:2px dashed #99a;border-radius:6px;padding:8px;margin:6px 0;background:#fafbff} #drop.over{background:#e8f0ff}
 </style></head>
 <body>
 <header><h1>Phenoscope search</h1><span id="health" class="muted"></span><span class="sp"></span>
@@ -41,6 +45,8 @@ section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:10px}
   <div class="row"><label>Filter <input id="filter" size="40" value="!tag:bad" placeholder="e.g. Metadata_Compound!=$query and !tag:bad"></label>
   <label>k <input id="k" type="number" value="8" min="1" max="100" style="width:50px"></label>
   <button id="go">Search</button></div>
+  <div id="drop">Query by image: <input id="upload" type="file" multiple accept=".tif,.tiff,.png,image/png,image/tiff">
+  <span class="muted">one multi-page TIFF, or one file per channel named after it; or drop the files here</span></div>
   <h3 id="title">Click a well</h3>
   <div id="vote"></div>
   <div class="row"><button id="bad" disabled>Mark well bad</button><span id="status" class="muted"></span></div>
@@ -103,24 +109,49 @@ async function select(plate, w) {
   $("title").textContent = `${plate} ${w.well}: ${w.compound} (${w.moa || "no MoA"})`;
   $("bad").disabled = false; await search();
 }
+function show(results, vote) {
+  neighbourIds = results.map(r => r.id);
+  $("vote").innerHTML = !vote ? "" : `MoA vote: <b>${esc(vote.label || "none")}</b> confidence ${vote.confidence.toFixed(2)}`
+    + (vote.novel ? ' <b class="err">novel</b>' : "") + ` <span class="muted">best similarity ${vote.best_similarity == null ? "-" : vote.best_similarity.toFixed(3)}`
+    + `, novelty threshold ${vote.novelty_threshold == null ? "-" : vote.novelty_threshold.toFixed(3)}</span>`;
+  $("neighbours").innerHTML = results.map(r => {
+    const f = r.fields, q = `plate=${encodeURIComponent(f.Metadata_Plate || "")}&well=${encodeURIComponent(f.Metadata_Well || "")}`
+      + (f.Metadata_Site ? `&site=${encodeURIComponent(f.Metadata_Site)}` : "");
+    return `<div class="nb" data-id="${r.id}" data-well="${esc(f.Metadata_Well || "")}" data-score="${r.score.toFixed(4)}"><img alt="" src="/api/thumbnail?${q}" onerror="this.style.visibility='hidden'">`
+      + `<div><b>${r.score.toFixed(3)}</b> #${r.id} ${esc(f.Metadata_Plate || "")} ${esc(f.Metadata_Well || "")}</div>`
+      + `<div>${esc(f.Metadata_Compound || "")}</div><div class="muted">${esc(f.Metadata_MoA || "")} ${esc(r.tags.join(" "))}</div></div>`;
+  }).join("");
+  $("status").textContent = `${results.length} neighbours`;
+}
+async function searchImage(files) {
+  if (!files.length) return;
+  selected = null; drawGrid(); $("bad").disabled = true;
+  $("title").textContent = `Uploaded: ${[...files].map(f => f.name).join(", ")}`;
+  $("status").textContent = "profiling the site"; $("neighbours").innerHTML = ""; $("vote").innerHTML = "";
+  const form = new FormData();
+  for (const f of files) form.append(f.name, f, f.name);
+  const k = parseInt($("k").value) || 8, filter = $("filter").value;
+  const headers = {}; if ($("key").value) headers["X-API-Key"] = $("key").value;
+  try {
+    const r = await fetch(`/api/search/image?k=${k}&filter=${encodeURIComponent(filter)}`, {method: "POST", headers, body: form});
+    const j = await r.json();
+    if (!r.ok) throw new Error(j.error || r.statusText);
+    $("title").textContent += ` — ${j.cells} cells` + (j.plate ? `, normalized against plate ${j.plate}` : "");
+    show(j.results, j.moa);
+  } catch (e) { $("status").innerHTML = `<span class="err">${esc(e.message)}</span>`; }
+  drawMap();
+}
+$("upload").onchange = () => searchImage($("upload").files);
+$("drop").ondragover = e => { e.preventDefault(); $("drop").classList.add("over"); };
+$("drop").ondragleave = () => $("drop").classList.remove("over");
+$("drop").ondrop = e => { e.preventDefault(); $("drop").classList.remove("over"); searchImage(e.dataTransfer.files); };
 async function search() {
   if (!selected) return;
   const id = selected.items[0], k = parseInt($("k").value) || 8, filter = $("filter").value;
   $("status").textContent = "searching"; $("neighbours").innerHTML = "";
   try {
     const [res, vote] = await Promise.all([api("/api/search", {id, k, filter}), api("/api/moa", {id, k, filter})]);
-    neighbourIds = res.results.map(r => r.id);
-    $("vote").innerHTML = `MoA vote: <b>${esc(vote.label || "none")}</b> confidence ${vote.confidence.toFixed(2)}`
-      + (vote.novel ? ' <b class="err">novel</b>' : "") + ` <span class="muted">best similarity ${vote.best_similarity == null ? "-" : vote.best_similarity.toFixed(3)}`
-      + `, novelty threshold ${vote.novelty_threshold == null ? "-" : vote.novelty_threshold.toFixed(3)}</span>`;
-    $("neighbours").innerHTML = res.results.map(r => {
-      const f = r.fields, q = `plate=${encodeURIComponent(f.Metadata_Plate || "")}&well=${encodeURIComponent(f.Metadata_Well || "")}`
-        + (f.Metadata_Site ? `&site=${encodeURIComponent(f.Metadata_Site)}` : "");
-      return `<div class="nb" data-id="${r.id}"><img alt="" src="/api/thumbnail?${q}" onerror="this.style.visibility='hidden'">`
-        + `<div><b>${r.score.toFixed(3)}</b> #${r.id} ${esc(f.Metadata_Plate || "")} ${esc(f.Metadata_Well || "")}</div>`
-        + `<div>${esc(f.Metadata_Compound || "")}</div><div class="muted">${esc(f.Metadata_MoA || "")} ${esc(r.tags.join(" "))}</div></div>`;
-    }).join("");
-    $("status").textContent = `${res.results.length} neighbours`;
+    show(res.results, vote);
   } catch (e) { $("status").innerHTML = `<span class="err">${esc(e.message)}</span>`; }
   drawMap();
 }
@@ -149,7 +180,15 @@ async function loadPlates() {
     await loadPlates();
     umap = await api("/api/umap"); drawMap();
     const p = plates[0];
-    if (p && p.wells.length) await select(p.plate, p.wells.find(w => w.moa && w.compound !== "DMSO") || p.wells[0]);
+    // #query-site=PLATE/WELL/SITE sends that site of the screen through the upload path, as
+    // if its files were picked (how the headless browser check exercises query by image).
+    const m = location.hash.match(/^#query-site=([^/]+)\/([^/]+)\/?([0-9]*)$/);
+    if (m) {
+      const [plate, well, site] = m.slice(1).map(decodeURIComponent);
+      const r = await fetch(`/api/site-images?plate=${encodeURIComponent(plate)}&well=${encodeURIComponent(well)}` + (site ? `&site=${site}` : ""));
+      if (!r.ok) throw new Error((await r.json()).error || r.statusText);
+      await searchImage([new File([await r.blob()], `${plate}_${well}_s${site || 1}.tif`, {type: "image/tiff"})]);
+    } else if (p && p.wells.length) await select(p.plate, p.wells.find(w => w.moa && w.compound !== "DMSO") || p.wells[0]);
   } catch (e) { $("status").innerHTML = `<span class="err">${esc(e.message)}</span>`; }
 })();
 </script>

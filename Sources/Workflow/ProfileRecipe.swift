@@ -40,6 +40,14 @@ public struct ProfileRecipe: Codable, Equatable, Sendable {
     public enum Vectors: Codable, Equatable, Sendable {
         case measurements(RunConfig.FeaturesConfig)
         case embedding(LearnedModel)
+
+        /// `classical` or `learned`, for people.
+        public var kind: String {
+            switch self {
+            case .measurements: return "classical"
+            case .embedding: return "learned"
+            }
+        }
     }
 
     /// The learned model of an embedding index and what its crops need.

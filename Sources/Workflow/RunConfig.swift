@@ -46,10 +46,12 @@ public struct RunConfig: Codable, Equatable, Sendable {
     public struct SyntheticConfig: Codable, Equatable, Sendable {
         public var preset = SyntheticPreset.standard
         public var plates = 2
+        /// Plates of one batch (a batch is a week, an operator: what NSCB keeps apart).
         public var platesPerBatch = 1
+        /// Sites (fields of view) per well.
         public var sites = 2
-        public var width = 640
-        public var height = 512
+        /// Image size in pixels.
+        public var width = 640, height = 512
         public var seed = 1
         enum CodingKeys: String, CodingKey { case preset, plates, platesPerBatch = "plates_per_batch", sites, width, height, seed }
     }

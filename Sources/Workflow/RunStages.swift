@@ -26,14 +26,9 @@ public struct RunStages {
     /// The BBBC021 image and MoA tables, for the synthetic preset `bbbc021`.
     public var bbbc021Tables: URL?
 
-    public init(config: RunConfig, layout: RunLayout, manifestURL: URL, resolve: @escaping (String) -> URL,
-                reporter: any RunReporter, bbbc021Tables: URL? = nil) {
-        self.config = config
-        self.layout = layout
-        self.manifestURL = manifestURL
-        self.resolve = resolve
-        self.reporter = reporter
-        self.bbbc021Tables = bbbc021Tables
+    public init(config: RunConfig, layout: RunLayout, manifestURL: URL, resolve: @escaping (String) -> URL, reporter: any RunReporter) {
+        (self.config, self.layout, self.manifestURL) = (config, layout, manifestURL)
+        (self.resolve, self.reporter) = (resolve, reporter)
     }
 
     /// The plates of a manifest in order of first appearance.

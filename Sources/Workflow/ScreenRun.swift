@@ -35,8 +35,9 @@ public struct ScreenRun {
         let base = base
         let resolve: (String) -> URL = { Self.resolve($0, base: base) }
         let manifest = config.screen.manifest.isEmpty ? layout.syntheticManifest : resolve(config.screen.manifest)
-        return RunStages(config: config, layout: layout, manifestURL: manifest, resolve: resolve,
-                         reporter: reporter, bbbc021Tables: bbbc021Tables)
+        var stages = RunStages(config: config, layout: layout, manifestURL: manifest, resolve: resolve, reporter: reporter)
+        stages.bbbc021Tables = bbbc021Tables
+        return stages
     }
 
     /// Runs `part` (with `.plates`, only `plates` when given); returns the stages that ran.

@@ -4,7 +4,7 @@ import Foundation
 import Profiling
 import Screen
 import Search
-import Tensor
+import Server
 import Workflow
 
 /// `phenoscope index build`: a search index over embeddings or profiles.
@@ -113,6 +113,10 @@ struct SearchCommand: ParsableCommand {
     var id: Int?
     @Option(help: "Query vectors: .npy, shape (queries, dims).")
     var queries: String?
+    @Option(help: "Query by one site's images (repeatable): a multi-page TIFF, or one PNG/TIFF per channel named after its channel.")
+    var image: [String] = []
+    @Option(help: "With --image: the plate whose DMSO scaling normalizes the site (default: the recipe's reference plate).")
+    var plate: String?
     @Option(help: "Neighbours per query (at most the index's item count is used).")
     var k = 10
     @Option(help: "HNSW beam width (default: the index's).")
@@ -125,7 +129,10 @@ struct SearchCommand: ParsableCommand {
     var out: String?
 
     func validate() throws {
-        guard (id == nil) != (queries == nil) else { throw ValidationError("give exactly one of --id or --queries") }
+        guard [id != nil, queries != nil, !image.isEmpty].filter({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --id, --queries or --image")
+        }
+        guard plate == nil || !image.isEmpty else { throw ValidationError("--plate goes with --image") }
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
     }
 
@@ -134,6 +141,7 @@ struct SearchCommand: ParsableCommand {
         // At most as many neighbours as items: a huge --k must not size the --out array.
         let k = min(self.k, max(idx.index.count, 1))
         let f = filter.isEmpty ? nil : try ItemFilter(filter)
+        if !image.isEmpty { return try searchImage(idx, filter: f) }
         let results: [[SearchHit]]
         if let id {
             results = [try idx.search(id: id, k: k, filter: f, ef: ef)]
@@ -169,6 +177,34 @@ struct SearchCommand: ParsableCommand {
                     print(String(format: "  %8d  %.4f", h.id, h.score) + meta)
                 }
             }
+        }
+    }
+
+    /// The query by image: profile the site by the recipe, then neighbours and the MoA vote.
+    func searchImage(_ idx: SearchIndex, filter: ItemFilter?) throws {
+        let url = URL(fileURLWithPath: index)
+        guard let recipe = try ProfileRecipe.load(index: url) else {
+            throw ValidationError("\(index): this index has no recipe (\(ProfileRecipe.fileName)); it was built from bare vectors, so it cannot be queried by image (use --id or --queries)")
+        }
+        let files = try image.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--image \(path): cannot read the file") }
+            return SiteImages.File(name: URL(fileURLWithPath: path).lastPathComponent, bytes: Array(data))
+        }
+        let planes = try SiteImages.assign(files, channels: recipe.channels)
+        let novelty = NoveltyCalibration.preferring(ServerConfiguration(indexURL: url).noveltyReference, in: idx, percentile: 5)
+        let query = SiteQuery(k: k, plate: plate, filter: filter, novelty: novelty)
+        let answer = try query.run(planes, profiler: SiteProfiler(recipe: recipe), index: idx)
+        if json {
+            print(String(decoding: try ImageSearchResponse(answer, query: query, recipe: recipe, index: idx).json(), as: UTF8.self))
+            return
+        }
+        print("site: \(answer.profile.cells.count) cells; \(recipe.features.count)-d profile" + (answer.profile.plate.map { ", normalized against plate \($0)" } ?? ""))
+        for h in answer.hits {
+            let meta = idx.metadata.columns.compactMap { c in idx.metadata.value(h.id, c).map { "\(c)=\($0)" } }.joined(separator: " ")
+            print(String(format: "  %8d  %.4f  ", h.id, h.score) + meta)
+        }
+        if let v = answer.vote {
+            print("MoA vote: \(v.label ?? "none") (confidence \(String(format: "%.2f", v.confidence)))\(v.novel ? ", novel" : "")")
         }
     }
 }
