@@ -35,7 +35,17 @@ public struct CropDataset: Sendable {
 
     public struct DataError: Error, CustomStringConvertible { public let description: String }
 
-    public static func open(_ directory: URL, labelColumn: String) throws -> CropDataset {
+    /// Per-channel mean and standard deviation of intensity / 65535 that crops are
+    /// standardized with.
+    public struct Standardization: Equatable, Sendable {
+        public var mean: [Double]
+        public var std: [Double]
+        public init(mean: [Double], std: [Double]) { self.mean = mean; self.std = std }
+    }
+
+    /// Opens the store at `directory`; crops are standardized with `standardization` when
+    /// given (a model's training statistics, `BackboneInfo`), else with the store's own.
+    public static func open(_ directory: URL, labelColumn: String, standardization given: Standardization? = nil) throws -> CropDataset {
         let store = try CropStore.open(directory)
         let cells = store.cells
         guard let labelIndex = cells.header.firstIndex(of: labelColumn) else {
@@ -83,6 +93,11 @@ public struct CropDataset: Sendable {
             ? { Double($0) / 65535 }
             : { Double(Float(Float16(bitPattern: UInt16($0)))) }
         var mean = [Double](), std = [Double](), table = [Float](repeating: 0, count: c * 65536)
+        if let given {
+            guard given.mean.count == c, given.std.count == c else {
+                throw DataError(description: "\(directory.path): \(c) channels, the standardization has \(given.mean.count) means and \(given.std.count) deviations")
+            }
+        }
         for ch in 0..<c {
             var sum = 0.0, sq = 0.0, seen = 0.0
             for code in 0..<65536 {
@@ -94,8 +109,8 @@ public struct CropDataset: Sendable {
                 }
                 sum += Double(k) * v; sq += Double(k) * v * v; seen += Double(k)
             }
-            let m = sum / max(seen, 1)
-            let sd = max(1e-6, (max(0, sq / max(seen, 1) - m * m)).squareRoot())
+            let m = given?.mean[ch] ?? sum / max(seen, 1)
+            let sd = given?.std[ch] ?? max(1e-6, (max(0, sq / max(seen, 1) - m * m)).squareRoot())
             mean.append(m); std.append(sd)
             for code in 0..<65536 { table[ch * 65536 + code] = Float((value(code) - m) / sd) }
         }

@@ -3,14 +3,17 @@ import NeuralNet
 import Screen
 import Tensor
 
-/// A trained backbone ready to embed crops: reads `model.json` (arch, channels, image size,
-/// patch) and `backbone.safetensors` (or the given .safetensors) from a run folder, and maps
-/// crops to features with the same preprocessing as training (intensity / 65535, per-channel
-/// standardization over the store, centre crop or pad to the image size).
+/// A trained backbone ready to embed crops: reads `model.json` (`BackboneInfo`) and
+/// `backbone.safetensors` (or the given .safetensors) from a run folder, and maps crops to
+/// features with the same preprocessing as training (intensity / 65535, per-channel
+/// standardization with the training store's statistics recorded in model.json — the store's
+/// own for older files — then centre crop or pad to the image size).
 public struct Embedder {
     public let backbone: Backbone
     public let imageSize: Int
     public let channels: Int
+    /// The training statistics crops are standardized with; nil: the embedded store's own.
+    public let standardization: CropDataset.Standardization?
     public var dim: Int { backbone.dim }
 
     public struct EmbedError: Error, CustomStringConvertible { public let description: String }
@@ -21,23 +24,21 @@ public struct Embedder {
         guard FileManager.default.fileExists(atPath: model.path, isDirectory: &isDir) else {
             throw EmbedError(description: "\(model.path): no such run folder or .safetensors file")
         }
-        let folder = isDir.boolValue ? model : model.deletingLastPathComponent()
-        let infoURL = folder.appendingPathComponent("model.json")
-        guard let data = try? Data(contentsOf: infoURL),
-              let info = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let arch = info["arch"] as? String, let channels = info["channels"] as? Int,
-              let size = info["image_size"] as? Int, let patch = info["patch_size"] as? Int else {
-            throw EmbedError(description: "\(infoURL.path): missing or lacks arch, channels, image_size, patch_size")
+        let folder = BackboneInfo.folder(of: model)
+        let info: BackboneInfo
+        do { info = try BackboneInfo.read(folder: folder) } catch let e as BackboneInfo.InfoError {
+            throw EmbedError(description: e.description)
         }
         let seed = (try? Checkpoint.read(folder)).map { UInt64($0.config.seed) } ?? 0
-        backbone = try ModelFactory.makeBackbone(arch, channels: channels, size: size, patch: patch, seed: seed)
+        backbone = try ModelFactory.makeBackbone(info.arch, channels: info.channels, size: info.imageSize, patch: info.patchSize, seed: seed)
         if !untrained {
             let weights = isDir.boolValue ? try Trainer.weightsURL(model.path) : model
             try backbone.load(try SafeTensors.read(weights), source: weights.path)
         }
         backbone.train(false)
-        imageSize = size
-        self.channels = channels
+        imageSize = info.imageSize
+        channels = info.channels
+        standardization = info.standardization
     }
 
     /// Features of every cell of `store`, row-major [cells, dim]; `advance` gets batch sizes.
@@ -45,7 +46,7 @@ public struct Embedder {
         guard store.header.channels.count == channels else {
             throw EmbedError(description: "\(store.directory.path): \(store.header.channels.count) channels, the model expects \(channels)")
         }
-        let data = try CropDataset.open(store.directory, labelColumn: store.cells.header.first ?? "")
+        let data = try CropDataset.open(store.directory, labelColumn: store.cells.header.first ?? "", standardization: standardization)
         return embed(count: data.count, size: data.size, batchSize: batchSize, crop: data.crop, advance: advance)
     }
 

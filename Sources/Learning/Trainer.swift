@@ -349,7 +349,7 @@ public final class Trainer {
         }
         if writer {
             try SafeTensors.write(exportedBackbone.stateDict(), to: runDirectory.appendingPathComponent("backbone.safetensors"))
-            try AtomicFile.write(try modelJSON(), to: runDirectory.appendingPathComponent("model.json"))
+            try modelInfo.write(to: runDirectory.appendingPathComponent("model.json"))
             if config.method == .supervised, !validationIndices.isEmpty { try writeConfusion() }
         }
         return runDirectory
@@ -377,11 +377,11 @@ public final class Trainer {
         try state.write(runDirectory)
     }
 
-    func modelJSON() throws -> String {
-        let info: [String: Any] = ["arch": config.arch, "channels": data.channels, "image_size": inputSize,
-                                   "patch_size": config.patchSize, "dim": backbone.dim, "method": config.method.rawValue,
-                                   "channel_names": data.store.header.channels]
-        return String(decoding: try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self)
+    /// `model.json`: the architecture and the training store's standardization (`BackboneInfo`).
+    var modelInfo: BackboneInfo {
+        BackboneInfo(arch: config.arch, channels: data.channels, imageSize: inputSize, patchSize: config.patchSize,
+                     dim: backbone.dim, method: config.method.rawValue, channelNames: data.store.header.channels,
+                     channelMean: data.mean, channelStd: data.std)
     }
 
     // MARK: - evaluation

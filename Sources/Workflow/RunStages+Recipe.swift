@@ -43,7 +43,10 @@ extension RunStages {
             let cells = try ProfileTable(cells: CSVTable(contentsOf: csv), embeddings: NPYArray.read(npy), embeddingsSource: npy.path)
             let wells = try Aggregation(keys: Aggregation.wellKeys).apply(to: cells)
             let store = try CropStore.open(layout.screenCrops)
-            let data = try CropDataset.open(layout.screenCrops, labelColumn: store.cells.header.first ?? "")
+            // The standardization the embeddings were made with: the model's training
+            // statistics when its model.json records them, else the store's own.
+            let given = try BackboneInfo.read(folder: BackboneInfo.folder(of: modelURL)).standardization
+            let data = try CropDataset.open(layout.screenCrops, labelColumn: store.cells.header.first ?? "", standardization: given)
             let model = ProfileRecipe.LearnedModel(
                 model: modelURL.path, weightsSHA256: try SHA256.hex(contentsOf: SiteProfiler.weightsFile(modelURL)),
                 cropSize: cfg.crops.size, maskNeighbours: cfg.crops.maskNeighbours, dtype: cfg.crops.dtype,

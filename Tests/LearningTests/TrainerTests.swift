@@ -90,6 +90,26 @@ final class TrainerTests: XCTestCase {
             let e = try embedder.embed(store: data.store, batchSize: 10)
             XCTAssertEqual(e.count, 48 * embedder.dim)
             XCTAssertTrue(e.allSatisfy(\.isFinite))
+            // model.json carries the training store's standardization, so the same cells
+            // embed the same from another store whose own statistics differ (here: the
+            // first 20 cells only).
+            let info = try BackboneInfo.read(folder: dir)
+            XCTAssertEqual(info.standardization, CropDataset.Standardization(mean: data.mean, std: data.std))
+            XCTAssertEqual(info.channelNames, ["DNA", "Actin"])
+            let subsetDir = root.appendingPathComponent("subset-\(method)")
+            var writer = try CropStoreWriter(directory: subsetDir, channels: ["DNA", "Actin"], size: 16,
+                                             metadataColumns: ["Metadata_Compound", "Metadata_MoA"], shardSize: 20)
+            var raw: [[UInt16]] = []
+            try data.store.forEachShard { _, shard in
+                let v = shard.floats(), n = data.store.cellLength
+                for i in 0..<shard.shape[0] { raw.append(v[(i * n)..<((i + 1) * n)].map { UInt16($0) }) }
+            }
+            for i in 0..<20 { try writer.append(raw[i], metadata: ["c", "m"]) }
+            _ = try writer.finish()
+            let subset = try CropStore.open(subsetDir)
+            XCTAssertNotEqual(try CropDataset.open(subsetDir, labelColumn: "Metadata_MoA").mean, data.mean)
+            let again = try embedder.embed(store: subset, batchSize: 7)
+            XCTAssertEqual(again, Array(e.prefix(20 * embedder.dim)), "\(method)")
             if method == .supervised {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("confusion.csv").path))
             }

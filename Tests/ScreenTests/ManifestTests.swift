@@ -79,7 +79,7 @@ final class ManifestTests: XCTestCase {
     /// as an image; a plate format of -96 was accepted.
     func testHostileManifestsAreRefused() throws {
         let dir = try tempDir()
-        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("a.tif").path, contents: Data())
+        try TIFFWriter.write(Image<UInt16>(width: 4, height: 4, repeating: 1), to: dir.appendingPathComponent("a.tif"))
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("folder.tif"), withIntermediateDirectories: true)
         let url = dir.appendingPathComponent("manifest.csv")
         try (header + "P1,B3,1,W1,x,1,,a.tif,a.tif\nP1,B4,1,W1,x,1,,a.tif,a.tif\nP1,B03,1,W1,x,1,,a.tif,a.tif\n")
@@ -90,7 +90,7 @@ final class ManifestTests: XCTestCase {
         try (header + "P1,B3,1,W1,x,1,,a.tif,folder.tif\n").write(to: url, atomically: true, encoding: .utf8)
         let m = try Manifest.load(url)
         XCTAssertEqual(m.validate(plateWells: 96).map(\.description),
-                       ["line 2: Image_Actin: \(dir.appendingPathComponent("folder.tif").path) is a directory, expected an image file"])
+                       ["line 2: Image_Actin: \(dir.appendingPathComponent("folder.tif").path): a directory, expected a TIFF file"])
         XCTAssertEqual(m.validate(plateWells: -96, checkFiles: false).map(\.description),
                        ["line 0: plate_wells: -96 is not a plate format; expected 6, 24, 96, 384 or 1536"])
     }

@@ -84,7 +84,7 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(message("features:\n  families: [intensity, shap]\n"),
                        "c.yaml: features.families: 'shap': expected intensity, shape, texture, granularity, radial or correlation")
         XCTAssertEqual(message("segmentation:\n  method: watershed\n"),
-                       "c.yaml: segmentation.method: 'watershed': expected classic, ground_truth, masks or locations")
+                       "c.yaml: segmentation.method: 'watershed': expected classic, ground_truth, masks, locations or model")
         let m = message("name: [unclosed\n")
         XCTAssertTrue(m.hasPrefix("c.yaml: "), m)
     }
