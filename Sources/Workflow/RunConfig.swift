@@ -190,12 +190,20 @@ extension RunConfig {
     /// The checks that span keys or bound numbers (choices are checked while decoding).
     func check(file: String) throws {
         func fail(_ key: String, _ what: String) -> StrictYAML.ConfigError { .init(description: "\(file): \(key): \(what)") }
-        guard !name.isEmpty, !name.contains("/") else { throw fail("name", "'\(name)' must be a non-empty folder name") }
+        // The run folder is removed and rewritten by stages: a name that leaves runs_dir
+        // ("..", ".") would point them at the user's other data.
+        guard !name.isEmpty, !name.contains("/"), !name.contains("\\"), name != ".", name != ".." else {
+            throw fail("name", "'\(name)' must be a folder name (not empty, '.', '..', nor containing a slash)")
+        }
         let s = screen.synthetic
         guard s.plates >= 1 else { throw fail("screen.synthetic.plates", "expected at least 1") }
         guard s.platesPerBatch >= 1 else { throw fail("screen.synthetic.plates_per_batch", "expected at least 1") }
         guard s.sites >= 1 else { throw fail("screen.synthetic.sites", "expected at least 1") }
-        guard s.width >= 64, s.height >= 64 else { throw fail("screen.synthetic.width/height", "expected at least 64 pixels") }
+        guard s.width >= 64, s.height >= 64, s.width <= 8192, s.height <= 8192 else {
+            throw fail("screen.synthetic.width/height", "\(s.width)x\(s.height); expected 64 to 8192 pixels")
+        }
+        guard s.seed >= 0 else { throw fail("screen.synthetic.seed", "\(s.seed); expected >= 0") }
+        guard evaluation.seed >= 0 else { throw fail("evaluation.seed", "\(evaluation.seed); expected >= 0") }
         if segmentation.method == .locations && segmentation.locations.isEmpty {
             throw fail("segmentation.locations", "method 'locations' needs the path of a CSV of cell locations")
         }

@@ -85,6 +85,13 @@ final class RunConfigTests: XCTestCase {
                        "c.yaml: features.families: 'shap': expected intensity, shape, texture, granularity, radial or correlation")
         XCTAssertEqual(message("segmentation:\n  method: watershed\n"),
                        "c.yaml: segmentation.method: 'watershed': expected classic, ground_truth, masks, locations or model")
+        // Issue 21: a name that leaves runs_dir, a negative seed, an absurd synthetic size.
+        XCTAssertEqual(message("name: ..\n"), "c.yaml: name: '..' must be a folder name (not empty, '.', '..', nor containing a slash)")
+        XCTAssertEqual(message("name: .\n"), "c.yaml: name: '.' must be a folder name (not empty, '.', '..', nor containing a slash)")
+        XCTAssertEqual(message("screen:\n  synthetic: {seed: -1}\n"), "c.yaml: screen.synthetic.seed: -1; expected >= 0")
+        XCTAssertEqual(message("evaluation: {seed: -1}\n"), "c.yaml: evaluation.seed: -1; expected >= 0")
+        XCTAssertEqual(message("screen:\n  synthetic: {width: 4611686018427387904}\n"),
+                       "c.yaml: screen.synthetic.width/height: 4611686018427387904x512; expected 64 to 8192 pixels")
         let m = message("name: [unclosed\n")
         XCTAssertTrue(m.hasPrefix("c.yaml: "), m)
     }
