@@ -19,13 +19,17 @@ public struct PercentileNormalization: Codable, Equatable, Sendable {
     }
 }
 
-/// The `q` quantile of `values` to 1/65536 of their range (a histogram, not a sort: a
-/// 1280x1024 site in a few milliseconds; used to set intensity scales, where that suffices).
-public func histogramQuantile(_ values: [Float], _ q: Double) -> Float {
+/// Which value of the histogram bin holding the quantile is returned.
+public enum HistogramBinEdge: Sendable { case lower, upper }
+
+/// The `q` quantile of the finite `values` to 1/`bins` of their range (a histogram, not a
+/// sort: a 1280x1024 site in a few milliseconds; used to set intensity scales, where that
+/// suffices), as the lower or upper edge of the bin that holds it.
+public func histogramQuantile(_ values: [Float], _ q: Double, bins: Int = 65536, binEdge: HistogramBinEdge = .lower) -> Float {
     var lo = Float.infinity, hi = -Float.infinity
     for v in values where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
     guard lo < hi else { return lo.isFinite ? lo : 0 }
-    let bins = 65536
+    let bins = max(bins, 1)
     var hist = [Int](repeating: 0, count: bins)
     let scale = Float(bins) / (hi - lo)
     var finite = 0
@@ -37,7 +41,7 @@ public func histogramQuantile(_ values: [Float], _ q: Double) -> Float {
     var acc = 0
     for (b, c) in hist.enumerated() {
         acc += c
-        if acc > target { return lo + Float(b) / scale }
+        if acc > target { return lo + Float(binEdge == .upper ? b + 1 : b) / scale }
     }
     return hi
 }

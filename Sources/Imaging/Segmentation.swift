@@ -84,7 +84,8 @@ public struct Segmentation: Sendable {
         precondition(!planes.isEmpty)
         var signal = Image<Float>(width: nuclei.width, height: nuclei.height, repeating: 0)
         for p in planes {
-            let scale = max(Self.upperPercentile(p.pixels, 0.99), 1e-6)
+            // 1/4096 of the range and the bin's upper edge: this only sets a channel's scale.
+            let scale = max(histogramQuantile(p.pixels, 0.99, bins: 4096, binEdge: .upper), 1e-6)
             for i in signal.pixels.indices { signal.pixels[i] += p.pixels[i] / scale }
         }
         let smooth = gaussianBlur(signal, sigma: cytoplasmSigma)
@@ -96,22 +97,5 @@ public struct Segmentation: Sendable {
                          pixels: zip(smooth.pixels, nuclei.pixels).map { $0 > t || $1 != 0 ? UInt8(1) : 0 })
         let grown = watershed(smooth.map { -$0 }, markers: nuclei, mask: mask)
         return grown
-    }
-
-    /// The `q` quantile of `values` to 1/4096 of their range (a histogram, not a sort: this
-    /// only sets a channel's scale).
-    static func upperPercentile(_ values: [Float], _ q: Double) -> Float {
-        guard let lo = values.min(), let hi = values.max(), lo < hi else { return values.first ?? 0 }
-        let bins = 4096
-        var hist = [Int](repeating: 0, count: bins)
-        let scale = Float(bins) / (hi - lo)
-        for v in values { hist[min(bins - 1, Int((v - lo) * scale))] += 1 }
-        let target = Int(Double(values.count) * q)
-        var acc = 0
-        for (b, c) in hist.enumerated() {
-            acc += c
-            if acc > target { return lo + Float(b + 1) / scale }
-        }
-        return hi
     }
 }
