@@ -42,11 +42,18 @@ extension BatchNorm2d {
     /// two. Otherwise (training, or gradients wanted) the ops run as written.
     public func callAsFunction(_ x: Tensor, after conv: Conv2d, relu: Bool = false) -> Tensor {
         guard !isTraining && !GradMode.isEnabled else { return callAsFunction(conv(x), relu: relu) }
+        let (w, shift) = folded(into: conv)
+        return Tensor.conv2d(x, weight: w, bias: shift, stride: conv.stride, padding: conv.padding, groups: conv.groups,
+                             relu: relu)
+    }
+
+    /// The weight and bias of one convolution that computes `self(conv(x))` with the running
+    /// statistics (evaluation mode): the normalization's scale folded into the weight's
+    /// output channels and its shift into the bias.
+    public func folded(into conv: Conv2d) -> (weight: Tensor, bias: Tensor) {
         let (a, b) = Tensor.batchNormInferenceAffine(weight: weight, bias: bias, runningMean: runningMean,
                                                      runningVar: runningVar, eps: eps)
         let shift = conv.bias.map { b + $0 * a } ?? b
-        let w = conv.weight * a.reshape([a.count, 1, 1, 1])
-        return Tensor.conv2d(x, weight: w, bias: shift, stride: conv.stride, padding: conv.padding, groups: conv.groups,
-                             relu: relu)
+        return (conv.weight * a.reshape([a.count, 1, 1, 1]), shift)
     }
 }

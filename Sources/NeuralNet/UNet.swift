@@ -56,6 +56,7 @@ public final class UNet: Layer {
         precondition(x.rank == 4 && x.shape[1] == config.inChannels, "UNet: need [N, \(config.inChannels), H, W], got \(x.shape)")
         precondition(x.shape[2] % sizeMultiple == 0 && x.shape[3] % sizeMultiple == 0,
                      "UNet: height and width must be multiples of \(sizeMultiple), got \(x.shape)")
+        if !isTraining && !GradMode.isEnabled { return inference(x) }
         var skips: [Tensor] = []
         var h = x
         for (i, block) in down.enumerated() {
@@ -67,6 +68,25 @@ public final class UNet: Layer {
             h = up[i](Tensor.concat([Tensor.upsampleNearest2d(h, scale: 2), skips[i]], axis: 1))
         }
         return head(h)
+    }
+
+    /// The evaluation-mode forward pass with batch norm folded into the convolutions and the
+    /// activations kept in oneDNN's blocked layout from the input to the logits: the same
+    /// values as the layer-by-layer pass (to float rounding) without a reorder per layer.
+    /// With `precision` bf16 the activations and weights are bfloat16 and the logits f32; the
+    /// caller checks `NumericPrecision.unavailableReason` first. Call it without gradients.
+    public func inference(_ x: Tensor, precision: NumericPrecision = .f32) -> Tensor {
+        var skips: [BlockedActivation] = []
+        var h = BlockedActivation(x, precision: precision)
+        for (i, block) in down.enumerated() {
+            if i > 0 { h = h.pool2d(kind: .max, kernel: 2) }
+            h = block.inference(h)
+            skips.append(h)
+        }
+        for i in stride(from: up.count - 1, through: 0, by: -1) {
+            h = up[i].inference(BlockedActivation.concatChannels([h.upsampleNearest2d(scale: 2), skips[i]]))
+        }
+        return h.conv2d(weight: head.weight, bias: head.bias, padding: head.padding, relu: false, f32Output: true).tensor()
     }
 }
 
@@ -86,5 +106,12 @@ final class UNetBlock: Layer {
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         bn2(bn1(x, after: conv1, relu: true), after: conv2, relu: true)
+    }
+
+    /// The block in evaluation mode on blocked activations (batch norm folded).
+    func inference(_ x: BlockedActivation) -> BlockedActivation {
+        let (w1, b1) = bn1.folded(into: conv1), (w2, b2) = bn2.folded(into: conv2)
+        return x.conv2d(weight: w1, bias: b1, padding: conv1.padding, relu: true)
+            .conv2d(weight: w2, bias: b2, padding: conv2.padding, relu: true)
     }
 }

@@ -6,9 +6,15 @@ struct ConvGeometry: Hashable {
     let hasBias: Bool
     /// A ReLU fused onto the output (inference only: backward would need its mask).
     var postReLU = false
+    /// Type of the input and weights (bf16 only in inference) and of the output.
+    var precision = NumericPrecision.f32
+    var outputPrecision = NumericPrecision.f32
     var oh: Int { (h + 2 * padding - kh) / stride + 1 }
     var ow: Int { (w + 2 * padding - kw) / stride + 1 }
-    var key: String { "\(n),\(c),\(h),\(w),\(o),\(kh),\(kw),s\(stride),p\(padding),g\(groups),b\(hasBias)\(postReLU ? ",relu" : "")" }
+    var key: String {
+        "\(n),\(c),\(h),\(w),\(o),\(kh),\(kw),s\(stride),p\(padding),g\(groups),b\(hasBias)\(postReLU ? ",relu" : "")"
+            + (precision == .f32 && outputPrecision == .f32 ? "" : ",\(precision)->\(outputPrecision)")
+    }
 
     var src: dnnl_memory_desc_t { DNNL.desc([n, c, h, w], dnnl_nchw) }
     var dst: dnnl_memory_desc_t { DNNL.desc([n, o, oh, ow], dnnl_nchw) }
@@ -26,11 +32,13 @@ struct ConvGeometry: Hashable {
     // layouts (nChw8c on AVX2) and its direct JIT kernels; with plain NCHW it falls back to
     // im2col + GEMM, several times slower. Tensors stay plain, so data is reordered at each
     // convolution's boundary; the reorders are memory-bound and cheap next to the kernel.
-    private func anyDesc(_ dims: [Int]) -> dnnl_memory_desc_t { DNNL.desc(dims, dnnl_format_tag_any) }
-    private var srcAny: dnnl_memory_desc_t { anyDesc([n, c, h, w]) }
-    private var dstAny: dnnl_memory_desc_t { anyDesc([n, o, oh, ow]) }
+    private func anyDesc(_ dims: [Int], _ p: NumericPrecision) -> dnnl_memory_desc_t {
+        DNNL.desc(dims, dnnl_format_tag_any, type: p.dnnlType)
+    }
+    private var srcAny: dnnl_memory_desc_t { anyDesc([n, c, h, w], precision) }
+    private var dstAny: dnnl_memory_desc_t { anyDesc([n, o, oh, ow], outputPrecision) }
     private var weightsAny: dnnl_memory_desc_t {
-        groups == 1 ? anyDesc([o, c, kh, kw]) : anyDesc([groups, o / groups, c / groups, kh, kw])
+        groups == 1 ? anyDesc([o, c, kh, kw], precision) : anyDesc([groups, o / groups, c / groups, kh, kw], precision)
     }
 
     func forward() -> DNNLPrimitive {

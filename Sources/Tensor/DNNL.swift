@@ -60,17 +60,19 @@ final class DNNL: @unchecked Sendable {
         withExtendedLifetime((src.owner, dst.owner)) {}
     }
 
-    /// A plain (row-major) f32 memory descriptor.
-    static func desc(_ dims: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+    /// A memory descriptor of `dims` in layout `tag` (f32 unless `type` says otherwise).
+    static func desc(_ dims: [Int], _ tag: dnnl_format_tag_t, type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
         var md = dnnl_memory_desc_t()
         let d = dims.map { Int64($0) }
-        check(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, dnnl_f32, tag), "memory_desc_init \(dims)")
+        check(dnnl_memory_desc_init_by_tag(&md, Int32(d.count), d, type, tag), "memory_desc_init \(dims)")
         return md
     }
 
     /// NCHW with channels in blocks of the SIMD width (nChw16c with AVX-512, else nChw8c):
     /// the layout oneDNN's JIT pooling and normalization kernels run on.
-    static let channelBlockedTag: dnnl_format_tag_t = CPUFeatures.current().flags.contains("avx512f") ? dnnl_aBcd16b : dnnl_aBcd8b
+    static let channelBlockedTag: dnnl_format_tag_t = channelBlock == 16 ? dnnl_aBcd16b : dnnl_aBcd8b
+    /// Channels per block of `channelBlockedTag`.
+    static let channelBlock = CPUFeatures.current().flags.contains("avx512f") ? 16 : 8
 
     static func plainTag(rank: Int) -> dnnl_format_tag_t {
         switch rank {
@@ -106,6 +108,8 @@ enum DNNLArg {
     static let workspace: Int32 = 64
     static let diffSrc: Int32 = 129, diffDst: Int32 = 145, diffWeights: Int32 = 161, diffBias: Int32 = 169
     static let diffScale: Int32 = 255, diffShift: Int32 = 256
+    /// First source of a multi-source primitive (concat); source i is this + i.
+    static let multipleSrc: Int32 = 1024
 }
 
 /// A compiled oneDNN primitive and its descriptor (kept as the hint for backward ones).
@@ -178,11 +182,58 @@ extension dnnl_memory_desc_t {
 }
 
 /// Raw 64-byte-aligned memory for data in a oneDNN-chosen layout (blocked activations,
-/// pooling's argmax workspace), freed with its owner.
+/// pooling's argmax workspace), returned to `DNNLBufferPool.shared` with its owner.
 final class DNNLBuffer {
     let pointer: UnsafeMutableRawPointer
-    init(bytes: Int) { pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64) }
-    deinit { pointer.deallocate() }
+    let bytes: Int
+    init(bytes: Int) {
+        self.bytes = max(bytes, 1)
+        pointer = DNNLBufferPool.shared.take(self.bytes)
+    }
+    deinit { DNNLBufferPool.shared.give(pointer, bytes: bytes) }
+}
+
+/// Large buffers kept for reuse after their owners are gone.
+///
+/// A network pass over a microscope site allocates tens of activation buffers of 10-300 MB,
+/// and the next tile or site asks for the same sizes again. malloc serves such sizes with
+/// fresh mmaps, so every pass paid a page fault per 4 KB (a sixth of the pass's time was
+/// the kernel zeroing pages). Buffers of at least `minimumBytes` go back here by exact size
+/// and are handed out again; the pool holds at most `capacityBytes`, dropping the oldest.
+final class DNNLBufferPool: @unchecked Sendable {
+    static let shared = DNNLBufferPool()
+    let minimumBytes = 1 << 20
+    let capacityBytes = 1 << 30
+    private var free: [(bytes: Int, pointer: UnsafeMutableRawPointer)] = []
+    private var heldBytes = 0
+    private let lock = NSLock()
+
+    func take(_ bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes >= minimumBytes, let p = lock.withLock({ () -> UnsafeMutableRawPointer? in
+            guard let i = free.lastIndex(where: { $0.bytes == bytes }) else { return nil }
+            heldBytes -= bytes
+            return free.remove(at: i).pointer
+        }) {
+            return p
+        }
+        return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+    }
+
+    func give(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+        guard bytes >= minimumBytes, bytes <= capacityBytes else { return pointer.deallocate() }
+        let evicted: [UnsafeMutableRawPointer] = lock.withLock {
+            free.append((bytes, pointer))
+            heldBytes += bytes
+            var dropped: [UnsafeMutableRawPointer] = []
+            while heldBytes > capacityBytes {
+                let oldest = free.removeFirst()
+                heldBytes -= oldest.bytes
+                dropped.append(oldest.pointer)
+            }
+            return dropped
+        }
+        for p in evicted { p.deallocate() }
+    }
 }
 
 /// Data as a oneDNN primitive argument: its layout and its bytes, kept alive by `owner`.

@@ -36,6 +36,24 @@ final class UNetTests: XCTestCase {
         for (a, b) in zip(unfolded, folded) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 
+    /// The blocked-layout inference pass at the shipped model's widths (blocks of 16 and 8
+    /// channels), a batch of two and a non-square input, against the layer-by-layer eval pass.
+    func testBlockedInferenceMatchesLayerByLayerPass() {
+        let net = UNet(config: .init(widths: [16, 32, 64]), seed: 4)
+        var rng = RandomGenerator(seed: 6)
+        for (_, bn) in net.namedBuffers() where bn.rank == 1 {
+            bn.assign(Tensor.uniform(bn.shape, low: 0.5, high: 1.5, rng: &rng))
+        }
+        net.train(false)
+        let x = Tensor.uniform([2, 1, 24, 40], low: 0, high: 1, rng: &rng)
+        x.requiresGrad = true
+        let layered = net(x).toArray()
+        let blocked = withNoGrad { net(x.detached()) }
+        XCTAssertEqual(blocked.shape, [2, 2, 24, 40])
+        let worst = zip(layered, blocked.toArray()).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(worst, 1e-4)
+    }
+
     func testBinaryCrossEntropyKnownAnswerAndGradient() {
         let logits = Tensor(shape: [4], [0, 2, -3, 40])
         let targets = Tensor(shape: [4], [0.5, 1, 0, 0.25])
