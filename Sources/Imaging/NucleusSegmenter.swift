@@ -29,13 +29,15 @@ public struct NucleusSegmenter: @unchecked Sendable {
     public let source: String
     /// Largest tile side fed to the network, margins included (rounded down to the size
     /// multiple; at least one size multiple more than twice the margin).
-    public var tileSize = 768
+    public var tileSize = 1536
     /// Average the maps over horizontal and vertical flips (4x the network time).
     public var tta = false
+    /// Network arithmetic (bf16 only where `NumericPrecision.unavailableReason` is nil).
+    public var precision = NumericPrecision.f32
     public var foregroundThreshold: Float = 0.5
     public var seedThreshold: Float = 0.5
     /// Smallest nucleus kept (pixels).
-    public var minArea = 15
+    public var minArea = 30
 
     let network: UNet
     let lock = NSLock()
@@ -198,7 +200,7 @@ public struct NucleusSegmenter: @unchecked Sendable {
     /// One network pass over `count` tiles, [N, 1, H, W] in, [N, 2, H, W] logits out.
     func infer(_ values: [Float], count: Int, height: Int, width: Int) -> [Float] {
         lock.withLock {
-            withNoGrad { network(Tensor(shape: [count, 1, height, width], values)).toArray() }
+            withNoGrad { network.inference(Tensor(shape: [count, 1, height, width], values), precision: precision).toArray() }
         }
     }
 

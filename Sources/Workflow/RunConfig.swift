@@ -1,3 +1,4 @@
+import Tensor
 import Foundation
 import Learning
 import Yams
@@ -110,24 +111,31 @@ public struct RunConfig: Codable, Equatable, Sendable {
         /// Method model: a nucleus model folder (`phenoscope train-segmenter` run or
         /// `models/nuclei`); empty = the model shipped with the program.
         public var model = ""
+        /// Method model: the network's arithmetic; bf16 only on CPUs with bf16 units, where
+        /// it is about twice as fast (a run on other CPUs stops with a one-line error).
+        public var precision = NumericPrecision.f32
         enum CodingKeys: String, CodingKey {
-            case method, masks, locations, nucleusChannel = "nucleus_channel", nucleusThreshold = "nucleus_threshold", model
+            case method, masks, locations, nucleusChannel = "nucleus_channel", nucleusThreshold = "nucleus_threshold", model,
+                 precision
         }
 
         /// The parameter text the segmentation stages are stamped with: every field, but
-        /// `model` only when it is set, so run folders stamped before the key existed stay
-        /// up to date.
+        /// `model` only when it is set and `precision` only when not f32, so run folders
+        /// stamped before those keys existed stay up to date.
         public func stamp() throws -> String {
             struct Fields: Encodable {
                 var method: SegmentationMethod, masks, locations, nucleusChannel: String
                 var nucleusThreshold: NucleusThreshold
                 var model: String?
+                var precision: NumericPrecision?
                 enum CodingKeys: String, CodingKey {
-                    case method, masks, locations, nucleusChannel = "nucleus_channel", nucleusThreshold = "nucleus_threshold", model
+                    case method, masks, locations, nucleusChannel = "nucleus_channel", nucleusThreshold = "nucleus_threshold", model,
+                         precision
                 }
             }
             return try Stage.canonical(Fields(method: method, masks: masks, locations: locations, nucleusChannel: nucleusChannel,
-                                              nucleusThreshold: nucleusThreshold, model: model.isEmpty ? nil : model))
+                                              nucleusThreshold: nucleusThreshold, model: model.isEmpty ? nil : model,
+                                              precision: precision == .f32 ? nil : precision))
         }
     }
 

@@ -1,3 +1,4 @@
+import Tensor
 import Imaging
 import Learning
 import Profiling
@@ -130,3 +131,6 @@ public enum SpherizeChoice: String, ConfigChoice {
         }
     }
 }
+
+/// `segmentation.precision`: the nucleus network's arithmetic (Tensor's `NumericPrecision`).
+extension NumericPrecision: ConfigChoice {}

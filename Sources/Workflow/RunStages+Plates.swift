@@ -1,3 +1,4 @@
+import Tensor
 import Core
 import Foundation
 import Imaging
@@ -123,6 +124,8 @@ extension RunStages {
             do { seg.nucleusSegmenter = try NucleusSegmenter.load(model?.path) } catch {
                 throw PipelineError(message: "segmentation.model: \(error)")
             }
+            if let reason = c.precision.unavailableReason() { throw PipelineError(message: "segmentation.precision: \(reason)") }
+            seg.nucleusSegmenter?.precision = c.precision
         }
         return seg
     }

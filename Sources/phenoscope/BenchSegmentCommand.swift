@@ -31,7 +31,8 @@ struct BenchSegmentCommand: ParsableCommand {
     @Option(help: "Seed of the synthetic sites.") var seed: UInt64 = 1
     @Option(help: "Nucleus model folder; default: the shipped models/nuclei.") var model: String?
     @Flag(help: "Time the default architecture with untrained weights instead of a model folder.") var untrained = false
-    @Option(help: "Largest tile fed to the network, pixels, margins included (default 768).") var tileSize: Int?
+    @Option(help: "Largest tile fed to the network, pixels, margins included (default 1536).") var tileSize: Int?
+    @Option(help: "Network arithmetic: f32, or bf16 on CPUs with AVX-512 BF16 or AMX.") var precision: NumericPrecision = .f32
     @Flag(help: "Average the network's maps over flips (4x the network time).") var tta = false
     @Flag(help: "Print one JSON object with the figures on standard output.") var json = false
     @Flag(help: "No progress on standard error.") var quiet = false
@@ -47,6 +48,7 @@ struct BenchSegmentCommand: ParsableCommand {
         var widths: [Int]
         var tileSize: Int
         var tta: Bool
+        var precision: NumericPrecision
         var classicSeconds: Double
         var modelSeconds: Double
         var classicSitesPerS: Double
@@ -61,7 +63,7 @@ struct BenchSegmentCommand: ParsableCommand {
         var modelF1: Double
 
         enum CodingKeys: String, CodingKey {
-            case sites, width, height, threads, repeats, model, widths, tileSize = "tile_size", tta,
+            case sites, width, height, threads, repeats, model, widths, tileSize = "tile_size", tta, precision,
                  classicSeconds = "classic_seconds", modelSeconds = "model_seconds", classicSitesPerS = "classic_sites_per_s",
                  modelSitesPerS = "model_sites_per_s", modelOverClassic = "model_over_classic",
                  classicNuclei = "classic_nuclei", modelNuclei = "model_nuclei", modelMapsSeconds = "model_maps_seconds",
@@ -88,7 +90,7 @@ struct BenchSegmentCommand: ParsableCommand {
         } else {
             segmenter = try NucleusSegmenter.load(model)
         }
-        try NucleusModelOptions.configure(&segmenter, tileSize: tileSize, tta: tta)
+        try NucleusModelOptions.configure(&segmenter, tileSize: tileSize, tta: tta, precision: precision)
 
         Log.info("bench segment: rendering \(sites) synthetic \(width)x\(height) sites", quiet: quiet || json)
         let layout = ScreenLayout.standard(plates: 1, sitesPerWell: 1, seed: seed)
@@ -123,6 +125,7 @@ struct BenchSegmentCommand: ParsableCommand {
         func count(_ labels: [Image<Int32>]) -> Int { labels.reduce(0) { $0 + Set($1.pixels).subtracting([0]).count } }
         let report = Report(sites: sites, width: width, height: height, threads: threads, repeats: repeats,
                             model: segmenter.source, widths: segmenter.info.unet.widths, tileSize: segmenter.tileSize, tta: tta,
+                            precision: precision,
                             classicSeconds: classic.seconds, modelSeconds: learned.seconds,
                             classicSitesPerS: Double(sites) / classic.seconds, modelSitesPerS: Double(sites) / learned.seconds,
                             modelOverClassic: classic.seconds / learned.seconds,
@@ -136,8 +139,8 @@ struct BenchSegmentCommand: ParsableCommand {
         } else {
             print(String(format: "classic: %.3f sites/s (%.2f s for %d sites), F1@0.5 %.3f vs the rendered nuclei",
                          report.classicSitesPerS, classic.seconds, sites, report.classicF1))
-            print(String(format: "model (%@, tile %d%@): %.3f sites/s (%.2f s), F1@0.5 %.3f; %.2fx classic's rate; network maps alone %.2f s a site",
-                         segmenter.source, segmenter.tileSize, tta ? ", flips" : "", report.modelSitesPerS, learned.seconds,
+            print(String(format: "model (%@, tile %d%@, %@): %.3f sites/s (%.2f s), F1@0.5 %.3f; %.2fx classic's rate; network maps alone %.2f s a site",
+                         segmenter.source, segmenter.tileSize, tta ? ", flips" : "", precision.rawValue, report.modelSitesPerS, learned.seconds,
                          report.modelF1, report.modelOverClassic, maps))
         }
     }
