@@ -173,7 +173,7 @@ echo "snakemake on Slurm: 4 jobs in $t_slurm s; phenoscope run: $t_whole s; $com
 # --- 2. a 2-rank training step under Slurm vs mpirun here ----------------------------------------
 "$BIN" synth --out "$W/train-screen" --plates 1 --sites 1 --width 96 --height 96 --seed 3 --quiet > /dev/null
 "$BIN" crops "$W/train-screen/manifest.csv" --masks "$W/train-screen/ground_truth/masks.csv" \
-  --out "$W/crops" --size 16 --quiet > /dev/null
+  --out "$W/crops" --size 16 --quiet > /dev/null 2> "$W/crops.log" || { cat "$W/crops.log"; exit 1; }
 # SGD, one epoch of 16-cell global batches, ViT (LayerNorm): ranks split every batch and
 # average gradients, so 2 ranks match one process up to rounding.
 cat > "$W/train.yaml" <<YAML
@@ -227,6 +227,10 @@ if not s or s != m:
 w2, w1 = weights("srun2"), weights("single")
 assert w2.keys() == w1.keys()
 worst = max(abs(a - b) / max(1.0, abs(b)) for k in w1 for a, b in zip(w2[k], w1[k]))
+# Two ranks sum each batch's gradients in another order than one process, so some weight
+# differs in its last bits: equal bytes would mean srun started 2 separate single processes.
+if worst == 0:
+    sys.exit("slurm check: srun weights equal one process's bit for bit; did srun start one MPI job of 2 ranks?")
 if worst >= 1e-5:
     sys.exit(f"slurm check: 2 ranks differ from one process by {worst:.2e} (relative)")
 print(f"training: {len(s)} steps, losses {' '.join(f'{l:.6f}' for _, l in s)} equal under srun and mpirun;"
