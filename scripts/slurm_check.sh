@@ -7,10 +7,10 @@
 #      snakemake-executor-plugin-slurm) on a 2-plate synthetic screen: prepare, one job per
 #      plate, then the screen job, each a Slurm job with its rule's resources; the same config
 #      through one whole `phenoscope run` must give byte-identical profiles, QC and evaluation;
-#   2. trains 2 ranks with `srun --mpi=pmix -n 2 phenoscope train` and checks the weights and
-#      losses are byte-identical to `mpirun -np 2` on this machine without Slurm (and within
-#      1e-5 of one process: the test config is a ViT, where data parallelism is exact up to
-#      rounding).
+#   2. trains 2 ranks with `srun --mpi=pmix -n 2 phenoscope train` and with `mpirun -np 2`
+#      inside `salloc -n 2`, and checks the weights and losses are byte-identical to
+#      `mpirun -np 2` on this machine without Slurm (and within 1e-5 of one process: the test
+#      config is a ViT, where data parallelism is exact up to rounding).
 # The daemons are stopped on exit, whatever happened. Needs root and apt-get (it installs
 # slurm-wlm and munge when missing; they stay installed) and PyPI for snakemake; without them
 # it says SKIPPED and exits 0.
@@ -197,12 +197,20 @@ t0=$SECONDS
 srun --mpi=pmix -n 2 --cpus-per-task=1 "$BIN" train "$W/train.yaml" --name srun2 --quiet > /dev/null 2> "$W/srun.log" ||
   { cat "$W/srun.log"; exit 1; }
 t_srun=$((SECONDS - t0))
+# mpirun inside an allocation: Open MPI takes hosts and slots from Slurm (on other nodes it
+# would start its daemons with srun; on this one node all ranks are its own children).
+t0=$SECONDS
+timeout --kill-after=10 600 salloc -n 2 --cpus-per-task=1 mpirun --allow-run-as-root -np 2 "$BIN" train "$W/train.yaml" --name salloc2 --quiet \
+  > /dev/null 2> "$W/salloc.log" || { cat "$W/salloc.log"; exit 1; }
+t_salloc=$((SECONDS - t0))
 t0=$SECONDS
 env -u SLURM_CONF mpirun --allow-run-as-root --oversubscribe -np 2 "$BIN" train "$W/train.yaml" --name mpirun2 --quiet > /dev/null
 t_mpirun=$((SECONDS - t0))
 "$BIN" train "$W/train.yaml" --name single --quiet > /dev/null
 cmp "$W/runs/srun2/backbone.safetensors" "$W/runs/mpirun2/backbone.safetensors" ||
   { echo "slurm check: srun weights differ from mpirun's" >&2; exit 1; }
+cmp "$W/runs/salloc2/backbone.safetensors" "$W/runs/mpirun2/backbone.safetensors" ||
+  { echo "slurm check: weights of mpirun inside salloc differ from mpirun's" >&2; exit 1; }
 "$VENV/bin/python" - "$W/runs" <<'PY'
 import json, struct, sys, array
 runs = sys.argv[1]
@@ -236,5 +244,5 @@ if worst >= 1e-5:
 print(f"training: {len(s)} steps, losses {' '.join(f'{l:.6f}' for _, l in s)} equal under srun and mpirun;"
       f" {sum(len(v) for v in w2.values())} weights byte-identical; max rel. diff to one process {worst:.1e}")
 PY
-echo "srun -n 2: $t_srun s, mpirun -np 2: $t_mpirun s"
+echo "srun -n 2: $t_srun s, mpirun -np 2 inside salloc -n 2: $t_salloc s, mpirun -np 2 without Slurm: $t_mpirun s (weights of all three byte-identical)"
 echo "slurm check: OK in $(elapsed) s (Snakefile on Slurm = phenoscope run; srun 2-rank training = mpirun's)"
