@@ -20,10 +20,7 @@ public struct ScreenRun {
 
     /// Reads the config at `configURL`; relative paths in it are relative to its folder.
     public init(configURL: URL, reporter: any RunReporter = SilentReporter()) throws {
-        config = try RunConfig.load(configURL)
-        base = configURL.deletingLastPathComponent()
-        self.reporter = reporter
-        layout = RunLayout(root: Self.resolve(config.runsDir, base: base).appendingPathComponent(config.name))
+        self.init(config: try RunConfig.load(configURL), base: configURL.deletingLastPathComponent(), reporter: reporter)
     }
 
     /// A run of `config` whose relative paths are relative to the folder `base` (as if the

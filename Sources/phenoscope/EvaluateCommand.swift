@@ -141,9 +141,7 @@ struct EvaluateCommand: ParsableCommand {
             (quick.linearProbe, quick.forestTrees) = (false, 0)
             options.progress?("the same profiles without feature selection")
             let e = try ProfileEvaluation(plain.apply(to: input), options: quick)
-            var plainReport = reportOptions
-            plainReport.title += " (without feature selection)"
-            try e.write(to: dir.appendingPathComponent("without_feature_selection"), report: plainReport)
+            try e.writeTables(to: dir.appendingPathComponent("without_feature_selection"))
             reportOptions.comparison = [Self.row("without feature selection", e)]
             unselected = e
         }
