@@ -10,10 +10,15 @@
 /// the plate's DMSO rows is zero (std, or MAD) is only centred (divided by 1), as
 /// StandardScaler does. For robust z this deliberately differs from pycytominer, which
 /// would divide by epsilon and blow the feature up to ~1e18.
+/// - `madRobustize`: pycytominer's `mad_robustize` exactly, zero spread included: such a
+///   feature is divided by epsilon, so its values become 0 or about 1e18, and pycytominer's
+///   `drop_outliers` selection (`FeatureSelection`) then removes it. This is the pipeline
+///   pycytominer users run (`mad_robustize` then `drop_outliers`).
 public struct PlateNormalization: Sendable {
     public enum Method: String, Sendable, CaseIterable {
         case standardize
         case robustZ = "robust-z"
+        case madRobustize = "mad_robustize"
     }
 
     public var method: Method
@@ -67,6 +72,9 @@ public struct PlateNormalization: Sendable {
                     stats.center.append(Statistics.median(values))
                     let mad = Statistics.mad(values)
                     stats.scale.append(mad > 0 ? 1.4826 * mad + epsilon : 1)
+                case .madRobustize:
+                    stats.center.append(Statistics.median(values))
+                    stats.scale.append(1.4826 * Statistics.mad(values) + epsilon)
                 }
             }
             return (plate, rows, stats)

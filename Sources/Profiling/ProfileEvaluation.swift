@@ -36,6 +36,9 @@ public struct ProfileEvaluation: Sendable {
         public var linearProbe: Bool = true
         /// Trees of the random-forest probe; 0 skips it.
         public var forestTrees: Int = 100
+        /// Bootstrap resamples of the treatments for the intervals of NSC, NSCB and mAP
+        /// (`TreatmentBootstrap`, seeded with `seed`); 0 skips them.
+        public var bootstrapResamples: Int = 1000
         /// Told the name of each stage as it starts (for progress on a terminal).
         public var progress: (@Sendable (String) -> Void)?
         public init() {}
@@ -54,6 +57,12 @@ public struct ProfileEvaluation: Sendable {
     public let replicateMAP: MeanAveragePrecision?
     public let probe: ClassifierProbe?
     public let forest: ClassifierProbe?
+    /// 95 % bootstrap intervals over treatments (see `TreatmentBootstrap`); nil when the
+    /// bootstrap is off or the figure is undefined.
+    public let nscInterval: ConfidenceInterval?
+    public let nscbInterval: ConfidenceInterval?
+    public let mapMoAInterval: ConfidenceInterval?
+    public let bootstrapResamples: Int
 
     public init(_ table: ProfileTable, options: Options = Options()) throws {
         try table.requireFinite()
@@ -104,6 +113,18 @@ public struct ProfileEvaluation: Sendable {
                                  isPositive: { l.moa[$0] == l.moa[$1] && l.compound[$0] != l.compound[$1] },
                                  isNegative: { l.moa[$0] != l.moa[$1] })
         moaMAP = MeanAveragePrecision(moaAP, groupOf: { l.moa[$0] }, nullSize: options.nullSize, seed: options.seed)
+        guard options.bootstrapResamples >= 0 else { throw ProfilingError("bootstrap resamples must be >= 0") }
+        bootstrapResamples = options.bootstrapResamples
+        if options.bootstrapResamples > 0 {
+            let bootstrap = TreatmentBootstrap(resamples: options.bootstrapResamples, seed: options.seed)
+            let draws = bootstrap.indices(count: l.moaRows.count)
+            let values = Self.perTreatmentValues(rows: l.moaRows, nsc: nsc, nscb: nscb, ap: moaAP)
+            nscInterval = TreatmentBootstrap.interval(values.nsc, indices: draws, level: bootstrap.level)
+            nscbInterval = nscb == nil ? nil : TreatmentBootstrap.interval(values.nscb, indices: draws, level: bootstrap.level)
+            mapMoAInterval = TreatmentBootstrap.interval(values.ap, indices: draws, level: bootstrap.level)
+        } else {
+            (nscInterval, nscbInterval, mapMoAInterval) = (nil, nil, nil)
+        }
         if level == .well && inputLabels.isDMSO.contains(true) {
             progress("replicate mAP over \(table.rowCount) wells")
             let w = inputLabels
@@ -129,6 +150,19 @@ public struct ProfileEvaluation: Sendable {
             : nil
     }
 
+    /// Each evaluated treatment's share of the three headline figures, in `rows` order: its
+    /// NSC and NSCB hit (1 or 0) and its average precision; nil where the treatment is not
+    /// counted in that figure (no candidate, no positive).
+    static func perTreatmentValues(rows: [Int], nsc: NearestNeighborMoA, nscb: NearestNeighborMoA?, ap: AveragePrecision)
+        -> (nsc: [Double?], nscb: [Double?], ap: [Double?]) {
+        func hits(_ nn: NearestNeighborMoA?) -> [Double?] {
+            let byRow = Dictionary(uniqueKeysWithValues: (nn?.neighbors ?? []).map { ($0.query, $0.hit ? 1.0 : 0.0) })
+            return rows.map { byRow[$0] }
+        }
+        let apByRow = Dictionary(uniqueKeysWithValues: ap.queries.map { ($0.row, $0.averagePrecision) })
+        return (hits(nsc), hits(nscb), rows.map { apByRow[$0] ?? nil })
+    }
+
     /// Fails when every pair of the evaluated treatments is equally similar (constant
     /// features, or rows that differ only in scale): then each ranking is all ties, broken
     /// by table order, and NSC, NSCB and mAP would report that order as perfect retrieval.
@@ -152,6 +186,7 @@ public struct ProfileEvaluation: Sendable {
     /// cannot be computed).
     public func summary() -> [String: Any] {
         func num(_ v: Double?) -> Any { v.map { $0.isFinite ? $0 as Any : NSNull() } ?? NSNull() }
+        func interval(_ i: ConfidenceInterval?) -> Any { i.map { [$0.lower, $0.upper] as Any } ?? NSNull() }
         var topK: [String: Any] = [:]
         for (k, a) in zip(nsc.topK, nsc.topKAccuracy) { topK[String(k)] = num(a) }
         var topKB: [String: Any] = [:]
@@ -167,6 +202,10 @@ public struct ProfileEvaluation: Sendable {
             "top_k_nsc": topK,
             "top_k_nscb": nscb == nil ? NSNull() : topKB,
             "map_moa": num(moaAP.meanAveragePrecision),
+            "nsc_ci": interval(nscInterval),
+            "nscb_ci": interval(nscbInterval),
+            "map_moa_ci": interval(mapMoAInterval),
+            "bootstrap_resamples": bootstrapResamples,
             "map_moa_normalized": num(moaAP.meanNormalizedAveragePrecision),
             "map_moa_queries": moaAP.scored.count,
             "moa_fraction_significant": num(moaMAP.fractionSignificant),
@@ -251,11 +290,16 @@ public struct ProfileEvaluation: Sendable {
     /// replicate_map.csv into `dir`, and the report (report.html and figures/*.svg, see
     /// `EvaluationReport`) into `reportDirectory` (default `dir`), each file atomically.
     public func write(to dir: URL, report: EvaluationReport.Options = .init(), reportDirectory: URL? = nil) throws {
+        try writeTables(to: dir)
+        try EvaluationReport(self, options: report).write(to: reportDirectory ?? dir)
+    }
+
+    /// Writes the result files of `write(to:)` but not the report (whose maps take time).
+    public func writeTables(to dir: URL) throws {
         try AtomicFile.write(summaryJSON(pretty: true) + "\n", to: dir.appendingPathComponent("evaluation.json"))
         try perMoATable().write(to: dir.appendingPathComponent("per_moa.csv"))
         try confusionTable().write(to: dir.appendingPathComponent("confusion.csv"))
         try neighborsTable().write(to: dir.appendingPathComponent("neighbors.csv"))
         try replicateTable().write(to: dir.appendingPathComponent("replicate_map.csv"))
-        try EvaluationReport(self, options: report).write(to: reportDirectory ?? dir)
     }
 }

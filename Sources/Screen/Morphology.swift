@@ -69,6 +69,16 @@ public struct Morphology: Sendable, Equatable {
         \.actinRim, \.granularity, \.density, \.clustering,
     ]
 
+    /// The names of `fields`, in the same order (the property names), for the ground-truth
+    /// table of per-well parameters (`ground_truth/phenotypes.csv`).
+    public static let fieldNames = [
+        "nucleusSize", "nucleusElongation", "nucleusIrregularity", "dnaIntensity", "chromatinTexture",
+        "multinucleation", "micronuclei", "mitoticFraction", "monoastral", "spindleFailure", "multipolar",
+        "cellSize", "cellElongation", "cellIrregularity", "rounding", "cytoplasmIntensity",
+        "tubulinFilaments", "tubulinBundling", "tubulinDiffuse", "actinFibres", "actinPuncta",
+        "actinRim", "granularity", "density", "clustering",
+    ]
+
     /// `self` moved a fraction `t` of the way to `target`, field by field.
     public func interpolated(to target: Morphology, _ t: Float) -> Morphology {
         var out = self

@@ -5,7 +5,13 @@ import Imaging
 /// A synthetic high-content screen: a `ScreenLayout` plus the rendering settings, able to
 /// render any site on its own and to write the whole screen as TIFFs, `manifest.csv` and
 /// ground truth (`ground_truth/masks.csv`, `sites.csv`, `treatments.csv`, `wells.csv`,
-/// `cells.csv`, label masks).
+/// `cells.csv`, `phenotypes.csv`, label masks).
+///
+/// `phenotypes.csv` holds each well's true phenotype parameters, the `Morphology` its cells
+/// were drawn from (treatment dose response, batch and well shifts included): the well
+/// metadata columns, then one `Truth_<field>` column per `Morphology.fieldNames` entry. A
+/// profile built from it is the ceiling a perfect feature extractor with unlimited cells
+/// could reach on this screen.
 ///
 /// Every site draws from its own stream keyed by (seed, plate, well, site), so sites
 /// render in parallel and the files are identical for a seed whatever the thread count.
@@ -42,6 +48,7 @@ public struct SyntheticScreen: Sendable {
     public static let wellsColumns = [
         "Metadata_Plate", "Metadata_Well", "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA",
     ]
+    public static let phenotypesColumns = wellsColumns + Morphology.fieldNames.map { "Truth_\($0)" }
     public static let cellsColumns = [
         "Metadata_Plate", "Metadata_Well", "Metadata_Site", "Metadata_Cell", "Location_X", "Location_Y",
         "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA",
@@ -148,11 +155,15 @@ public struct SyntheticScreen: Sendable {
         var sites = CSVTable(header: SyntheticScreen.sitesColumns)
         var wellsTable = CSVTable(header: SyntheticScreen.wellsColumns)
         var cells = CSVTable(header: SyntheticScreen.cellsColumns)
+        var phenotypes = CSVTable(header: SyntheticScreen.phenotypesColumns)
         var k = 0
         for plate in layout.plates {
             for w in layout.wells where w.plate == plate.name {
                 let t = w.treatment
-                wellsTable.rows.append([w.plate, w.position.description, w.batch, t.compound, t.concentrationText, t.moa])
+                let wellRow = [w.plate, w.position.description, w.batch, t.compound, t.concentrationText, t.moa]
+                wellsTable.rows.append(wellRow)
+                let m = morphology(of: w)
+                phenotypes.rows.append(wellRow + Morphology.fields.map { String(m[keyPath: $0]) })
                 for s in w.sites {
                     let stem = SyntheticScreen.stem(w, s)
                     let id = [w.plate, w.position.description, String(s)]
@@ -174,6 +185,7 @@ public struct SyntheticScreen: Sendable {
         try treatments.write(to: truth.appendingPathComponent("treatments.csv"))
         try wellsTable.write(to: truth.appendingPathComponent("wells.csv"))
         try cells.write(to: truth.appendingPathComponent("cells.csv"))
+        try phenotypes.write(to: truth.appendingPathComponent("phenotypes.csv"))
         try manifest.write(to: directory.appendingPathComponent("manifest.csv"))
         return Summary(plates: layout.plates.count, wells: layout.wells.count, sites: total,
                        cells: cells.rows.count, defects: sites.rows.filter { !$0[3].isEmpty }.count)

@@ -148,11 +148,36 @@ public struct RunConfig: Codable, Equatable, Sendable {
 
     /// Profile processing, in pycytominer's order: normalize per plate against DMSO, select
     /// features, sphere against DMSO.
+    /// `selection`: pycytominer's `feature_select` operations run when `feature_select` is
+    /// on, in this order (`FeatureSelection`); `outlier_cutoff`: `drop_outliers`' threshold.
     public struct ProfilesConfig: Codable, Equatable, Sendable {
         public var normalize = ProfileNormalization.robustZ
         public var featureSelect = true
+        public var selection = ProfilesConfig.legacySelection
+        public var outlierCutoff = 500.0
         public var spherize = SpherizeChoice.none
-        enum CodingKeys: String, CodingKey { case normalize, featureSelect = "feature_select", spherize }
+        enum CodingKeys: String, CodingKey {
+            case normalize, featureSelect = "feature_select", selection, outlierCutoff = "outlier_cutoff", spherize
+        }
+
+        /// What `feature_select: true` meant before `selection` existed.
+        public static let legacySelection: [FeatureSelectionStep] = [.varianceThreshold, .correlationThreshold, .dropNaColumns]
+
+        /// The parameter text of the stages that depend on these settings: every field, but
+        /// `selection` and `outlier_cutoff` only where they differ from what a config without
+        /// them meant, so run folders stamped before they existed stay up to date.
+        public func stamp() throws -> String {
+            struct Fields: Encodable {
+                var normalize: ProfileNormalization, featureSelect: Bool, spherize: SpherizeChoice
+                var selection: [FeatureSelectionStep]?, outlierCutoff: Double?
+                enum CodingKeys: String, CodingKey {
+                    case normalize, featureSelect = "feature_select", selection, outlierCutoff = "outlier_cutoff", spherize
+                }
+            }
+            return try Stage.canonical(Fields(normalize: normalize, featureSelect: featureSelect, spherize: spherize,
+                                              selection: selection == Self.legacySelection ? nil : selection,
+                                              outlierCutoff: outlierCutoff == 500 ? nil : outlierCutoff))
+        }
     }
 
     /// Learned embeddings as a second profile of the same wells: a model trained on the run's
@@ -167,16 +192,39 @@ public struct RunConfig: Codable, Equatable, Sendable {
         public var model = ""
         public var batchSize = 128
         public var randomBaseline = false
-        enum CodingKeys: String, CodingKey { case enabled, train, model, batchSize = "batch_size", randomBaseline = "random_baseline" }
+        /// The training seed, replacing the train config's own; -1 keeps the train config's
+        /// (what `phenoscope run --seeds N` varies).
+        public var trainSeed = -1
+        enum CodingKeys: String, CodingKey {
+            case enabled, train, model, batchSize = "batch_size", randomBaseline = "random_baseline", trainSeed = "train_seed"
+        }
     }
 
     /// `null_size`: permutations in the null distribution of mAP p-values; `classifiers`:
-    /// the leave-compound-out linear probe and random forest (slow on large screens).
+    /// the leave-compound-out linear probe and random forest (slow on large screens);
+    /// `bootstrap`: resamples of the treatments for the 95 % intervals of NSC, NSCB and mAP
+    /// (0: none); `ceilings`: on a synthetic screen, also evaluate profiles from the
+    /// generator's true per-well parameters (oracle) and from features measured on the
+    /// ground-truth masks, the ceilings the run's profiles are read against.
     public struct EvaluationConfig: Codable, Equatable, Sendable {
         public var nullSize = 1000
         public var seed = 0
         public var classifiers = true
-        enum CodingKeys: String, CodingKey { case nullSize = "null_size", seed, classifiers }
+        public var bootstrap = 1000
+        public var ceilings = true
+        enum CodingKeys: String, CodingKey { case nullSize = "null_size", seed, classifiers, bootstrap, ceilings }
+
+        /// The parameter text of the evaluation stages: `bootstrap` only when not the
+        /// default and `ceilings` never (it adds stages, it changes none), so run folders
+        /// stamped before they existed stay up to date.
+        public func stamp() throws -> String {
+            struct Fields: Encodable {
+                var nullSize: Int, seed: Int, classifiers: Bool, bootstrap: Int?
+                enum CodingKeys: String, CodingKey { case nullSize = "null_size", seed, classifiers, bootstrap }
+            }
+            return try Stage.canonical(Fields(nullSize: nullSize, seed: seed, classifiers: classifiers,
+                                              bootstrap: bootstrap == 1000 ? nil : bootstrap))
+        }
     }
 }
 
@@ -235,12 +283,18 @@ extension RunConfig {
         }
         guard features.textureScales.allSatisfy({ $0 >= 1 }) else { throw fail("features.texture_scales", "expected positive integers") }
         guard evaluation.nullSize >= 1 else { throw fail("evaluation.null_size", "expected at least 1") }
+        guard evaluation.bootstrap >= 0 else { throw fail("evaluation.bootstrap", "expected 0 (no intervals) or more resamples") }
+        guard profiles.outlierCutoff >= 0 else { throw fail("profiles.outlier_cutoff", "expected >= 0") }
+        if profiles.featureSelect && profiles.selection.isEmpty {
+            throw fail("profiles.selection", "feature_select is on but no operation is listed")
+        }
         if embedding.enabled {
             guard crops.enabled else { throw fail("embedding.enabled", "learned embeddings are computed from crops; set crops.enabled: true") }
             guard embedding.train.isEmpty != embedding.model.isEmpty else {
                 throw fail("embedding.train/model", "give exactly one: a train config to train on this run's crops, or an existing model")
             }
             guard embedding.batchSize >= 1 else { throw fail("embedding.batch_size", "expected at least 1") }
+            guard embedding.trainSeed >= -1 else { throw fail("embedding.train_seed", "expected -1 (the train config's seed) or a seed >= 0") }
         }
     }
 

@@ -110,11 +110,33 @@ public enum FeatureFamily: String, ConfigChoice {
 public enum ProfileNormalization: String, ConfigChoice {
     case none, standardize
     case robustZ = "robust-z"
+    case madRobustize = "mad_robustize"
     public var method: PlateNormalization.Method? {
         switch self {
         case .none: return nil
         case .standardize: return .standardize
         case .robustZ: return .robustZ
+        case .madRobustize: return .madRobustize
+        }
+    }
+}
+
+/// `profiles.selection`: one of pycytominer's `feature_select` operations (`FeatureSelection`).
+public enum FeatureSelectionStep: String, ConfigChoice {
+    case varianceThreshold = "variance_threshold"
+    case frequencyThreshold = "frequency_threshold"
+    case correlationThreshold = "correlation_threshold"
+    case dropNaColumns = "drop_na_columns"
+    case blocklist
+    case dropOutliers = "drop_outliers"
+    public var operation: FeatureSelection.Operation {
+        switch self {
+        case .varianceThreshold: return .varianceThreshold
+        case .frequencyThreshold: return .frequencyThreshold
+        case .correlationThreshold: return .correlationThreshold
+        case .dropNaColumns: return .dropNaColumns
+        case .blocklist: return .blocklist
+        case .dropOutliers: return .dropOutliers
         }
     }
 }

@@ -9,6 +9,8 @@ public struct RunLayout: Sendable {
     public var syntheticScreen: URL { root.appendingPathComponent("screen") }
     public var syntheticManifest: URL { syntheticScreen.appendingPathComponent("manifest.csv") }
     public var groundTruthMasks: URL { syntheticScreen.appendingPathComponent("ground_truth/masks.csv") }
+    /// The synthetic screen's true per-well phenotype parameters (`SyntheticScreen`).
+    public var groundTruthPhenotypes: URL { syntheticScreen.appendingPathComponent("ground_truth/phenotypes.csv") }
     public var catalog: URL { root.appendingPathComponent("catalog.sqlite") }
     public var qc: URL { root.appendingPathComponent("qc/qc.csv") }
     public var plateList: URL { root.appendingPathComponent("plates.txt") }
@@ -16,6 +18,8 @@ public struct RunLayout: Sendable {
     public func qc(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("qc.csv") }
     public func segmentation(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("segmentation") }
     public func wellProfiles(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("wells.csv") }
+    /// A plate's well profiles measured on the ground-truth masks (the evaluation ceilings).
+    public func groundTruthMaskWellProfiles(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("wells_ground_truth_masks.csv") }
     public func illumination(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("illumination") }
     public func preprocessed(_ plate: String) -> URL { plateDirectory(plate).appendingPathComponent("preprocessed") }
     public func preprocessedManifest(_ plate: String) -> URL { preprocessed(plate).appendingPathComponent("manifest.csv") }
@@ -26,6 +30,12 @@ public struct RunLayout: Sendable {
     public var normalizedParquet: URL { root.appendingPathComponent("profiles/wells_normalized.parquet") }
     public var evaluation: URL { root.appendingPathComponent("evaluation") }
     public var evaluationRaw: URL { root.appendingPathComponent("evaluation/raw") }
+    /// The normalized profiles evaluated without feature selection.
+    public var evaluationUnselected: URL { root.appendingPathComponent("evaluation/without_feature_selection") }
+    /// Ceilings: profiles from the true parameters, and from features on the ground-truth masks.
+    public var evaluationOracle: URL { root.appendingPathComponent("evaluation/oracle") }
+    public var evaluationGroundTruthMasks: URL { root.appendingPathComponent("evaluation/ground_truth_masks") }
+    public var groundTruthMaskProfiles: URL { root.appendingPathComponent("profiles/wells_ground_truth_masks_normalized.csv") }
     public func index(_ name: String) -> URL { root.appendingPathComponent("index/\(name)") }
     /// The screen's crops: every plate's store joined (shards hard-linked).
     public var screenCrops: URL { root.appendingPathComponent("crops") }

@@ -32,6 +32,7 @@ extension RunStages {
             train.name = layout.model.lastPathComponent
             train.runsDir = layout.model.deletingLastPathComponent().path
             train.crops = layout.screenCrops.path
+            if e.trainSeed >= 0 { train.seed = e.trainSeed }
             stages.append(Stage(name: "train", inputs: [layout.screenCrops.appendingPathComponent("crops.json"), trainURL],
                                 outputs: [layout.model.appendingPathComponent("backbone.safetensors")],
                                 parameters: try train.yaml()) {
@@ -69,7 +70,7 @@ extension RunStages {
             })
             let profiles = layout.embeddingProfiles(v.name), evaluation = layout.evaluation.appendingPathComponent(v.name)
             stages.append(Stage(name: "evaluate-\(v.name)", inputs: [npy, csv], outputs: [profiles, evaluation.appendingPathComponent("evaluation.json")],
-                                parameters: try Stage.canonical(cfg.profiles) + Stage.canonical(cfg.evaluation)) {
+                                parameters: try cfg.profiles.stamp() + cfg.evaluation.stamp()) {
                 let cells = try ProfileTable(cells: CSVTable(contentsOf: csv), embeddings: NPYArray.read(npy), embeddingsSource: npy.path)
                 let wells = try Self.embeddingPipeline(cfg.profiles).apply(to: cells)
                 try wells.write(to: profiles)

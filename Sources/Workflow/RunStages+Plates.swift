@@ -77,20 +77,28 @@ extension RunStages {
                 reporter.log("segment \(plate): \(summary.cells) nuclei in \(summary.sites) sites")
             })
         }
-        stages.append(Stage(name: "features@\(plate)", inputs: [workManifestURL, masksURL, layout.qc(plate), layout.catalog],
-                            outputs: [layout.wellProfiles(plate)],
-                            parameters: ((try? Stage.canonical(cfg.features)) ?? "") + "qc_exclude=\(cfg.qc.exclude)") {
-            let manifest = try plateManifest(workManifestURL)
-            let masks = try MaskIndex.load(masksURL)
-            let excluded = cfg.qc.exclude ? try Self.excludedSites(qc: layout.qc(plate), catalog: layout.catalog, manifest: manifest) : []
-            var measurement = ScreenMeasurement()
-            measurement.options = Self.measurementOptions(cfg.features)
-            let result = try reporter.tracking("features \(plate)", total: manifest.rows.count) { p in
-                try measurement.run(manifest: manifest, masks: masks, excluded: excluded, cellDirectory: layout.cells) { _, _ in p.advance() }
-            }
-            try result.wells.write(to: layout.wellProfiles(plate))
-            reporter.log("features \(plate): \(result.cellCount) cells in \(result.siteCount) sites (\(excluded.count) excluded), \(result.wells.featureCount) features per cell")
-        })
+        // The run's features, and on a synthetic screen the same measured on the true masks
+        // (one of the ceilings the evaluation reads the run against).
+        var measurements: [(name: String, masks: URL, out: URL, cells: URL?)] = [("features", masksURL, layout.wellProfiles(plate), layout.cells)]
+        if measuresGroundTruthMasks {
+            measurements.append(("features-truth", layout.groundTruthMasks, layout.groundTruthMaskWellProfiles(plate), nil))
+        }
+        for m in measurements {
+            stages.append(Stage(name: "\(m.name)@\(plate)", inputs: [workManifestURL, m.masks, layout.qc(plate), layout.catalog],
+                                outputs: [m.out],
+                                parameters: ((try? Stage.canonical(cfg.features)) ?? "") + "qc_exclude=\(cfg.qc.exclude)") {
+                let manifest = try plateManifest(workManifestURL)
+                let masks = try MaskIndex.load(m.masks)
+                let excluded = cfg.qc.exclude ? try Self.excludedSites(qc: layout.qc(plate), catalog: layout.catalog, manifest: manifest) : []
+                var measurement = ScreenMeasurement()
+                measurement.options = Self.measurementOptions(cfg.features)
+                let result = try reporter.tracking("\(m.name) \(plate)", total: manifest.rows.count) { p in
+                    try measurement.run(manifest: manifest, masks: masks, excluded: excluded, cellDirectory: m.cells) { _, _ in p.advance() }
+                }
+                try result.wells.write(to: m.out)
+                reporter.log("\(m.name) \(plate): \(result.cellCount) cells in \(result.siteCount) sites (\(excluded.count) excluded), \(result.wells.featureCount) features per cell")
+            })
+        }
         if cfg.crops.enabled {
             stages.append(Stage(name: "crops@\(plate)", inputs: [workManifestURL, locationsURL ?? masksURL, layout.qc(plate), layout.catalog],
                                 outputs: [layout.crops(plate).appendingPathComponent("crops.json")],

@@ -61,7 +61,7 @@ extension RunStages {
 
     static func recipeParameters(_ cfg: RunConfig) throws -> String {
         try [Stage.canonical(cfg.illumination), Stage.canonical(cfg.normalization), cfg.segmentation.stamp(),
-             Stage.canonical(cfg.features), Stage.canonical(cfg.crops), Stage.canonical(cfg.profiles)].joined(separator: "\n") + "\n"
+             Stage.canonical(cfg.features), Stage.canonical(cfg.crops), cfg.profiles.stamp()].joined(separator: "\n") + "\n"
     }
 
     /// A recipe whose plates' scalings come from the raw well profiles `wells`, cut to the

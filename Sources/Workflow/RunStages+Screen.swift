@@ -32,7 +32,7 @@ extension RunStages {
             }
         })
         stages.append(Stage(name: "profiles", inputs: [layout.wellProfiles], outputs: [layout.normalizedProfiles, layout.normalizedParquet],
-                            parameters: try Stage.canonical(cfg.profiles)) {
+                            parameters: try cfg.profiles.stamp()) {
             let pipeline = Self.profilePipeline(cfg.profiles)
             let wells = try ProfileTable(contentsOf: layout.wellProfiles, allowMissing: pipeline.acceptsMissingValues)
             let normalized = try pipeline.apply(to: wells)
@@ -42,16 +42,23 @@ extension RunStages {
         })
         stages.append(indexStage(name: "index", profiles: layout.normalizedProfiles, out: layout.index("wells")))
         stages.append(try recipeStage())
-        stages.append(Stage(name: "evaluate", inputs: [layout.wellProfiles, layout.normalizedProfiles, layout.qc],
+        let ceilings = evaluatesCeilings
+        if ceilings { stages.append(try ceilingsStage(plates: plates)) }
+        let ceilingFiles = ceilings ? [layout.evaluationOracle] + (measuresGroundTruthMasks ? [layout.evaluationGroundTruthMasks] : []) : []
+        stages.append(Stage(name: "evaluate", inputs: [layout.wellProfiles, layout.normalizedProfiles, layout.qc]
+                                + ceilingFiles.map { $0.appendingPathComponent("evaluation.json") },
                             outputs: [layout.evaluation.appendingPathComponent("evaluation.json"),
                                       layout.evaluationRaw.appendingPathComponent("evaluation.json"),
                                       layout.evaluation.appendingPathComponent("report.html")],
-                            parameters: try Stage.canonical(cfg.evaluation)) {
+                            parameters: try cfg.evaluation.stamp()) {
             let options = Self.evaluationOptions(cfg.evaluation)
+            var quick = options
+            (quick.linearProbe, quick.forestTrees) = (false, 0)
             // The raw well means too, so the effect of normalization on NSCB is visible.
             // Features undefined in some well (NaN) are dropped there, as nothing else is done to them.
             let wells = try ProfileTable(contentsOf: layout.wellProfiles, allowMissing: true)
-            let defined = try ProfilePipeline(featureSelection: FeatureSelection(operations: [.dropNaColumns], naCutoff: 0)).apply(to: wells)
+            let definedOnly = ProfilePipeline(featureSelection: FeatureSelection(operations: [.dropNaColumns], naCutoff: 0))
+            let defined = try definedOnly.apply(to: wells)
             // Reports with UMAP maps of treatments and wells, and the QC summary.
             var report = EvaluationReport.Options()
             report.qc = try QCSummary(contentsOf: layout.qc)
@@ -59,8 +66,26 @@ extension RunStages {
             let raw = try ProfileEvaluation(defined, options: options)
             report.title = "Phenoscope run \(cfg.name): raw well means"
             try raw.write(to: layout.evaluationRaw, report: report)
+            // The normalized profiles without feature selection, so a selection that costs
+            // accuracy shows (figures only).
+            var rows: [EvaluationReport.ComparisonRow] = []
+            if cfg.profiles.featureSelect {
+                var plain = Self.profilePipeline(cfg.profiles)
+                plain.featureSelection = definedOnly.featureSelection
+                let unselected = try ProfileEvaluation(plain.apply(to: wells), options: quick)
+                try unselected.writeTables(to: layout.evaluationUnselected)
+                rows.append(try EvaluationHeadline.load(layout.evaluationUnselected).comparisonRow("normalized, without feature selection"))
+            }
+            rows.append(try EvaluationHeadline.load(layout.evaluationRaw).comparisonRow("raw well means"))
+            if ceilings {
+                rows.append(try EvaluationHeadline.load(layout.evaluationOracle).comparisonRow(Self.oracleLabel))
+                if self.measuresGroundTruthMasks {
+                    rows.append(try EvaluationHeadline.load(layout.evaluationGroundTruthMasks).comparisonRow(Self.groundTruthMasksLabel))
+                }
+            }
             let normalized = try ProfileEvaluation(ProfileTable(contentsOf: layout.normalizedProfiles), options: options)
             report.title = "Phenoscope run \(cfg.name): normalized profiles"
+            report.comparison = rows
             try normalized.write(to: layout.evaluation, report: report)
         })
         return stages

@@ -106,12 +106,23 @@ public struct RunStages {
         return try QualityControl.flaggedSites(qc).union(manifest.rows.map(\.siteKey).filter { !included.contains($0) })
     }
 
+    /// Whether the evaluation ceilings are computed: asked for, on a synthetic screen (the
+    /// only one whose truth is known).
+    public var evaluatesCeilings: Bool { config.evaluation.ceilings && config.screen.manifest.isEmpty }
+
+    /// Whether features are also measured on the ground-truth masks: with the ceilings, unless
+    /// the run's own masks are those.
+    public var measuresGroundTruthMasks: Bool { evaluatesCeilings && config.segmentation.method != .groundTruth }
+
     /// The profile steps after aggregation that the config asks for.
     public static func profilePipeline(_ p: RunConfig.ProfilesConfig) -> ProfilePipeline {
         var pipeline = ProfilePipeline()
         pipeline.normalization = p.normalize.method.map { PlateNormalization(method: $0) }
         // Evaluation needs every kept feature defined in every well, so any NaN drops a column.
-        if p.featureSelect { pipeline.featureSelection = FeatureSelection(naCutoff: 0) }
+        if p.featureSelect {
+            pipeline.featureSelection = FeatureSelection(operations: p.selection.map(\.operation), naCutoff: 0,
+                                                         outlierCutoff: p.outlierCutoff)
+        }
         pipeline.spherize = p.spherize.method.map { Spherize(method: $0) }
         return pipeline
     }
@@ -121,6 +132,7 @@ public struct RunStages {
         var options = ProfileEvaluation.Options()
         options.nullSize = e.nullSize
         options.seed = UInt64(e.seed)
+        options.bootstrapResamples = e.bootstrap
         if !e.classifiers { options.linearProbe = false; options.forestTrees = 0 }
         return options
     }

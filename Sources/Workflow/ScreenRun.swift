@@ -20,11 +20,20 @@ public struct ScreenRun {
 
     /// Reads the config at `configURL`; relative paths in it are relative to its folder.
     public init(configURL: URL, reporter: any RunReporter = SilentReporter()) throws {
-        config = try RunConfig.load(configURL)
-        base = configURL.deletingLastPathComponent()
+        self.init(config: try RunConfig.load(configURL), base: configURL.deletingLastPathComponent(), reporter: reporter)
+    }
+
+    /// A run of `config` whose relative paths are relative to the folder `base` (as if the
+    /// config file were there): how `SeedRepeat` runs variants of one config.
+    public init(config: RunConfig, base: URL, reporter: any RunReporter = SilentReporter()) {
+        self.config = config
+        self.base = base
         self.reporter = reporter
         layout = RunLayout(root: Self.resolve(config.runsDir, base: base).appendingPathComponent(config.name))
     }
+
+    /// The folder relative config paths are resolved against.
+    public var configFolder: URL { base }
 
     static func resolve(_ path: String, base: URL) -> URL {
         path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path).standardizedFileURL
@@ -75,7 +84,16 @@ public struct ScreenRun {
                      + "\(e.treatments ?? 0) treatments, \(e.moas ?? 0) MoAs (\(ElapsedTime.text(seconds)))"]
         lines.append("  normalized (\(cfg.profiles.normalize.rawValue)\(cfg.profiles.featureSelect ? ", feature selection" : "")"
                      + "\(cfg.profiles.spherize == .none ? "" : ", \(cfg.profiles.spherize.rawValue)")):  \(e.figures)")
+        // Rows whose files an older run folder may lack are shown when present.
+        func optional(_ label: String, _ dir: URL) {
+            if let h = try? EvaluationHeadline.load(dir) { lines.append("  \(label):\(String(repeating: " ", count: max(1, 28 - label.count)))\(h.figures)") }
+        }
+        if cfg.profiles.featureSelect { optional("without feature selection", layout.evaluationUnselected) }
         lines.append("  raw well means:              \(r.figures)")
+        if stages.evaluatesCeilings {
+            optional(RunStages.oracleLabel, layout.evaluationOracle)
+            if stages.measuresGroundTruthMasks { optional(RunStages.groundTruthMasksLabel, layout.evaluationGroundTruthMasks) }
+        }
         if cfg.embedding.enabled {
             let what = cfg.embedding.model.isEmpty
                 ? ((try? TrainConfig.load(stages.resolve(cfg.embedding.train))).map { "\($0.method.rawValue) \($0.arch)" } ?? "trained")
@@ -84,6 +102,9 @@ public struct ScreenRun {
             if cfg.embedding.randomBaseline {
                 lines.append("  same network, untrained:     \(try EvaluationHeadline.load(layout.evaluation.appendingPathComponent("embedding_random")).figures)")
             }
+        }
+        if e.nscInterval != nil {
+            lines.append("  [lo, hi]: 95 % bootstrap interval over treatments (\(cfg.evaluation.bootstrap) resamples); overlapping intervals: no established difference")
         }
         lines.append("outputs: \(layout.root.path)  (evaluation/, profiles/, cells/, index/, catalog.sqlite)")
         return lines

@@ -13,7 +13,11 @@ import Profiling
 /// replicate_map.csv, each written atomically), the report to `--report DIR` (default: the
 /// same directory): a self-contained report.html with UMAP maps, correlation heatmap, confusion,
 /// neighbours, outliers and, with `--qc qc.csv`, the QC summary, plus figures/*.svg. The summary
-/// goes to stderr, or with `--json` one JSON object to stdout.
+/// goes to stderr, or with `--json` one JSON object to stdout. NSC, NSCB and mAP come with a
+/// 95 % bootstrap interval over treatments (`nsc_ci`, `nscb_ci`, `map_moa_ci`; see
+/// `TreatmentBootstrap`). With feature selection, the same profiles without it are evaluated
+/// too (`without_feature_selection/`, and the key of that name in the JSON), so a selection
+/// that lowers the figures shows.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
@@ -60,8 +64,11 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Size of the permutation null for mAP p-values.")
     var nullSize = 10_000
 
-    @Option(help: "Seed for the permutation null.")
+    @Option(help: "Seed for the permutation null and the bootstrap.")
     var seed: UInt64 = 0
+
+    @Option(help: "Bootstrap resamples of the treatments for the 95 % intervals of NSC, NSCB and mAP (0: no intervals).")
+    var bootstrap = 1000
 
     @Flag(help: "Skip the linear probe.")
     var noProbe = false
@@ -102,6 +109,8 @@ struct EvaluateCommand: ParsableCommand {
         guard nullSize >= 1 else { throw ProfilingError("--null-size: expected a positive integer") }
         options.nullSize = nullSize
         options.seed = seed
+        guard bootstrap >= 0 else { throw ProfilingError("--bootstrap: expected a non-negative integer") }
+        options.bootstrapResamples = bootstrap
         options.linearProbe = !noProbe
         guard forestTrees >= 0 else { throw ProfilingError("--forest-trees: expected a non-negative integer") }
         options.forestTrees = forestTrees
@@ -118,19 +127,38 @@ struct EvaluateCommand: ParsableCommand {
         if let qc { reportOptions.qc = try QCSummary(contentsOf: URL(fileURLWithPath: qc)) }
         let input = try ProfileTable(contentsOf: url, allowMissing: pipeline.acceptsMissingValues)
         let table = try pipeline.apply(to: input)
-        if steps.featureSelect {
-            note("feature selection kept \(table.featureCount) of \(input.featureCount) features")
-        }
-        let evaluation = try ProfileEvaluation(table, options: options)
         let dir = out.map { URL(fileURLWithPath: $0) }
             ?? url.deletingLastPathComponent().appendingPathComponent("evaluation")
+        var unselected: ProfileEvaluation?
+        if let selection = pipeline.featureSelection {
+            note("feature selection (\(selection.operations.map(\.rawValue).joined(separator: ", "))) kept \(table.featureCount) of \(input.featureCount) features")
+            // The same steps without selection, for the figures with and without it; only
+            // features undefined (NaN) in some row are dropped, as evaluation needs every value.
+            var plain = pipeline
+            plain.featureSelection = input.features.contains(where: \.isNaN)
+                ? FeatureSelection(operations: [.dropNaColumns], naCutoff: 0) : nil
+            var quick = options
+            (quick.linearProbe, quick.forestTrees) = (false, 0)
+            options.progress?("the same profiles without feature selection")
+            let e = try ProfileEvaluation(plain.apply(to: input), options: quick)
+            try e.writeTables(to: dir.appendingPathComponent("without_feature_selection"))
+            reportOptions.comparison = [Self.row("without feature selection", e)]
+            unselected = e
+        }
+        let evaluation = try ProfileEvaluation(table, options: options)
         let reportDir = report.map { URL(fileURLWithPath: $0) } ?? dir
         options.progress?("report (maps, correlation, neighbours) into \(reportDir.path)")
         try evaluation.write(to: dir, report: reportOptions, reportDirectory: reportDir)
         if json {
-            print(try evaluation.summaryJSON())
+            var summary = evaluation.summary()
+            if let unselected { summary["without_feature_selection"] = unselected.summary() }
+            let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
         }
         note(Self.describe(evaluation, dir: dir))
+        if let unselected {
+            note("without feature selection: \(Self.headline(unselected))  (\(dir.appendingPathComponent("without_feature_selection").path))")
+        }
         note("report: \(reportDir.appendingPathComponent("report.html").path) (figures in \(reportDir.appendingPathComponent("figures").path))")
     }
 
@@ -139,27 +167,44 @@ struct EvaluateCommand: ParsableCommand {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    static func row(_ label: String, _ e: ProfileEvaluation) -> EvaluationReport.ComparisonRow {
+        .init(label: label, nsc: e.nsc.accuracy, nscb: e.nscb?.accuracy, mapMoA: e.moaAP.meanAveragePrecision,
+              nscInterval: e.nscInterval, nscbInterval: e.nscbInterval, mapMoAInterval: e.mapMoAInterval)
+    }
+
+    /// `NSC 0.4860 [0.405, 0.568]  NSCB ...  mAP ...` for one line.
+    static func headline(_ e: ProfileEvaluation) -> String {
+        func f(_ v: Double?, _ i: ConfidenceInterval?) -> String {
+            (v.map { $0.isFinite ? String(format: "%.4f", $0) : "n/a" } ?? "n/a") + (i.map { " \($0.text)" } ?? "")
+        }
+        return "NSC \(f(e.nsc.accuracy, e.nscInterval))  NSCB \(f(e.nscb?.accuracy, e.nscbInterval))  mAP \(f(e.moaAP.meanAveragePrecision, e.mapMoAInterval))"
+    }
+
     static func describe(_ e: ProfileEvaluation, dir: URL) -> String {
         func f(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.4f", $0) : "n/a" } ?? "n/a" }
+        func ci(_ i: ConfidenceInterval?) -> String { i.map { "  95 % CI \($0.text)" } ?? "" }
         let s = e.labels.moaRows
         var lines = ["evaluated \(s.count) treatments, \(Set(s.map { e.labels.moa[$0] }).count) MoAs (\(e.inputLevel.rawValue)-level input)"]
         func topK(_ nn: NearestNeighborMoA) -> String {
             zip(nn.topK, nn.topKAccuracy).map { "top-\($0) \(f($1))" }.joined(separator: "  ")
         }
-        lines.append("NSC   \(f(e.nsc.accuracy))  (\(e.nsc.queryCount) queries)  \(topK(e.nsc))")
+        lines.append("NSC   \(f(e.nsc.accuracy))\(ci(e.nscInterval))  (\(e.nsc.queryCount) queries)  \(topK(e.nsc))")
         if let b = e.nscb {
-            lines.append("NSCB  \(f(b.accuracy))  (\(b.queryCount) queries)  \(topK(b))")
+            lines.append("NSCB  \(f(b.accuracy))\(ci(e.nscbInterval))  (\(b.queryCount) queries)  \(topK(b))")
         } else {
             lines.append("NSCB  n/a (no Metadata_Batch column)")
         }
         let sig = e.moaMAP.groups.filter { $0.correctedPValue < 0.05 }.count
-        lines.append("mAP same-MoA  \(f(e.moaAP.meanAveragePrecision))  normalized \(f(e.moaAP.meanNormalizedAveragePrecision))  MoAs with corrected p < 0.05: \(sig)/\(e.moaMAP.groups.count)")
+        lines.append("mAP same-MoA  \(f(e.moaAP.meanAveragePrecision))\(ci(e.mapMoAInterval))  normalized \(f(e.moaAP.meanNormalizedAveragePrecision))  MoAs with corrected p < 0.05: \(sig)/\(e.moaMAP.groups.count)")
         if let r = e.replicateMAP {
             let rs = r.groups.filter { $0.correctedPValue < 0.05 }.count
             lines.append("mAP replicate \(f(r.meanOfGroups))  treatments with corrected p < 0.05: \(rs)/\(r.groups.count)")
         }
         if let p = e.probe { lines.append("linear probe (leave-compound-out) \(f(p.accuracy))") }
         if let p = e.forest { lines.append("random forest (leave-compound-out) \(f(p.accuracy))") }
+        if e.bootstrapResamples > 0 {
+            lines.append("intervals: 95 % percentile bootstrap, \(e.bootstrapResamples) resamples of the \(s.count) treatments")
+        }
         lines.append("wrote \(dir.path)/{evaluation.json,per_moa.csv,confusion.csv,neighbors.csv,replicate_map.csv}")
         return lines.joined(separator: "\n")
     }

@@ -9,6 +9,9 @@ import Workflow
 /// missing or older than its inputs (or whose parameters changed), and prints the headline
 /// figures. `--only` and `--plate` run one part (prepare, each plate, screen) so a workflow
 /// engine can schedule plates as independent jobs (see `RunStages` and workflow/Snakefile).
+/// `--seeds N` repeats the run's training and evaluation over N seeds on the same screen
+/// (`SeedRepeat`) and prints mean ± sd per figure, also written to `seeds.json`/`seeds.txt`
+/// in the run folder.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -27,6 +30,8 @@ struct RunCommand: ParsableCommand {
     var force = false
     @Flag(help: "Print nothing but errors and the final summary.")
     var quiet = false
+    @Option(help: "Repeat training and evaluation over this many seeds (seed k in runs/<name>-seed<k>) and report mean ± sd per figure.")
+    var seeds: Int?
 
     func run() throws {
         var run = try ScreenRun(configURL: URL(fileURLWithPath: config), reporter: ConsoleReporter(quiet: quiet))
@@ -34,6 +39,14 @@ struct RunCommand: ParsableCommand {
         if !plate.isEmpty && only != .plates { throw ValidationError("--plate goes with --only plates") }
         run.force = force
         let started = Date()
+        if let seeds {
+            guard only == .all else { throw ValidationError("--seeds runs every part; leave out --only") }
+            let summary = try SeedRepeat(run: run, seeds: seeds).run(force: force)
+            try run.summary(seconds: Date().timeIntervalSince(started)).forEach { print($0) }
+            print(summary.text)
+            print("seeds: \(run.layout.root.appendingPathComponent("seeds.json").path)")
+            return
+        }
         try run.run(only, plates: plate)
         if only == .all || only == .screen {
             try run.summary(seconds: Date().timeIntervalSince(started)).forEach { print($0) }

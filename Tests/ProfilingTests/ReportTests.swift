@@ -51,7 +51,7 @@ final class EvaluationReportTests: XCTestCase {
         // Four treatments: a PCA map (under 20 rows) with one circle each.
         XCTAssertTrue(html.contains("PCA of treatment profiles"))
         XCTAssertEqual(html.components(separatedBy: "</circle>").count - 1, 4)
-        XCTAssertTrue(html.contains("<th class=\"l\">NSC</th><td>1.000</td>"))
+        XCTAssertTrue(html.contains("<th class=\"l\">NSC</th><td>1.000  95 % CI [1.000, 1.000]</td>"), "NSC with its interval")
         XCTAssertTrue(html.contains("Outliers"))
         XCTAssertTrue(html.hasSuffix("</body></html>\n"))
         XCTAssertNil(XMLCheck.parse(String(html.dropFirst("<!DOCTYPE html>\n".count))).error)

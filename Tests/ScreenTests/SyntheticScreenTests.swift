@@ -36,7 +36,7 @@ final class SyntheticScreenTests: XCTestCase {
         _ = try tinyScreen(seed: 5).write(to: b)
         _ = try tinyScreen(seed: 6).write(to: c)
         let fa = try files(under: a), fb = try files(under: b), fc = try files(under: c)
-        XCTAssertEqual(fa.count, tinyScreen(seed: 5).layout.siteCount * 5 + 6, "per site 3 channels + 2 masks; 6 CSVs")
+        XCTAssertEqual(fa.count, tinyScreen(seed: 5).layout.siteCount * 5 + 7, "per site 3 channels + 2 masks; 7 CSVs")
         XCTAssertEqual(Set(fa.keys), Set(fb.keys))
         for (k, v) in fa { XCTAssertEqual(v, fb[k], "\(k) differs between two runs with the same seed") }
         let images = fa.keys.filter { $0.hasSuffix("_DNA.tif") }
@@ -100,6 +100,19 @@ final class SyntheticScreenTests: XCTestCase {
         XCTAssertGreaterThan(summary.cells, 0)
         let wells = try CSVTable(contentsOf: truth.appendingPathComponent("wells.csv"))
         XCTAssertEqual(wells.rows.count, screen.layout.wells.count)
+        // The true per-well parameters: one row per well, in wells.csv order, each the
+        // Morphology the well's cells were drawn from.
+        let phenotypes = try CSVTable(contentsOf: truth.appendingPathComponent("phenotypes.csv"))
+        XCTAssertEqual(Array(phenotypes.header.prefix(6)), wells.header)
+        XCTAssertEqual(phenotypes.header.count, 6 + Morphology.fields.count)
+        XCTAssertEqual(phenotypes.rows.map { Array($0.prefix(6)) }, wells.rows)
+        for (row, well) in zip(phenotypes.rows, screen.layout.wells) {
+            let m = screen.morphology(of: well)
+            XCTAssertEqual(row[6...].map { Float($0)! }, Morphology.fields.map { m[keyPath: $0] }, "\(well.plate) \(well.position)")
+        }
+        XCTAssertEqual(phenotypes.header[6 + Morphology.fieldNames.firstIndex(of: "granularity")!], "Truth_granularity")
+        // The names are the key paths' own (Swift prints a key path as its source text).
+        XCTAssertEqual(Morphology.fields.map { String(describing: $0) }, Morphology.fieldNames.map { "\\Morphology.\($0)" })
         // Every manifest row's treatment has its true MoA in treatments.csv.
         let known = Set(treatments.rows.map { $0.joined(separator: "|") })
         for row in manifest.rows { XCTAssertTrue(known.contains([row[4], row[5], row[6]].joined(separator: "|"))) }

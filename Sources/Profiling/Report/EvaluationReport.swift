@@ -23,7 +23,29 @@ public struct EvaluationReport: Sendable {
         public var seed: UInt64 = 42
         /// Neighbours listed per treatment.
         public var neighbours = 5
+        /// Other evaluations of the same screen shown beside this one in the figures table
+        /// (a run's ceilings: oracle, ground-truth masks; the profiles without feature
+        /// selection), each with its bootstrap intervals.
+        public var comparison: [ComparisonRow] = []
         public init() {}
+    }
+
+    /// One evaluation's headline figures, for the comparison table.
+    public struct ComparisonRow: Sendable, Equatable {
+        public var label: String
+        public var nsc: Double?
+        public var nscb: Double?
+        public var mapMoA: Double?
+        public var nscInterval: ConfidenceInterval?
+        public var nscbInterval: ConfidenceInterval?
+        public var mapMoAInterval: ConfidenceInterval?
+        public init(label: String, nsc: Double?, nscb: Double?, mapMoA: Double?,
+                    nscInterval: ConfidenceInterval? = nil, nscbInterval: ConfidenceInterval? = nil,
+                    mapMoAInterval: ConfidenceInterval? = nil) {
+            self.label = label
+            (self.nsc, self.nscb, self.mapMoA) = (nsc, nscb, mapMoA)
+            (self.nscInterval, self.nscbInterval, self.mapMoAInterval) = (nscInterval, nscbInterval, mapMoAInterval)
+        }
     }
 
     /// One figure: `name` is its file stem in figures/, `svg` the standalone SVG text.
@@ -48,7 +70,7 @@ public struct EvaluationReport: Sendable {
         self.options = options
         var figures: [Figure] = []
         var sections: [(after: String, html: String)] = []
-        headline = Self.figuresTable(e)
+        headline = Self.figuresTable(e) + Self.comparisonTable(options.comparison)
         let l = e.labels
 
         // Maps.
@@ -173,22 +195,43 @@ public struct EvaluationReport: Sendable {
 
     static func figuresTable(_ e: ProfileEvaluation) -> String {
         let fmt = Markup.fmt
+        func ci(_ i: ConfidenceInterval?) -> String {
+            i.map { "  95 % CI \($0.text)" } ?? ""
+        }
         var rows: [(String, String)] = [
             ("input level", e.inputLevel.rawValue),
             ("treatments evaluated", String(e.labels.moaRows.count)),
             ("MoAs", String(Set(e.labels.moaRows.map { e.labels.moa[$0] }).count)),
-            ("NSC", fmt(e.nsc.accuracy)),
-            ("NSCB", fmt(e.nscb?.accuracy)),
+            ("NSC", fmt(e.nsc.accuracy) + ci(e.nscInterval)),
+            ("NSCB", fmt(e.nscb?.accuracy) + ci(e.nscbInterval)),
         ]
         for (k, a) in zip(e.nsc.topK, e.nsc.topKAccuracy) where k > 1 { rows.append(("NSC top-\(k)", fmt(a))) }
         rows += [
-            ("mAP same MoA", fmt(e.moaAP.meanAveragePrecision)),
+            ("mAP same MoA", fmt(e.moaAP.meanAveragePrecision) + ci(e.mapMoAInterval)),
             ("mAP same MoA, normalized", fmt(e.moaAP.meanNormalizedAveragePrecision)),
             ("mAP replicate", fmt(e.replicateMAP?.meanOfGroups)),
             ("linear probe accuracy", fmt(e.probe?.accuracy)),
             ("random forest accuracy", fmt(e.forest?.accuracy)),
         ]
-        return "<table>" + rows.map { "<tr><th class=\"l\">\(Markup.escape($0.0))</th><td>\($0.1)</td></tr>" }.joined() + "</table>\n"
+        if e.bootstrapResamples > 0 {
+            rows.append(("95 % CI", "percentile bootstrap over treatments, \(e.bootstrapResamples) resamples"))
+        }
+        return "<table>" + rows.map { "<tr><th class=\"l\">\(Markup.escape($0.0))</th><td>\(Markup.escape($0.1))</td></tr>" }.joined() + "</table>\n"
+    }
+
+    /// The comparison rows as a table: figure and 95 % interval per column.
+    static func comparisonTable(_ rows: [ComparisonRow]) -> String {
+        guard !rows.isEmpty else { return "" }
+        func cell(_ v: Double?, _ i: ConfidenceInterval?) -> String {
+            "<td>\(Markup.fmt(v))\(i.map { " <span class=\"cap\">\(Markup.escape($0.text))</span>" } ?? "")</td>"
+        }
+        var s = "<h3>Beside other profiles of this screen</h3>\n<p class=\"cap\">Each figure with its 95 % bootstrap interval over treatments. Where two intervals overlap, the difference is not established.</p>\n"
+        s += "<table><tr><th class=\"l\">profiles</th><th>NSC</th><th>NSCB</th><th>mAP same MoA</th></tr>"
+        for r in rows {
+            s += "<tr><th class=\"l\">\(Markup.escape(r.label))</th>" + cell(r.nsc, r.nscInterval) + cell(r.nscb, r.nscbInterval)
+                + cell(r.mapMoA, r.mapMoAInterval) + "</tr>"
+        }
+        return s + "</table>\n"
     }
 
     static func table(_ csv: CSVTable) -> String {
