@@ -13,10 +13,15 @@ import Tensor
 ///    al. 2003, albumentations' ElasticTransform): a uniform(-1, 1) displacement field per
 ///    axis, Gaussian-smoothed with `elastic_sigma` and scaled by `elastic_alpha` pixels.
 ///    Samples outside the crop clamp to its edge.
-/// 2. Per-channel brightness and contrast (Dino4Cells' Change_brightness / Change_contrast):
-///    factors max(N(1, jitter), 0.5); brightness scales intensities (before standardization,
-///    so it is a gain, not a contrast change of standardized values), contrast scales each
-///    channel's deviations from its mean in the view.
+/// 2. Per-channel intensity (Dino4Cells' Change_brightness / Change_contrast): factors
+///    max(N(1, jitter), 0.5); brightness scales intensities (before standardization, so it
+///    is a gain, not a contrast change of standardized values), `intensity_shift` adds
+///    N(0, shift) channel standard deviations (an offset such as background or exposure),
+///    contrast scales each channel's deviations from its mean in the view. Each channel
+///    draws its own factors: fluorescence channels are separate stains, so the RGB colour
+///    jitter of natural-image SimCLR/DINO (hue, saturation mix channels) does not apply;
+///    cell SimCLR (Perakis et al. 2021) and Dino4Cells (Doron et al. 2023) perturb each
+///    channel's intensity on its own instead.
 /// 3. With `blur_probability` a Gaussian blur of every channel, sigma uniform in
 ///    `blur_sigma_min...max` (DINO's GaussianBlur), separable, scipy-style reflected border.
 /// 4. With `channel_drop` one channel set to 0, its standardized mean (remove_channel).
@@ -55,11 +60,12 @@ public struct CellAugmentation: Sendable {
         }
         var out = Self.resample(src, channels: c, size: s, outSize: o, geometry: g, displacement: displacement)
         let plane = o * o
-        if a.intensityJitter > 0 || a.contrastJitter > 0 {
+        if a.intensityJitter > 0 || a.contrastJitter > 0 || a.intensityShift > 0 {
             for ch in 0..<c {
                 let b = a.intensityJitter > 0 ? max(1 + Float(a.intensityJitter) * rng.normal(), 0.5) : 1
                 let k = a.contrastJitter > 0 ? max(1 + Float(a.contrastJitter) * rng.normal(), 0.5) : 1
-                let shift = (b - 1) * intensityOffsets[ch]
+                let offset = a.intensityShift > 0 ? Float(a.intensityShift) * rng.normal() : 0
+                let shift = (b - 1) * intensityOffsets[ch] + offset
                 var mean: Float = 0
                 if k != 1 {
                     for j in 0..<plane { mean += out[ch * plane + j] * b + shift }

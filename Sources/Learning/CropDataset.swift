@@ -120,6 +120,21 @@ public struct CropDataset: Sendable {
                            store: store, mean: mean, std: std, shards: shards, shardStarts: starts, table: table)
     }
 
+    /// Each cell's group for a train/validation split: its values of `columns` of cells.csv
+    /// joined by "/" (e.g. Metadata_Plate, Metadata_Well: one group per well), or with no
+    /// columns the cell's own index (a split by cell).
+    public func groups(by columns: [String]) throws -> [String] {
+        let cells = store.cells
+        guard !columns.isEmpty else { return (0..<count).map(String.init) }
+        let indices = try columns.map { name in
+            guard let i = cells.header.firstIndex(of: name) else {
+                throw DataError(description: "\(cells.source): no column '\(name)' (split_by); have \(cells.header.joined(separator: ", "))")
+            }
+            return i
+        }
+        return cells.rows.map { row in indices.map { row[$0] }.joined(separator: "/") }
+    }
+
     /// Cell `i` standardized: channels x size x size floats.
     public func crop(_ i: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: channels * size * size) { buffer, initialized in

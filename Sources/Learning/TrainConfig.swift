@@ -43,8 +43,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var labelColumn = "Metadata_MoA"
     /// Class-balanced sampling and class-weighted loss (supervised).
     public var balanced = true
-    /// Fraction of compounds held out for validation (split by compound, never by cell).
+    /// Fraction of the `split_by` groups held out for validation (never a random cell split
+    /// unless split_by is []): the classifier's confusion matrix and per-class accuracy and
+    /// the kNN accuracy are measured on them.
     public var validationFraction: Double = 0.2
+    /// cells.csv columns whose values make a split group: [Metadata_Compound] (default;
+    /// unseen compounds), [Metadata_Plate, Metadata_Well] (unseen wells), [Metadata_Plate]...
+    public var splitBy = ["Metadata_Compound"]
     /// Stop after this many evaluations without validation-accuracy gain; 0 = never.
     public var earlyStoppingPatience = 0
     public var labelSmoothing: Double = 0.1
@@ -92,6 +97,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         public var rotate90 = true
         /// Per-channel brightness: intensities times max(N(1, intensity_jitter), 0.5); 0 = off.
         public var intensityJitter: Double = 0.1
+        /// Per-channel intensity shift: N(0, intensity_shift) standard deviations of the channel
+        /// added to it; 0 = off.
+        public var intensityShift: Double = 0
         /// Per-channel contrast about the channel's mean, factor max(N(1, contrast_jitter), 0.5); 0 = off.
         public var contrastJitter: Double = 0
         /// Probability to zero one channel.
@@ -112,7 +120,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         public var blurSigmaMax: Double = 2.0
         public init() {}
         enum CodingKeys: String, CodingKey {
-            case flips, rotate90, intensityJitter = "intensity_jitter", contrastJitter = "contrast_jitter",
+            case flips, rotate90, intensityJitter = "intensity_jitter", intensityShift = "intensity_shift", contrastJitter = "contrast_jitter",
                  channelDrop = "channel_drop", cropScaleMin = "crop_scale_min", cropScaleMax = "crop_scale_max",
                  cropRatioMin = "crop_ratio_min", cropRatioMax = "crop_ratio_max",
                  elasticProbability = "elastic_probability", elasticAlpha = "elastic_alpha", elasticSigma = "elastic_sigma",
@@ -127,6 +135,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             try probability("elastic_probability", elasticProbability)
             try probability("blur_probability", blurProbability)
             guard intensityJitter >= 0 else { throw fail("augmentation.intensity_jitter", "\(intensityJitter); expected >= 0") }
+            guard intensityShift >= 0 else { throw fail("augmentation.intensity_shift", "\(intensityShift); expected >= 0") }
             guard contrastJitter >= 0 else { throw fail("augmentation.contrast_jitter", "\(contrastJitter); expected >= 0") }
             guard cropScaleMin > 0, cropScaleMin <= cropScaleMax, cropScaleMax <= 1 else {
                 throw fail("augmentation.crop_scale_min", "[\(cropScaleMin), \(cropScaleMax)]; expected 0 < min <= max <= 1")
@@ -149,7 +158,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         case name, runsDir = "runs_dir", crops, method, arch, patchSize = "patch_size", imageSize = "image_size",
              batchSize = "batch_size", epochs, cellsPerEpoch = "cells_per_epoch", optimizer, lr, minLr = "min_lr", warmupEpochs = "warmup_epochs",
              weightDecay = "weight_decay", weightDecayEnd = "weight_decay_end", momentum, clipGrad = "clip_grad",
-             labelColumn = "label_column", balanced, validationFraction = "validation_fraction",
+             labelColumn = "label_column", balanced, validationFraction = "validation_fraction", splitBy = "split_by",
              earlyStoppingPatience = "early_stopping_patience", labelSmoothing = "label_smoothing", temperature,
              projectionDims = "projection_dims", outDim = "out_dim", headHiddenDim = "head_hidden_dim",
              headBottleneckDim = "head_bottleneck_dim", teacherTemp = "teacher_temp",

@@ -3,14 +3,14 @@ import Foundation
 import NeuralNet
 import Tensor
 
-/// Trains a backbone on a crop store by one of three methods and writes a run folder.
+/// Trains a backbone on a crop store and writes a run folder. The method is a
+/// `TrainingObjective` (`SupervisedObjective`, `SimCLRObjective`, `DINOObjective`) that owns
+/// its heads, views, loss and teacher; this loop is the same for all of them.
 ///
-/// - supervised: backbone + Linear head, cross-entropy with label smoothing and class
-///   weights, class-balanced sampling, validation split by compound, early stopping on
-///   validation kNN accuracy, `confusion.csv` at the end.
-/// - simclr: two augmented views, backbone + projection head, NT-Xent.
-/// - dino: student/teacher with multi-crop, DINO head and loss, EMA teacher with a cosine
-///   momentum schedule, teacher-temperature warmup, optional frozen last layer.
+/// Cells are split into training and validation by group (`split_by`: by compound by
+/// default, or by well, plate or any metadata columns): a group's cells are all on one side.
+/// Validation kNN accuracy of the label column is logged per evaluation and drives early
+/// stopping and `best.safetensors`.
 ///
 /// Per step: cosine learning rate with warmup, cosine weight decay, global gradient clipping.
 /// Every random choice derives from (seed, epoch, step, position in the global batch), so
@@ -28,11 +28,9 @@ public final class Trainer {
     public var progress: ((Int, Int, Int, Double, Double) -> Void)?
 
     let backbone: Backbone
-    let head: (any Layer)?
-    let classHead: Linear?
-    let teacherBackbone: Backbone?
-    let teacherHead: DINOHead?
-    let dinoLoss: DINOLoss?
+    let objective: any TrainingObjective
+    /// The objective's views, read by the loader thread.
+    let viewSpecs: [ViewSpec]
     let classes: [String]
     let trainIndices: [Int]
     let validationIndices: [Int]
@@ -47,22 +45,31 @@ public final class Trainer {
         self.runDirectory = runDirectory
         inputSize = config.imageSize > 0 ? config.imageSize : data.size
         let seed = UInt64(config.seed)
-        backbone = try ModelFactory.makeBackbone(config.arch, channels: data.channels, size: inputSize,
-                                                 patch: config.patchSize, seed: seed)
-        // Split by compound: a compound's cells are all train or all validation.
+        let backbone = try ModelFactory.makeBackbone(config.arch, channels: data.channels, size: inputSize,
+                                                     patch: config.patchSize, seed: seed)
+        self.backbone = backbone
+        if !config.initFrom.isEmpty {
+            // Before the objective is built, so that a teacher starts as a copy of these weights.
+            let url = try Self.weightsURL(config.initFrom)
+            let tensors = try SafeTensors.read(url)
+            try backbone.load(tensors.filter { k, _ in backbone.stateDict().contains { $0.0 == k } }, source: url.path)
+        }
+        // Split by group: a group's cells are all train or all validation.
+        let groups = try data.groups(by: config.splitBy)
         let eligible = (0..<data.count).filter { data.compounds[$0] != config.heldOutCompound || config.heldOutCompound.isEmpty }
         if !config.heldOutCompound.isEmpty, eligible.count == data.count {
             throw TrainError(description: "held_out_compound: '\(config.heldOutCompound)' is not a compound of \(data.store.cells.source)")
         }
-        let compounds = Array(Set(eligible.map { data.compounds[$0] })).sorted()
+        let groupNames = Array(Set(eligible.map { groups[$0] })).sorted()
         var rng = SeededRandom(seed: SeededRandom.derive(seed, 17))
-        var shuffled = compounds
+        var shuffled = groupNames
         for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-        let nVal = Int((Double(compounds.count) * config.validationFraction).rounded())
-        let valCompounds = Set(shuffled.prefix(nVal))
-        var train = eligible.filter { !valCompounds.contains(data.compounds[$0]) }
-        let val = eligible.filter { valCompounds.contains(data.compounds[$0]) }
-        if config.method == .supervised { train = train.filter { !data.labels[$0].isEmpty } }
+        let nVal = Int((Double(groupNames.count) * config.validationFraction).rounded())
+        let valGroups = Set(shuffled.prefix(nVal))
+        var train = eligible.filter { !valGroups.contains(groups[$0]) }
+        let val = eligible.filter { valGroups.contains(groups[$0]) }
+        let objectiveType = config.method.objectiveType
+        if objectiveType.needsLabels { train = train.filter { !data.labels[$0].isEmpty } }
         classes = Array(Set(eligible.map { data.labels[$0] }.filter { !$0.isEmpty })).sorted()
         guard train.count >= config.batchSize else {
             throw TrainError(description: "\(data.store.directory.path): \(train.count) training cells, fewer than batch_size \(config.batchSize)")
@@ -72,38 +79,9 @@ public final class Trainer {
         }
         trainIndices = train
         validationIndices = val
-        switch config.method {
-        case .supervised:
-            guard classes.count >= 2 else { throw TrainError(description: "label_column '\(config.labelColumn)': need at least 2 classes, found \(classes.count)") }
-            var r = SeededRandom(seed: SeededRandom.derive(seed, 1))
-            classHead = Linear(backbone.dim, classes.count, rng: &r)
-            head = nil; teacherBackbone = nil; teacherHead = nil; dinoLoss = nil
-        case .simclr:
-            head = ProjectionHead(dims: [backbone.dim] + config.projectionDims, seed: SeededRandom.derive(seed, 2))
-            classHead = nil; teacherBackbone = nil; teacherHead = nil; dinoLoss = nil
-        case .dino:
-            let h = DINOHead(inDim: backbone.dim, outDim: config.outDim, hiddenDim: config.headHiddenDim,
-                             bottleneckDim: config.headBottleneckDim, seed: SeededRandom.derive(seed, 3))
-            head = h
-            let tb = try ModelFactory.makeBackbone(config.arch, channels: data.channels, size: inputSize, patch: config.patchSize, seed: seed)
-            let th = DINOHead(inDim: backbone.dim, outDim: config.outDim, hiddenDim: config.headHiddenDim,
-                              bottleneckDim: config.headBottleneckDim, seed: SeededRandom.derive(seed, 3))
-            try Self.copy(from: backbone, to: tb)
-            try Self.copy(from: h, to: th)
-            teacherBackbone = tb; teacherHead = th
-            dinoLoss = DINOLoss(outDim: config.outDim, studentTemperature: Float(config.studentTemp),
-                                centerMomentum: Float(config.centerMomentum))
-            classHead = nil
-        }
-        if !config.initFrom.isEmpty {
-            let url = try Self.weightsURL(config.initFrom)
-            let tensors = try SafeTensors.read(url)
-            try backbone.load(tensors.filter { k, _ in backbone.stateDict().contains { $0.0 == k } }, source: url.path)
-        }
-    }
-
-    static func copy(from a: any Module, to b: any Module) throws {
-        try b.load(Dictionary(uniqueKeysWithValues: a.stateDict()), source: "student")
+        objective = try objectiveType.init(ObjectiveContext(config: config, data: data, backbone: backbone, inputSize: inputSize,
+                                                            classes: classes, communicator: communicator))
+        viewSpecs = objective.views
     }
 
     /// A run folder (its `best.safetensors`, else the last checkpoint) or a .safetensors file.
@@ -126,25 +104,18 @@ public final class Trainer {
 
     /// The backbone that validation and the exported weights use: DINO's teacher (the EMA of
     /// the student, which DINO and Dino4Cells evaluate and release), else the trained backbone.
-    var exportedBackbone: Backbone { teacherBackbone ?? backbone }
+    var exportedBackbone: Backbone { objective.exportedBackbone ?? backbone }
 
     // MARK: - parameters and optimizer
 
     /// Trainable parameters in a fixed order (backbone, then heads), with their names.
     var trainable: [(String, Tensor)] {
-        backbone.trainableNamedParameters.map { ("backbone.\($0.0)", $0.1) }
-            + (head?.namedParameters(prefix: "head.") ?? []) + (classHead?.namedParameters(prefix: "head.") ?? [])
+        backbone.trainableNamedParameters.map { ("backbone.\($0.0)", $0.1) } + objective.headParameters
     }
 
     /// Every tensor a checkpoint holds as model weights.
     var modelState: [(String, Tensor)] {
-        var s = backbone.stateDict().map { ("backbone.\($0.0)", $0.1) }
-        if let head { s += head.stateDict().map { ("head.\($0.0)", $0.1) } }
-        if let classHead { s += classHead.stateDict().map { ("head.\($0.0)", $0.1) } }
-        if let teacherBackbone { s += teacherBackbone.stateDict().map { ("teacher.backbone.\($0.0)", $0.1) } }
-        if let teacherHead { s += teacherHead.stateDict().map { ("teacher.head.\($0.0)", $0.1) } }
-        if let dinoLoss { s += dinoLoss.namedState().map { ("dino_loss.\($0.0)", $0.1) } }
-        return s
+        backbone.stateDict().map { ("backbone.\($0.0)", $0.1) } + objective.state
     }
 
     func makeOptimizer() -> any Optimizer {
@@ -163,14 +134,11 @@ public final class Trainer {
     var cellsPerEpoch: Int { config.cellsPerEpoch > 0 ? min(config.cellsPerEpoch, trainIndices.count) : trainIndices.count }
     var stepsPerEpoch: Int { cellsPerEpoch / config.batchSize }
 
-    /// The epoch's cell order: a seeded permutation, or with `balanced` (supervised) a
-    /// seeded draw with replacement weighted by inverse class frequency.
+    /// The epoch's cell order: a seeded permutation, or when the objective weights cells
+    /// (supervised with `balanced`) a seeded draw with replacement by those weights.
     func order(epoch: Int) -> [Int] {
         var rng = SeededRandom(seed: SeededRandom.derive(UInt64(config.seed), 5, epoch))
-        if config.balanced && config.method == .supervised {
-            var counts: [String: Int] = [:]
-            for i in trainIndices { counts[data.labels[i], default: 0] += 1 }
-            let weights = trainIndices.map { 1.0 / Double(counts[data.labels[$0]]!) }
+        if let weights = objective.samplingWeights(trainIndices) {
             var cumulative = [Double](); var total = 0.0
             for w in weights { total += w; cumulative.append(total) }
             return (0..<cellsPerEpoch).map { _ in
@@ -199,21 +167,11 @@ public final class Trainer {
         return StepBatch(cells: cells, views: views(cells: cells, epoch: epoch, step: step, positions: positions))
     }
 
-    /// The views of `cells` (at `positions` of global batch `step`) for the method.
+    /// The views of `cells` (at `positions` of global batch `step`) for the objective.
     func views(cells: [Int], epoch: Int, step: Int, positions: [Int]) -> [(shape: [Int], values: [Float])] {
         let maker = CellAugmentation(config.augmentation, intensityOffsets: zip(data.mean, data.std).map { Float($0 / $1) })
-        let a = config.augmentation
         let c = data.channels, s = data.size
-        var specs: [(Int, (Double, Double))] = []
-        switch config.method {
-        case .supervised: specs = [(inputSize, (a.cropScaleMin, a.cropScaleMax))]
-        case .simclr: specs = Array(repeating: (inputSize, (a.cropScaleMin, a.cropScaleMax)), count: 2)
-        case .dino:
-            let g = (config.globalCropsScale[0], config.globalCropsScale[1])
-            let l = (config.localCropsScale[0], config.localCropsScale[1])
-            let localSize = config.localCropSize > 0 ? config.localCropSize : max(8, inputSize / 2)
-            specs = Array(repeating: (inputSize, g), count: 2) + Array(repeating: (localSize, l), count: config.localCropsNumber)
-        }
+        let specs = viewSpecs.map { ($0.size, $0.scale) }
         let threads = max(1, config.loaderThreads)
         return specs.enumerated().map { v, spec in
             let n = c * spec.0 * spec.0
@@ -262,13 +220,12 @@ public final class Trainer {
         let lrSchedule = CosineSchedule(base: Float(config.lr), final: Float(config.minLr), totalSteps: total,
                                         warmupSteps: min(total, Int(config.warmupEpochs * Double(steps))))
         let wdSchedule = CosineSchedule(base: Float(config.weightDecay), final: Float(config.weightDecayEnd), totalSteps: total, warmupSteps: 0)
-        let momentumSchedule = CosineSchedule(base: Float(config.momentumTeacher), final: 1, totalSteps: total, warmupSteps: 0)
-        let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        let local = config.batchSize / communicator.size
+        var lastEpoch = startEpoch - 1
 
         for epoch in startEpoch..<config.epochs {
+            lastEpoch = epoch
             let order = order(epoch: epoch)
-            backbone.train(true); head?.train(true); classHead?.train(true)
+            backbone.train(true); objective.train(true)
             var lossSum = 0.0
             let t0 = Date()
             let loader = BatchLoader(count: steps, prefetch: config.prefetchBatches) { [self] step in
@@ -286,37 +243,13 @@ public final class Trainer {
                 // go to every rank before each forward; batch statistics stay per rank.
                 if communicator.size > 1 { try GradientReducer.broadcast(backbone.namedBuffers().map(\.1), communicator: communicator) }
                 for (_, p) in trainable { p.grad = nil }
-                let loss: Tensor
-                switch config.method {
-                case .supervised:
-                    // Unweighted: with `balanced: true` the sampler already evens the classes.
-                    let targets = cells.map { classIndex[data.labels[$0]]! }
-                    loss = crossEntropy(classHead!(backbone.features(views[0])), targets: targets,
-                                        labelSmoothing: Float(config.labelSmoothing))
-                case .simclr:
-                    loss = ntXentLoss(head!(backbone.features(views[0])), head!(backbone.features(views[1])),
-                                      temperature: Float(config.temperature))
-                case .dino:
-                    let teacherTemp = epoch < config.warmupTeacherTempEpochs
-                        ? config.warmupTeacherTemp + (config.teacherTemp - config.warmupTeacherTemp) * Double(epoch) / Double(config.warmupTeacherTempEpochs)
-                        : config.teacherTemp
-                    let teacherOut = withNoGrad { views.prefix(2).map { teacherHead!(teacherBackbone!.features($0)) } }
-                    let studentOut = views.map { head!(backbone.features($0)) }
-                    loss = dinoLoss!(student: studentOut, teacher: teacherOut, teacherTemperature: Float(teacherTemp))
-                }
+                let loss = try objective.loss(views: views, cells: cells, epoch: epoch)
                 loss.backward()
                 try reducer.averageGradients()
                 if config.clipGrad > 0 { _ = clipGradientNorm(optimizer.parameters, maxNorm: Float(config.clipGrad)) }
-                if config.method == .dino, epoch < config.freezeLastLayer, let h = head {
-                    for (n, p) in h.namedParameters() where n.hasPrefix("last_layer") { p.grad = nil }
-                }
+                objective.beforeOptimizerStep(epoch: epoch)
                 optimizer.step()
-                if config.method == .dino {
-                    withNoGrad {
-                        updateExponentialMovingAverage(target: teacherBackbone!, source: backbone, momentum: momentumSchedule.value(at: global))
-                        updateExponentialMovingAverage(target: teacherHead!, source: head!, momentum: momentumSchedule.value(at: global))
-                    }
-                }
+                objective.afterOptimizerStep(step: global, totalSteps: total)
                 var value = [loss.item]
                 try communicator.allreduceSum(&value)
                 let meanLoss = Double(value[0]) / Double(communicator.size)
@@ -324,7 +257,6 @@ public final class Trainer {
                 lossSum += meanLoss
                 try tracker.log(step: global + 1, epoch: epoch, [("loss", meanLoss), ("lr", Double(optimizer.learningRate))])
                 if writer { progress?(epoch, step, steps, meanLoss, Double((step + 1) * config.batchSize) / Date().timeIntervalSince(t0)) }
-                _ = local
             }
             var scalars: [(String, Double)] = [("epoch_loss", lossSum / Double(max(steps, 1))),
                                                ("cells_per_s", Double(steps * config.batchSize) / Date().timeIntervalSince(t0))]
@@ -350,21 +282,15 @@ public final class Trainer {
         if writer {
             try SafeTensors.write(exportedBackbone.stateDict(), to: runDirectory.appendingPathComponent("backbone.safetensors"))
             try modelInfo.write(to: runDirectory.appendingPathComponent("model.json"))
-            if config.method == .supervised, !validationIndices.isEmpty { try writeConfusion() }
+            let results = try objective.finish(validation: validationIndices, runDirectory: runDirectory)
+            if !results.isEmpty { try tracker.log(step: (lastEpoch + 1) * steps, epoch: lastEpoch, results) }
         }
         return runDirectory
     }
 
     func load(weights: [String: Tensor], source: String) throws {
-        func part(_ prefix: String) -> [String: Tensor] {
-            Dictionary(uniqueKeysWithValues: weights.compactMap { k, v in k.hasPrefix(prefix) ? (String(k.dropFirst(prefix.count)), v) : nil })
-        }
-        try backbone.load(part("backbone."), source: source)
-        if let head { try head.load(part("head."), source: source) }
-        if let classHead { try classHead.load(part("head."), source: source) }
-        if let teacherBackbone { try teacherBackbone.load(part("teacher.backbone."), source: source) }
-        if let teacherHead { try teacherHead.load(part("teacher.head."), source: source) }
-        if let dinoLoss { try dinoLoss.loadState(part("dino_loss.")) }
+        try backbone.load(tensors(weights, under: "backbone."), source: source)
+        try objective.load(weights, source: source)
     }
 
     func saveCheckpoint(epoch: Int, step: Int, optimizer: any Optimizer, bestAccuracy: Double, sinceBest: Int) throws {
@@ -428,26 +354,5 @@ public final class Trainer {
             }
             return reference[best]
         }
-    }
-
-    /// Validation confusion matrix of the supervised classifier: rows true, columns predicted.
-    func writeConfusion() throws {
-        let val = validationIndices.filter { !data.labels[$0].isEmpty }
-        var matrix = Array(repeating: Array(repeating: 0, count: classes.count), count: classes.count)
-        backbone.train(false); classHead!.train(false)
-        let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        for chunk in stride(from: 0, to: val.count, by: 64) {
-            let part = Array(val[chunk..<min(val.count, chunk + 64)])
-            let flat = part.flatMap { CellAugmentation.center(data.crop($0), channels: data.channels, size: data.size, outSize: inputSize) }
-            let logits = withNoGrad { classHead!(backbone.features(Tensor(shape: [part.count, data.channels, inputSize, inputSize], flat))) }.toArray()
-            for (i, cell) in part.enumerated() {
-                let row = logits[(i * classes.count)..<((i + 1) * classes.count)]
-                let pred = row.indices.max { row[$0] < row[$1] }! - row.startIndex
-                matrix[classIndex[data.labels[cell]]!][pred] += 1
-            }
-        }
-        var csv = "true\\predicted," + classes.map { "\"\($0)\"" }.joined(separator: ",") + "\n"
-        for (i, c) in classes.enumerated() { csv += "\"\(c)\"," + matrix[i].map(String.init).joined(separator: ",") + "\n" }
-        try AtomicFile.write(csv, to: runDirectory.appendingPathComponent("confusion.csv"))
     }
 }

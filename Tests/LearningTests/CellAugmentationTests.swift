@@ -189,4 +189,30 @@ final class CellAugmentationTests: XCTestCase {
         XCTAssertEqual(c.augmentation.blurSigmaMax, 1.5)
         XCTAssertEqual(try TrainConfig.parse(try c.yaml(), file: "r.yaml"), c)
     }
+
+    /// `intensity_shift` adds one offset per channel, N(0, shift) channel standard deviations,
+    /// after the gain; gain and offset are drawn per channel from the view's stream.
+    func testIntensityShiftIsAPerChannelOffset() {
+        var a = Self.off()
+        a.intensityJitter = 0.3
+        a.intensityShift = 0.5
+        let offsets: [Float] = [0.5, -0.25, 1.5], src = Self.source()
+        let out = view(a, src, seed: 9, offsets: offsets)
+        var rng = SeededRandom(seed: 9)
+        _ = CellAugmentation.cropBox(size: 16, scale: (1, 1), ratio: (1, 1), rng: &rng)
+        var shifts: [Float] = []
+        for ch in 0..<3 {
+            let g = max(1 + Float(0.3) * rng.normal(), 0.5)
+            let s = Float(0.5) * rng.normal()
+            shifts.append(s)
+            for j in [0, 17, 255] {
+                let z = src[ch * 256 + j]
+                XCTAssertEqual(out[ch * 256 + j], g * z + (g - 1) * offsets[ch] + s, accuracy: 1e-5, "channel \(ch) pixel \(j)")
+            }
+        }
+        XCTAssertEqual(Set(shifts).count, 3, "each channel draws its own shift: \(shifts)")
+        XCTAssertThrowsError(try TrainConfig.parse("augmentation:\n  intensity_shift: -0.1\n", file: "t.yaml")) {
+            XCTAssertTrue("\($0)".contains("t.yaml: augmentation.intensity_shift:"), "\($0)")
+        }
+    }
 }

@@ -111,7 +111,7 @@ final class TrainerTests: XCTestCase {
             let again = try embedder.embed(store: subset, batchSize: 7)
             XCTAssertEqual(again, Array(e.prefix(20 * embedder.dim)), "\(method)")
             if method == .supervised {
-                XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("confusion.csv").path))
+                XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("confusion_matrix.csv").path))
             }
             if method == .dino {
                 // DINO exports the EMA teacher, not the student.
