@@ -33,6 +33,48 @@ public struct ZarrCompressor: Decodable, Sendable, Equatable {
         }
     }
 
+    /// Compresses one chunk's bytes as numcodecs would with this codec (zlib or gzip at
+    /// `level`, zstd at `level`, blosc with `cname` and byte shuffle over `typeSize`-byte
+    /// samples): what benchmarks write their stores with.
+    public func encode(_ bytes: [UInt8], typeSize: Int, level: Int32 = 5) throws -> [UInt8] {
+        switch id {
+        case "zlib", "gzip":
+            var stream = z_stream()
+            // windowBits 15 (+16: gzip framing).
+            guard deflateInit2_(&stream, level, Z_DEFLATED, id == "gzip" ? 31 : 15, 8, Z_DEFAULT_STRATEGY,
+                                zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+                throw ImageIOError(file: id, "cannot start zlib")
+            }
+            defer { deflateEnd(&stream) }
+            var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(bytes.count))))
+            let status: Int32 = bytes.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    stream.next_in = UnsafeMutablePointer(mutating: src.baseAddress)
+                    stream.avail_in = UInt32(src.count)
+                    stream.next_out = dst.baseAddress
+                    stream.avail_out = UInt32(dst.count)
+                    return deflate(&stream, Z_FINISH)
+                }
+            }
+            guard status == Z_STREAM_END else { throw ImageIOError(file: id, "zlib compression failed (\(status))") }
+            return Array(out.prefix(Int(stream.total_out)))
+        case "zstd":
+            let bound = ZSTD_compressBound(bytes.count)
+            var out = [UInt8](repeating: 0, count: bound)
+            let n = ZSTD_compress(&out, bound, bytes, bytes.count, level)
+            guard ZSTD_isError(n) == 0 else { throw ImageIOError(file: id, String(cString: ZSTD_getErrorName(n))) }
+            return Array(out.prefix(n))
+        case "blosc":
+            let bound = bytes.count + Int(BLOSC_MAX_OVERHEAD)
+            var out = [UInt8](repeating: 0, count: bound)
+            let n = blosc_compress_ctx(level, 1, typeSize, bytes.count, bytes, &out, bound, cname ?? "lz4", 0, 1)
+            guard n > 0 else { throw ImageIOError(file: id, "blosc compression failed (\(n))") }
+            return Array(out.prefix(Int(n)))
+        default:
+            throw ImageIOError(file: id, "compressor '\(id)' is not supported (\(Self.supported.joined(separator: ", ")) or none)")
+        }
+    }
+
     static func inflate(_ source: [UInt8], byteCount: Int, file: String) throws -> [UInt8] {
         guard source.count < Int(UInt32.max), byteCount < Int(UInt32.max) else {
             throw ImageIOError(file: file, "chunk of \(byteCount) bytes is too large for one zlib stream")

@@ -103,6 +103,18 @@ final class OMEZarrFixtureTests: XCTestCase {
         XCTAssertThrowsError(try PlaneReader.check(dir.appendingPathComponent("zlib.zarr")))
     }
 
+    /// What `bench zarr` writes its stores with decodes back to the same bytes, per codec.
+    func testEncodeThenDecodeIsTheIdentity() throws {
+        let raw: [UInt8] = (0..<4096).map { (i: Int) -> UInt8 in UInt8(truncatingIfNeeded: i * 37 + i / 7) }
+        for codec in [ZarrCompressor(id: "zlib"), ZarrCompressor(id: "gzip"), ZarrCompressor(id: "zstd"),
+                      ZarrCompressor(id: "blosc", cname: "lz4"), ZarrCompressor(id: "blosc", cname: "zstd")] {
+            let packed = try codec.encode(raw, typeSize: 2)
+            XCTAssertEqual(try codec.decode(packed, byteCount: raw.count, file: codec.id), raw, "\(codec)")
+            XCTAssertThrowsError(try codec.decode(packed, byteCount: raw.count - 2, file: codec.id), "\(codec) one sample short")
+        }
+        XCTAssertEqual(try ZarrCompressor(id: "gzip").encode(raw, typeSize: 2).prefix(2), [0x1F, 0x8B])
+    }
+
     func testUInt16ReadRefusesFractionalSamples() throws {
         XCTAssertEqual(try PlaneReader.readUInt16(TIFFPage.url(dir.appendingPathComponent("blosc_lz4.zarr"), selector: "Actin")).pixels,
                        try expected("u16", 1).pixels.map { UInt16($0) })
