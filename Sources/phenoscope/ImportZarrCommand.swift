@@ -22,22 +22,15 @@ struct ImportZarrCommand: ParsableCommand {
     var out: String
     @Option(help: "Channel names, e.g. Hoechst=DNA,Phalloidin=AGP (omero label, or c0, c1.. without labels; only these are kept); default: every channel, named by its label.")
     var channels: String?
-    @Option(help: "Plate name (default: the plate's name attribute, else the folder's name).")
-    var plate: String?
-    @Option(help: "Batch name (default: the plate's name).")
-    var batch: String?
-    @Option(help: "Plate map (CSV, or tab-separated .txt/.tsv) in pycytominer's platemap convention: well_position plus Compound / pert_iname / broad_sample, optional mmoles_per_liter / Concentration, MoA.")
-    var platemap: String?
-    @Flag(help: "Print nothing but errors.")
-    var quiet = false
+    @OptionGroup var options: PlateImportOptions
 
     func run() throws {
-        let importer = OMEZarrImport(channels: try channels.map(FolderImport.channelList), plate: plate, batch: batch,
-                                     plateMap: try platemap.map { try PlateMap(contentsOf: URL(fileURLWithPath: $0)) })
+        let importer = OMEZarrImport(channels: try channels.map(FolderImport.channelList), plate: options.plate, batch: options.batch,
+                                     plateMap: try options.plateMap())
         let outURL = URL(fileURLWithPath: out)
         let manifest = try importer.manifest(store: URL(fileURLWithPath: store), manifestDirectory: outURL.deletingLastPathComponent())
         try ImportCommand.writeChecked(manifest, to: out, source: store, checkFiles: true)
         Log.info("wrote \(out): \(manifest.rows.count) fields in \(Set(manifest.rows.map(\.well)).count) wells "
-                 + "of plate \(manifest.plates.joined(separator: ", ")), channels \(manifest.channels.joined(separator: ", "))", quiet: quiet)
+                 + "of plate \(manifest.plates.joined(separator: ", ")), channels \(manifest.channels.joined(separator: ", "))", quiet: options.quiet)
     }
 }
