@@ -53,7 +53,8 @@ public struct ZarrArray: Sendable {
         if let c = meta.compressor, !ZarrCompressor.supported.contains(c.id) {
             throw fail("compressor '\(c.id)' is not supported (\(ZarrCompressor.supported.joined(separator: ", ")) or none)")
         }
-        guard maxPixels > 0, maxPixels <= Int.max / 8 else { throw fail("pixel budget \(maxPixels); expected 1 to \(Int.max / 8)") }
+        // Int.max / 16: a chunk of 8-byte samples plus its compressed slack still fits in Int.
+        guard maxPixels > 0, maxPixels <= Int.max / 16 else { throw fail("pixel budget \(maxPixels); expected 1 to \(Int.max / 16)") }
         guard ZarrArray.product(meta.shape) != nil else { throw fail("shape \(meta.shape) overflows the element count") }
         let h = meta.shape[meta.shape.count - 2], w = meta.shape[meta.shape.count - 1]
         guard let plane = ZarrArray.product([h, w]), plane <= maxPixels else {

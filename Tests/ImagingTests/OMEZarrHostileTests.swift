@@ -136,4 +136,19 @@ final class OMEZarrHostileTests: XCTestCase {
         try Data(count: 100_000).write(to: large.appendingPathComponent("0/0.1.0"))
         XCTAssertEqual(message(large), "\(large.path)/0/0.1.0: chunk file of 100000 bytes, more than a compressed chunk of 512 bytes can take")
     }
+
+    /// The largest budget a caller may pass still leaves room for a compressed chunk's slack
+    /// (raw + 1/8 + 4 KiB): a giant declared chunk is refused by its decoder, never an overflow trap.
+    func testTheLargestPixelBudgetCannotOverflowTheChunkLimit() throws {
+        let file = { (name: String) in self.dir.appendingPathComponent("\(name)/0/.zarray").path }
+        let store1 = try store("budget", zarray: zarray())
+        XCTAssertEqual(message(store1, maxPixels: Int.max / 8),
+                       "\(file("budget")): pixel budget \(Int.max / 8); expected 1 to \(Int.max / 16)")
+        // 2^29 x 2^29 8-byte samples: a 2^61-byte chunk, within a budget of Int.max / 16.
+        let giant = try store("giant", zarray: zarray(shape: "[1, 1, 1]", chunks: "[1, 536870912, 536870912]", dtype: "<u8"))
+        try Data([0x78, 0x9c, 0x01, 0x02]).write(to: giant.appendingPathComponent("0/0.0.0"))
+        XCTAssertEqual(message(giant, maxPixels: Int.max / 16),
+                       "\(giant.path)/0/0.0.0: chunk of \(1 << 61) bytes is too large for one zlib stream")
+    }
+
 }
