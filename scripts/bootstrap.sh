@@ -3,6 +3,7 @@
 # Idempotent and quick when everything is already there; needs root or sudo otherwise.
 set -euo pipefail
 packages=(libdnnl-dev libopenblas-dev libtiff-dev libpng-dev libsqlite3-dev zlib1g-dev
+          libzstd-dev libblosc-dev
           libopenmpi-dev openmpi-bin pkg-config)
 missing=()
 for p in "${packages[@]}"; do

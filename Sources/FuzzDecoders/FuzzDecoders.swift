@@ -13,7 +13,7 @@ import Core
 
 /// Which decoder an input goes to: its first byte modulo the case count; the rest is the file.
 enum FuzzedDecoder: UInt8, CaseIterable {
-    case npy, png, tiff, csv, manifest
+    case npy, png, tiff, csv, manifest, zarrChunk, zarray
 
     /// Pixel budget for TIFF under fuzzing: small, so that a header libFuzzer makes up
     /// cannot pass the budget check and then cost the run its memory limit.
@@ -37,6 +37,14 @@ func decodeOne(_ input: Data) {
         _ = try? TIFFReader.readPages(FuzzedDecoder.scratchTIFF, maxPixels: FuzzedDecoder.tiffMaxPixels)
     case .csv:
         _ = try? CSVTable(parsing: String(decoding: body, as: UTF8.self), source: "fuzz.csv")
+    case .zarrChunk:
+        // The next byte picks the codec; the chunk must decode to exactly 512 bytes (a 16 x 16 uint16 chunk, as the seeds).
+        guard let codec = body.first else { return }
+        let ids = ZarrCompressor.supported
+        _ = try? ZarrCompressor(id: ids[Int(codec) % ids.count]).decode([UInt8](body.dropFirst()), byteCount: 512, file: "fuzz")
+    case .zarray:
+        guard let metadata = try? JSONDecoder().decode(ZarrArrayMetadata.self, from: body) else { return }
+        _ = try? ZarrArray(directory: FileManager.default.temporaryDirectory, metadata: metadata, maxPixels: FuzzedDecoder.tiffMaxPixels)
     case .manifest:
         guard let table = try? CSVTable(parsing: String(decoding: body, as: UTF8.self), source: "fuzz.csv"),
               let manifest = try? Manifest(table: table, baseDirectory: FileManager.default.temporaryDirectory) else { return }

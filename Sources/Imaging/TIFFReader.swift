@@ -49,12 +49,17 @@ public enum TIFFReader {
     /// The selected page (as `readFloat`) as 16-bit (8-bit files are widened unscaled; wider or float samples
     /// outside 0...65535, or fractional, are an error).
     public static func readUInt16(_ url: URL, maxPixels: Int = defaultMaxPixels) throws -> Image<UInt16> {
-        let f = try readFloat(url, maxPixels: maxPixels)
+        try uint16(readFloat(url, maxPixels: maxPixels), file: url.path)
+    }
+
+    /// `f` as 16-bit pixels, or an error naming `file` and the first pixel that is negative,
+    /// above 65535 or fractional.
+    static func uint16(_ f: Image<Float>, file: String) throws -> Image<UInt16> {
         var out = Image<UInt16>(width: f.width, height: f.height, repeating: 0)
         for i in 0..<f.pixels.count {
             let v = f.pixels[i]
             guard v >= 0, v <= 65535, v == v.rounded() else {
-                throw ImageIOError(file: url.path, "pixel \(i % f.width),\(i / f.width) is \(v), expected 16-bit integers")
+                throw ImageIOError(file: file, "pixel \(i % f.width),\(i / f.width) is \(v), expected 16-bit integers")
             }
             out.pixels[i] = UInt16(v)
         }

@@ -14,7 +14,8 @@ public struct ManifestRow: Hashable, Sendable {
     public var concentrationText: String
     public var moa: String
     /// Image reference per channel: a path relative to the manifest's directory (or absolute),
-    /// optionally with a page selector, `plate1.tif#2` or `plate1.ome.tif#DNA` (`TIFFPage`).
+    /// optionally with a page selector, `plate1.tif#2` or `plate1.ome.tif#DNA` (`TIFFPage`), or
+    /// an OME-Zarr image with a plane selector, `plate.zarr/A/1/0#DNA` (`OMEZarrPlane`).
     public var images: [String: String]
     /// The 1-based line of the manifest this row came from (0 when built in memory).
     public var line: Int
@@ -137,8 +138,8 @@ public struct Manifest: Sendable {
         self.init(channels: channels, rows: rows, baseDirectory: baseDirectory, source: src)
     }
 
-    /// The absolute URL of a row's image for `channel`; a page selector (`#2`, `#DNA`) becomes
-    /// the URL's fragment, which `TIFFReader` honours.
+    /// The absolute URL of a row's image for `channel`; a page or plane selector (`#2`, `#DNA`,
+    /// `#c=DNA,z=1`) becomes the URL's fragment, which `PlaneReader` honours.
     public func imageURL(_ row: ManifestRow, channel: String) -> URL? {
         guard let reference = row.images[channel], !reference.isEmpty else { return nil }
         let (path, selector) = TIFFPage.split(reference)
@@ -220,24 +221,13 @@ public struct Manifest: Sendable {
         return issues
     }
 
-    /// What is wrong with one image reference, or nil when it names a readable TIFF page:
-    /// the file is missing, is an OME-Zarr (not read yet: refused here rather than at render),
-    /// is not a TIFF, has several pages and no selector, or the selector names no page.
-    /// Reads headers only.
+    /// What is wrong with one image reference, or nil when it names one readable plane (a
+    /// TIFF page or an OME-Zarr plane, `PlaneReader`): the file is missing, is not an image,
+    /// has several pages or channels and no selector, or the selector names none. Reads
+    /// headers and metadata only.
     static func imageProblem(_ url: URL) -> String? {
-        let zarr = "\(url.path): OME-Zarr is not supported yet; export the channels as TIFF or OME-TIFF (FILE#CHANNEL selects a page)"
-        if url.pathComponents.contains(where: { $0.lowercased().hasSuffix(".zarr") }) { return zarr }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            return "file not found: \(url.path)"
-        }
-        guard !isDirectory.boolValue else {
-            let isZarr = [".zattrs", ".zgroup", "zarr.json"].contains {
-                FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path)
-            }
-            return isZarr ? zarr : "\(url.path): a directory, expected a TIFF file"
-        }
-        do { _ = try TIFFReader.selectedPage(url) } catch { return "\(error)" }
+        guard FileManager.default.fileExists(atPath: url.path) else { return "file not found: \(url.path)" }
+        do { try PlaneReader.check(url) } catch { return "\(error)" }
         return nil
     }
 

@@ -58,7 +58,7 @@ public struct ScreenSegmentation: Sendable {
                         guard let url = manifest.imageURL(row, channel: ch) else {
                             throw CSVError(source: manifest.source, line: row.line, message: "no image for channel \(ch)")
                         }
-                        return try TIFFReader.readFloat(url)
+                        return try PlaneReader.readFloat(url)
                     }
                     let given = locations.map { $0.sites[row.siteKey] ?? [] }
                     let (nuclei, cells) = try segment(dna: plane(nucleusChannel), cytoplasm: cytoplasm.map(plane),

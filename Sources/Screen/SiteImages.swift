@@ -13,7 +13,7 @@ extension Manifest {
             guard let url = imageURL(row, channel: ch) else {
                 throw CSVError(source: source, line: row.line, message: "Image_\(ch): no image for channel \(ch)")
             }
-            let plane = try TIFFReader.readUInt16(url)
+            let plane = try PlaneReader.readUInt16(url)
             if let reference = planes.first, let first, plane.width != reference.width || plane.height != reference.height {
                 throw ImageIOError(file: url.path, "\(plane.width)x\(plane.height) pixels, expected \(reference.width)x\(reference.height) like \(first.lastPathComponent) (\(channels[0])) of the same site")
             }

@@ -147,7 +147,7 @@ public actor SearchService {
         var colors: [Composite.Color] = []
         for (i, channel) in manifest.channels.enumerated() {
             guard let url = manifest.imageURL(row, channel: channel) else { continue }
-            do { planes.append(try TIFFReader.readUInt16(url)) } catch {
+            do { planes.append(try PlaneReader.readUInt16(url)) } catch {
                 throw APIError(.unprocessableContent, "\(url.lastPathComponent): cannot read image (\(error))")
             }
             colors.append(Composite.defaultColor(for: channel, index: i))
@@ -167,7 +167,7 @@ public actor SearchService {
         let (manifest, row) = try manifestRow(plate: plate, well: well, site: site)
         let planes = try manifest.channels.map { channel -> Image<UInt16> in
             guard let url = manifest.imageURL(row, channel: channel) else { throw APIError.notFound("site \(row.siteKey) has no \(channel) image") }
-            do { return try TIFFReader.readUInt16(url) } catch {
+            do { return try PlaneReader.readUInt16(url) } catch {
                 throw APIError(.unprocessableContent, "\(url.lastPathComponent): cannot read image (\(error))")
             }
         }

@@ -3,12 +3,12 @@ import Foundation
 import Screen
 
 /// `phenoscope import`: converts the image lists scientists already have (the BBBC021
-/// tables, a vendor-named image folder, a CellProfiler LoadData CSV) into a Phenoscope manifest.
+/// tables, a vendor-named image folder, an OME-Zarr plate, a CellProfiler LoadData CSV) into a Phenoscope manifest.
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Convert a data set's image list into a manifest.",
-        subcommands: [ImportBBBC021Command.self, ImportFolderCommand.self, ImportLoadDataCommand.self, ImportCellProfilerCommand.self]
+        subcommands: [ImportBBBC021Command.self, ImportFolderCommand.self, ImportZarrCommand.self, ImportLoadDataCommand.self, ImportCellProfilerCommand.self]
     )
 
     /// Checks `manifest` (files too when `checkFiles`) and writes it to `out`, or throws with

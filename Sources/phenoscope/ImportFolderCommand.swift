@@ -23,23 +23,16 @@ struct ImportFolderCommand: ParsableCommand {
     var out: String
     @Option(help: "Channel names, e.g. ch1=ER,ch2=RNA,ch3=AGP,ch4=DNA,ch5=Mito (only these are kept); default: every channel as named in the files.")
     var channels: String?
-    @Option(help: "Plate name (default: the folder's name, unless the pattern has a plate group).")
-    var plate: String?
-    @Option(help: "Batch name (default: the plate's name).")
-    var batch: String?
-    @Option(help: "Plate map (CSV, or tab-separated .txt/.tsv) in pycytominer's platemap convention: well_position plus Compound / pert_iname / broad_sample, optional mmoles_per_liter / Concentration, MoA.")
-    var platemap: String?
-    @Flag(help: "Print nothing but errors.")
-    var quiet = false
+    @OptionGroup var options: PlateImportOptions
 
     func run() throws {
         let naming = try VendorNaming.named(pattern)
-        let importer = FolderImport(naming: naming, channels: try channels.map(FolderImport.channelList), plate: plate,
-                                    batch: batch, plateMap: try platemap.map { try PlateMap(contentsOf: URL(fileURLWithPath: $0)) })
+        let importer = FolderImport(naming: naming, channels: try channels.map(FolderImport.channelList), plate: options.plate,
+                                    batch: options.batch, plateMap: try options.plateMap())
         let outURL = URL(fileURLWithPath: out)
         let manifest = try importer.manifest(directory: URL(fileURLWithPath: directory), manifestDirectory: outURL.deletingLastPathComponent())
         try ImportCommand.writeChecked(manifest, to: out, source: directory, checkFiles: true)
         Log.info("wrote \(out): \(manifest.rows.count) sites in \(Set(manifest.rows.map { "\($0.plate)/\($0.well)" }).count) wells "
-                 + "on \(manifest.plates.count) plate(s), channels \(manifest.channels.joined(separator: ", "))", quiet: quiet)
+                 + "on \(manifest.plates.count) plate(s), channels \(manifest.channels.joined(separator: ", "))", quiet: options.quiet)
     }
 }

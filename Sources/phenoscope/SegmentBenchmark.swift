@@ -19,7 +19,7 @@ struct SegmentBenchmark {
         var score = SegmentationScore()
         var seconds = 0.0
         for site in sites {
-            let dna = try TIFFReader.readFloat(site.dna)
+            let dna = try PlaneReader.readFloat(site.dna)
             let truth = try TIFFReader.readLabels(site.truth)
             let start = DispatchTime.now().uptimeNanoseconds
             let nuclei = segmentation.nuclei(dna)
