@@ -3,7 +3,10 @@
 ///
 /// - `standardize`: (x - mean) / std, population std (scikit-learn's StandardScaler).
 /// - `robustZ`: (x - median) / (1.4826 * MAD + epsilon), epsilon = 1e-18 by default
-///   (pycytominer's `mad_robustize`).
+///   (pycytominer's `mad_robustize`, except for the zero-spread guard below).
+/// - `madRobustize`: pycytominer's `mad_robustize` exactly: (x - median) / (1.4826 * MAD +
+///   epsilon) with no guard, so a feature with zero MAD on the plate's DMSO rows is divided
+///   by epsilon as pycytominer divides it (use it to reproduce pycytominer's numbers).
 ///
 /// Statistics come from the plate's DMSO rows (any case), ignoring NaN values; a plate
 /// without DMSO rows is an error naming it. Zero-spread guard: a feature whose spread on
@@ -14,6 +17,7 @@ public struct PlateNormalization: Sendable {
     public enum Method: String, Sendable, CaseIterable {
         case standardize
         case robustZ = "robust-z"
+        case madRobustize = "mad-robustize"
     }
 
     public var method: Method
@@ -67,6 +71,9 @@ public struct PlateNormalization: Sendable {
                     stats.center.append(Statistics.median(values))
                     let mad = Statistics.mad(values)
                     stats.scale.append(mad > 0 ? 1.4826 * mad + epsilon : 1)
+                case .madRobustize:
+                    stats.center.append(Statistics.median(values))
+                    stats.scale.append(1.4826 * Statistics.mad(values) + epsilon)
                 }
             }
             return (plate, rows, stats)

@@ -109,11 +109,13 @@ public enum FeatureFamily: String, ConfigChoice {
 public enum ProfileNormalization: String, ConfigChoice {
     case none, standardize
     case robustZ = "robust-z"
+    case madRobustize = "mad-robustize"
     public var method: PlateNormalization.Method? {
         switch self {
         case .none: return nil
         case .standardize: return .standardize
         case .robustZ: return .robustZ
+        case .madRobustize: return .madRobustize
         }
     }
 }

@@ -4,7 +4,7 @@ import Profiling
 /// The profile-processing options that `profile` and `evaluate` share, in pycytominer's
 /// order: per-plate normalization against DMSO, feature selection, sphering against DMSO.
 struct ProfileStepOptions: ParsableArguments {
-    @Option(help: "Per-plate normalization against DMSO: none, standardize or robust-z.")
+    @Option(help: "Per-plate normalization against DMSO: none, standardize, robust-z, or mad-robustize (pycytominer's exactly: no zero-MAD guard).")
     var normalize = "none"
 
     @Flag(help: "Feature selection (variance, correlation > 0.9, > 5% NaN) after normalization.")
@@ -20,7 +20,7 @@ struct ProfileStepOptions: ParsableArguments {
     func configure(_ pipeline: inout ProfilePipeline) throws {
         if normalize != "none" {
             guard let m = PlateNormalization.Method(rawValue: normalize) else {
-                throw ProfilingError("--normalize: unknown value '\(normalize)' (expected none, standardize or robust-z)")
+                throw ProfilingError("--normalize: unknown value '\(normalize)' (expected none, standardize, robust-z or mad-robustize)")
             }
             pipeline.normalization = PlateNormalization(method: m)
         }
