@@ -13,7 +13,9 @@ import Foundation
 /// `Metadata_ImageNumber`; `ObjectNumber`, `Parent_*`, `Children_*`, `Location_*` and
 /// `TableNumber` are metadata (`Metadata_<Compartment>_<Column>`), never averaged as features
 /// (`Number_Object_Number`, the same number as `ObjectNumber`, is the key where a table has
-/// no `ObjectNumber`, and is not repeated where it has); every other column is a feature
+/// no `ObjectNumber`, as in ExportToDatabase's tables, and is not repeated where it has; the
+/// key is written as `Metadata_<Compartment>_ObjectNumber` either way, so CSV and SQLite
+/// imports of the same measurements are the same table); every other column is a feature
 /// `<Compartment>_<Column>`. NULL, empty and `nan` stay NaN (an object with no partner in a
 /// compartment has NaN there), for aggregation to skip as pycytominer does.
 public enum CellProfilerImport {
@@ -24,6 +26,20 @@ public enum CellProfilerImport {
     static func isMetadata(_ column: String) -> Bool {
         column == "ObjectNumber" || column == "Number_Object_Number" || column == "TableNumber"
             || column.hasPrefix("Parent_") || column.hasPrefix("Location_") || column.hasPrefix("Children_")
+    }
+
+    /// Whether a `Metadata_` column of a single-cell table describes one object rather than
+    /// its image or well: `Metadata_Cell`, `Metadata_ObjectNumber`, and the per-compartment
+    /// bookkeeping this import writes (`Metadata_Cells_ObjectNumber`, `..._Parent_Nuclei`,
+    /// `..._Location_Center_X`, `..._Children_*`, `..._Number_Object_Number`). Aggregation drops
+    /// such columns: a well's list of object numbers or centres is no property of the well.
+    public static func isObjectMetadata(_ column: String) -> Bool {
+        guard column.hasPrefix("Metadata_") else { return false }
+        let rest = column.dropFirst("Metadata_".count)
+        if rest == "Cell" || rest == "ObjectNumber" { return true }
+        guard let underscore = rest.firstIndex(of: "_") else { return false }
+        let column = String(rest[rest.index(after: underscore)...])
+        return isMetadata(column) && column != "TableNumber"
     }
 
     /// How `compartment`'s columns are read: its object-number key, metadata and features.
@@ -45,7 +61,8 @@ public enum CellProfilerImport {
         var meta = source.imageMetadataColumns + ["Metadata_ImageNumber"]
         var features: [String] = []
         for (c, s) in zip(source.compartments, splits) {
-            meta += s.metadata.map { "Metadata_\(c.name)_\(c.columns[$0])" }
+            // The key is `ObjectNumber` whichever of its two names the table used.
+            meta += s.metadata.map { "Metadata_\(c.name)_\($0 == s.key ? "ObjectNumber" : c.columns[$0])" }
             features += s.features.map { "\(c.name)_\(c.columns[$0])" }
         }
         let header = meta + features

@@ -49,9 +49,9 @@ final class CellProfilerSQLiteSourceTests: XCTestCase {
         let single = try CellProfilerImport.singleCells(CellProfilerSQLiteSource(url: try database()))
         XCTAssertEqual(single.header, [
             "Metadata_Plate", "Metadata_Well", "Metadata_ImageNumber",
-            "Metadata_Cells_Number_Object_Number", "Metadata_Cells_Parent_Nuclei", "Metadata_Cells_Location_Center_X",
-            "Metadata_Cytoplasm_Number_Object_Number", "Metadata_Cytoplasm_Parent_Cells", "Metadata_Cytoplasm_Parent_Nuclei",
-            "Metadata_Nuclei_Number_Object_Number", "Metadata_Nuclei_Location_Center_X",
+            "Metadata_Cells_ObjectNumber", "Metadata_Cells_Parent_Nuclei", "Metadata_Cells_Location_Center_X",
+            "Metadata_Cytoplasm_ObjectNumber", "Metadata_Cytoplasm_Parent_Cells", "Metadata_Cytoplasm_Parent_Nuclei",
+            "Metadata_Nuclei_ObjectNumber", "Metadata_Nuclei_Location_Center_X",
             "Cells_AreaShape_Area", "Cells_Intensity_MeanIntensity_OrigDNA", "Cytoplasm_AreaShape_Area", "Nuclei_AreaShape_Area",
         ])
         // Ordered by ImageNumber, object number; cell 2 of image 1: cytoplasm 1, nucleus 3.
