@@ -6,10 +6,13 @@ Writes a synthetic ExportToDatabase SQLite of about --mb megabytes (Per_Image, P
 Per_Cytoplasm, Per_Nuclei; CellProfiler's column names and primary keys; --features float
 features per object table, a few NULL), then times, alternating A B A B for --repeats rounds,
   A: phenoscope import cellprofiler --sqlite DB --out cells.csv --quiet
-  B: cytotable.convert(DB, preset="cellprofiler_sqlite_pycytominer", dest_datatype="parquet")
+  B: cytotable.convert(DB, preset="cellprofiler_sqlite_pycytominer", dest_datatype="parquet"),
+     parsl on a two-thread pool (the machine's cores) so it is one process
 each as a whole process under /usr/bin/time -v (wall seconds, peak RSS). Prints one JSON
 object: per tool the median wall time, single-cell rows per second and peak RSS in MB.
-Needs: pip install cytotable pycytominer numpy.
+Needs: pip install cytotable numpy (offline: also duckdb==1.5.5 and
+duckdb-extension-sqlite-scanner==1.5.5 duckdb-extension-httpfs==1.5.5, which CytoTable's DuckDB
+would otherwise download).
 """
 import argparse
 import json
@@ -95,9 +98,22 @@ def timed(cmd):
     return seconds, rss
 
 
+# CytoTable runs its tasks in parsl; a thread pool keeps them in this one process, so that
+# /usr/bin/time's peak RSS (the largest single process) is the whole of its memory.
 cytotable_code = (
-    "import sys, cytotable; cytotable.convert(source_path=sys.argv[1], dest_path=sys.argv[2], "
-    "dest_datatype='parquet', preset='cellprofiler_sqlite_pycytominer')")
+    "import sys, cytotable, parsl\n"
+    "import glob, importlib, duckdb\n"   # offline machines: DuckDB's extensions from their PyPI wheels
+    "for name in ('sqlite_scanner', 'httpfs'):\n"
+    "    try:\n"
+    "        m = importlib.import_module('duckdb_extension_' + name)\n"
+    "    except ImportError:\n"
+    "        continue\n"
+    "    for f in glob.glob(m.__path__[0] + '/extensions/*/*.duckdb_extension'):\n"
+    "        duckdb.connect().execute(\"INSTALL '%s'\" % f)\n"
+    "from parsl.executors import ThreadPoolExecutor\n"
+    "cytotable.convert(source_path=sys.argv[1], dest_path=sys.argv[2], dest_datatype='parquet',\n"
+    "    preset='cellprofiler_sqlite_pycytominer',\n"
+    "    parsl_config=parsl.config.Config(executors=[ThreadPoolExecutor(label='tpe_for_cytotable', max_threads=2)]))")
 tools = {"phenoscope": lambda: [args.phenoscope, "import", "cellprofiler", "--sqlite", db,
                                 "--out", os.path.join(work, "cells.csv"), "--quiet"]}
 if not args.skip_cytotable:
@@ -116,7 +132,7 @@ for _ in range(args.repeats):
 result = {"database_mb": round(size_mb, 1), "images": images, "single_cell_rows": rows,
           "features_per_cell": 3 * F, "repeats": args.repeats}
 for t, rs in runs.items():
-    wall = statistics.median(r[0] for r in rs)
+    wall = max(statistics.median(r[0] for r in rs), 1e-3)
     result[t] = {"wall_s": round(wall, 2), "rows_per_s": round(rows / wall, 1),
                  "mb_per_s": round(size_mb / wall, 1), "peak_rss_mb": round(max(r[1] for r in rs), 1),
                  "runs_wall_s": [round(r[0], 2) for r in rs]}
