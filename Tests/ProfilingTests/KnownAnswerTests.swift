@@ -456,6 +456,21 @@ final class ParquetWriterTests: XCTestCase {
         XCTAssertEqual(T([]), .string)
     }
 
+    /// A plate's cells as the single-cell Parquet table: CellProfiler's names, numbers typed.
+    func testSingleCellTableNamesAndTypes() throws {
+        let meta = [["P1", "A01", "1", "3", "10.50", "12.25", "B1", "cmp", "0.1", "moa"],
+                    ["P1", "A01", "2", "7", "30.00", "40.75", "B1", "cmp", "0.1", "moa"]]
+        let table = ScreenMeasurement.singleCellTable(meta: meta, values: [1.5, -2, .nan, 0.25], features: ["Cells_A", "Nuclei_B"])
+        XCTAssertEqual(table.metadataColumns, ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Metadata_ObjectNumber",
+                                               "Nuclei_Location_Center_X", "Nuclei_Location_Center_Y",
+                                               "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA"])
+        XCTAssertEqual(table.featureNames, ["Cells_A", "Nuclei_B"])
+        XCTAssertEqual(table[1, 1], 0.25)
+        XCTAssertTrue(table[1, 0].isNaN)
+        let types = table.metadataColumns.indices.map { c in ParquetWriter.MetadataType(table.metadata.map { $0[c] }) }
+        XCTAssertEqual(types, [.string, .string, .int64, .int64, .double, .double, .string, .string, .double, .string])
+    }
+
     func testThriftCompactEncodings() {
         var t = ThriftCompact()
         t.i32(1, -3)        // delta 1, type 5, zigzag(-3) = 5
