@@ -12,7 +12,10 @@ import Foundation
 /// Only the small subset of the format a profile table needs; the file metadata is
 /// Thrift compact protocol, hand-encoded below.
 public enum ParquetWriter {
-    public static func data(_ table: ProfileTable) -> Data {
+    /// The file's bytes. Columns named in `doubleMetadata` that would be INT64 are written as
+    /// DOUBLE, so files of several plates (concentrations 10 in one, 0.1 in another) share one
+    /// schema when read as one dataset.
+    public static func data(_ table: ProfileTable, doubleMetadata: Set<String> = []) -> Data {
         var file = Data("PAR1".utf8)
         var chunks: [(name: String, type: Int32, offset: Int64, size: Int64)] = []
         let n = table.rowCount
@@ -36,7 +39,9 @@ public enum ParquetWriter {
         for (c, name) in table.metadataColumns.enumerated() {
             let column = table.metadata.map { $0[c] }
             var values = Data()
-            switch MetadataType(column) {
+            var type = MetadataType(column)
+            if type == .int64, doubleMetadata.contains(name) { type = .double }
+            switch type {
             case .int64:
                 for v in column { appendLittleEndian(Int64(v) ?? 0, to: &values) }
                 addColumn(name: name, type: 2, values: values)  // INT64
@@ -154,8 +159,8 @@ public enum ParquetWriter {
     }
 
     /// Writes `table` to `url` atomically.
-    public static func write(_ table: ProfileTable, to url: URL) throws {
-        try AtomicFile.write(data(table), to: url)
+    public static func write(_ table: ProfileTable, to url: URL, doubleMetadata: Set<String> = []) throws {
+        try AtomicFile.write(data(table, doubleMetadata: doubleMetadata), to: url)
     }
 
     static func appendLittleEndian<T: FixedWidthInteger>(_ v: T, to data: inout Data) {

@@ -143,8 +143,10 @@ public struct ScreenMeasurement: Sendable {
                 t.rows = cells.meta
                 t.lineNumbers = t.rows.indices.map { $0 + 2 }
                 try t.write(to: dir.appendingPathComponent("\(plate)_cells.csv"))
+                // Concentration always a double: one schema over every plate's file.
                 try ParquetWriter.write(Self.singleCellTable(meta: cells.meta, values: cells.values, features: columns),
-                                        to: dir.appendingPathComponent("\(plate)_cells.parquet"))
+                                        to: dir.appendingPathComponent("\(plate)_cells.parquet"),
+                                        doubleMetadata: ["Metadata_Concentration"])
             }
             try AtomicFile.write(columns.joined(separator: "\n") + "\n", to: dir.appendingPathComponent("features.txt"))
         }

@@ -471,6 +471,23 @@ final class ParquetWriterTests: XCTestCase {
         XCTAssertEqual(types, [.string, .string, .int64, .int64, .double, .double, .string, .string, .double, .string])
     }
 
+    /// An integer column named in doubleMetadata is written as DOUBLE (physical type 5 in the
+    /// column's metadata), the same column otherwise as INT64 (2); values are the same numbers.
+    func testDoubleMetadataOverridesInt64() {
+        let table = ProfileTable(metadataColumns: ["Metadata_Concentration"], metadata: [["10"], ["1"]],
+                                 featureNames: ["f"], features: [0, 1])
+        let plain = ParquetWriter.data(table), forced = ParquetWriter.data(table, doubleMetadata: ["Metadata_Concentration"])
+        // The first page holds the metadata column: 10 and 1 as little-endian Int64 or Double.
+        let asInt = Data([10, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
+        var asDouble = Data()
+        for v in [10.0, 1.0] { withUnsafeBytes(of: v.bitPattern.littleEndian) { asDouble.append(contentsOf: $0) } }
+        XCTAssertNotNil(plain.range(of: asInt))
+        XCTAssertNil(plain.range(of: asDouble))
+        XCTAssertNotNil(forced.range(of: asDouble))
+        XCTAssertNil(forced.range(of: asInt))
+        XCTAssertEqual(ParquetWriter.data(table, doubleMetadata: ["Metadata_Other"]), plain)
+    }
+
     func testThriftCompactEncodings() {
         var t = ThriftCompact()
         t.i32(1, -3)        // delta 1, type 5, zigzag(-3) = 5
