@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "NeuralNet", "Tensor", "Core", "CZlib", "CZstd", "CBlosc"], exclude: ["Fixtures"]),
-        .testTarget(name: "ScreenTests", dependencies: ["Screen", "Core"], exclude: ["Fixtures"]),
+        .testTarget(name: "ScreenTests", dependencies: ["Screen", "Core", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
         .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Screen", "Core"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Core"]),

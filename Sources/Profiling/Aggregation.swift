@@ -1,4 +1,5 @@
 import Foundation
+import Screen
 
 /// Collapses rows that share the values of some metadata columns (cells to sites, sites
 /// to wells, wells to treatments) into one row, by the mean or median of each feature.
@@ -7,7 +8,10 @@ import Foundation
 /// is the same in all rows of a group; a column that differs inside a group keeps the set
 /// of its distinct values, sorted and joined by `;` (this is how a treatment whose wells
 /// span several batches carries all of them in `Metadata_Batch`, which NSCB reads as a
-/// set). `Metadata_Count` is the number of cells behind each output row: the sum of the
+/// set). Columns that describe single objects (`Metadata_Cell`, CellProfiler's object numbers,
+/// parents and locations: `CellProfilerImport.isObjectMetadata`) are left out, as pycytominer's
+/// `aggregate` leaves them out, instead of becoming a string of every object in the well.
+/// `Metadata_Count` is the number of cells behind each output row: the sum of the
 /// input's `Metadata_Count` when it has one, otherwise the number of input rows. Groups
 /// appear in order of their first row.
 ///
@@ -49,7 +53,9 @@ public struct Aggregation: Sendable {
             }
         }
         let countIdx = table.columnIndex(Self.countColumn)
-        let otherIdx = table.metadataColumns.indices.filter { !keyIdx.contains($0) && $0 != countIdx }
+        let otherIdx = table.metadataColumns.indices.filter {
+            !keyIdx.contains($0) && $0 != countIdx && !CellProfilerImport.isObjectMetadata(table.metadataColumns[$0])
+        }
         let d = table.featureCount
         var metadata: [[String]] = []
         var features: [Double] = []

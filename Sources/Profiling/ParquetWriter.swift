@@ -2,14 +2,20 @@ import Core
 import Foundation
 
 /// Writes a profile table as an Apache Parquet file that pandas/pyarrow read unchanged:
-/// one row group, one uncompressed PLAIN-encoded data page per column; metadata columns
-/// as required UTF-8 strings, features as required doubles, in the table's column order
-/// (metadata first). NaN feature values are written as NaN (Parquet doubles carry them).
+/// one row group, one uncompressed PLAIN-encoded data page per column; features as required
+/// doubles, metadata columns typed as pandas types them when it reads the CSV twin: INT64
+/// when every value is a plain integer (`Metadata_Count`, a numeric site), DOUBLE when every
+/// value is a plain decimal number (`Metadata_Concentration`), otherwise UTF-8 strings; in
+/// the table's column order (metadata first). NaN feature values are written as NaN
+/// (Parquet doubles carry them).
 ///
 /// Only the small subset of the format a profile table needs; the file metadata is
 /// Thrift compact protocol, hand-encoded below.
 public enum ParquetWriter {
-    public static func data(_ table: ProfileTable) -> Data {
+    /// The file's bytes. Columns named in `doubleMetadata` that would be INT64 are written as
+    /// DOUBLE, so files of several plates (concentrations 10 in one, 0.1 in another) share one
+    /// schema when read as one dataset.
+    public static func data(_ table: ProfileTable, doubleMetadata: Set<String> = []) -> Data {
         var file = Data("PAR1".utf8)
         var chunks: [(name: String, type: Int32, offset: Int64, size: Int64)] = []
         let n = table.rowCount
@@ -31,13 +37,25 @@ public enum ParquetWriter {
             chunks.append((name, type, offset, Int64(header.bytes.count + values.count)))
         }
         for (c, name) in table.metadataColumns.enumerated() {
+            let column = table.metadata.map { $0[c] }
             var values = Data()
-            for r in 0..<n {
-                let utf8 = Data(table.metadata[r][c].utf8)
-                appendLittleEndian(UInt32(utf8.count), to: &values)
-                values.append(utf8)
+            var type = MetadataType(column)
+            if type == .int64, doubleMetadata.contains(name) { type = .double }
+            switch type {
+            case .int64:
+                for v in column { appendLittleEndian(Int64(v) ?? 0, to: &values) }
+                addColumn(name: name, type: 2, values: values)  // INT64
+            case .double:
+                for v in column { appendLittleEndian((Double(v) ?? .nan).bitPattern, to: &values) }
+                addColumn(name: name, type: 5, values: values)  // DOUBLE
+            case .string:
+                for v in column {
+                    let utf8 = Data(v.utf8)
+                    appendLittleEndian(UInt32(utf8.count), to: &values)
+                    values.append(utf8)
+                }
+                addColumn(name: name, type: 6, values: values)  // BYTE_ARRAY
             }
-            addColumn(name: name, type: 6, values: values)  // BYTE_ARRAY
         }
         for (j, name) in table.featureNames.enumerated() {
             var values = Data(capacity: n * 8)
@@ -57,7 +75,7 @@ public enum ParquetWriter {
             meta.i32(1, chunk.type)
             meta.i32(3, 0)                                // repetition: REQUIRED
             meta.string(4, chunk.name)
-            if c < table.metadataColumns.count {
+            if chunk.type == 6 {
                 meta.i32(6, 0)                            // converted_type: UTF8
                 meta.beginStruct(10)                      // logicalType
                 meta.beginStruct(1)                       // STRING
@@ -96,9 +114,53 @@ public enum ParquetWriter {
         return file
     }
 
+    /// The Parquet type of a metadata column, from its values as pandas' CSV reader would
+    /// infer it: numbers only when every value reads back to the same text (`7`, `-2`, `0.1`,
+    /// `1e-05`), so `007`, `B02`, `1;2` or an empty value keep the column a string (pandas
+    /// would read `007` as 7; a plate or site name keeps its zeros here).
+    enum MetadataType: Equatable {
+        case int64, double, string
+
+        init(_ values: [String]) {
+            guard !values.isEmpty else { self = .string; return }
+            if values.allSatisfy({ v in Int64(v).map { String($0) == v } ?? false }) {
+                self = .int64
+            } else if values.allSatisfy(MetadataType.isPlainDecimal) {
+                self = .double
+            } else {
+                self = .string
+            }
+        }
+
+        /// `-`? digits (no leading zero unless alone) (`.` digits)? (e/E sign? digits)?, finite;
+        /// bare digits only within Int64.
+        static func isPlainDecimal(_ s: String) -> Bool {
+            var u = Substring(s).utf8[...]
+            if u.first == UInt8(ascii: "-") { u = u.dropFirst() }
+            let digits = u.prefix { $0 >= 48 && $0 <= 57 }
+            guard !digits.isEmpty, digits.count == 1 || digits.first != 48 else { return false }
+            u = u.dropFirst(digits.count)
+            // An integer too large for Int64 (a long barcode) would lose digits as a double.
+            if u.isEmpty, Int64(s) == nil { return false }
+            if u.first == UInt8(ascii: ".") {
+                let frac = u.dropFirst().prefix { $0 >= 48 && $0 <= 57 }
+                guard !frac.isEmpty else { return false }
+                u = u.dropFirst(1 + frac.count)
+            }
+            if u.first == UInt8(ascii: "e") || u.first == UInt8(ascii: "E") {
+                u = u.dropFirst()
+                if u.first == UInt8(ascii: "-") || u.first == UInt8(ascii: "+") { u = u.dropFirst() }
+                let exp = u.prefix { $0 >= 48 && $0 <= 57 }
+                guard !exp.isEmpty else { return false }
+                u = u.dropFirst(exp.count)
+            }
+            return u.isEmpty && (Double(s)?.isFinite ?? false)
+        }
+    }
+
     /// Writes `table` to `url` atomically.
-    public static func write(_ table: ProfileTable, to url: URL) throws {
-        try AtomicFile.write(data(table), to: url)
+    public static func write(_ table: ProfileTable, to url: URL, doubleMetadata: Set<String> = []) throws {
+        try AtomicFile.write(data(table, doubleMetadata: doubleMetadata), to: url)
     }
 
     static func appendLittleEndian<T: FixedWidthInteger>(_ v: T, to data: inout Data) {

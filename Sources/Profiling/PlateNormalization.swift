@@ -3,14 +3,15 @@
 ///
 /// - `standardize`: (x - mean) / std, population std (scikit-learn's StandardScaler).
 /// - `robustZ`: (x - median) / (1.4826 * MAD + epsilon), epsilon = 1e-18 by default
-///   (pycytominer's `mad_robustize`).
+///   (pycytominer's `mad_robustize`, except for the zero-spread guard below).
 ///
 /// Statistics come from the plate's DMSO rows (any case), ignoring NaN values; a plate
 /// without DMSO rows is an error naming it. Zero-spread guard: a feature whose spread on
 /// the plate's DMSO rows is zero (std, or MAD) is only centred (divided by 1), as
 /// StandardScaler does. For robust z this deliberately differs from pycytominer, which
 /// would divide by epsilon and blow the feature up to ~1e18.
-/// - `madRobustize`: pycytominer's `mad_robustize` exactly, zero spread included: such a
+/// - `madRobustize`: pycytominer's `mad_robustize` exactly, (x - median) / (1.4826 * MAD +
+///   epsilon), zero spread included: such a
 ///   feature is divided by epsilon, so its values become 0 or about 1e18, and pycytominer's
 ///   `drop_outliers` selection (`FeatureSelection`) then removes it. This is the pipeline
 ///   pycytominer users run (`mad_robustize` then `drop_outliers`).

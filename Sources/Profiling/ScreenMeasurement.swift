@@ -10,8 +10,8 @@ import Screen
 /// cell, the CellProfiler-style measurements of `CellMeasurements`; per well, the mean of its
 /// cells (per feature over the cells where it is defined; NaN where none is) with the cell
 /// count kept (`Metadata_Count`). Per-cell values are also written per
-/// plate as `.npy` (float32, cells x features) beside a metadata CSV, so cell-level analyses
-/// do not have to measure again.
+/// plate as `.npy` (float32, cells x features) beside a metadata CSV, and as one single-cell
+/// Parquet with CellProfiler column names, so cell-level analyses do not have to measure again.
 public struct ScreenMeasurement: Sendable {
     public var options = CellMeasurementOptions()
     public var threads = 2
@@ -37,6 +37,20 @@ public struct ScreenMeasurement: Sendable {
     public static func measureSite(channels: [String: Image<Float>], nuclei: Image<Int32>, cells: Image<Int32>,
                                    options: CellMeasurementOptions) throws -> CellMeasurementTable {
         try CellMeasurements.measure(channels: channels.mapValues { $0.map { $0 / 65535 } }, nuclei: nuclei, cells: cells, options: options)
+    }
+
+    /// Per-cell metadata columns of the single-cell Parquet, in the order of the cells CSV,
+    /// named as CellProfiler / pycytominer name them (the cell's label is its object number;
+    /// its centre is the nucleus's, so `Nuclei_Location_Center_*`).
+    public static let singleCellMetadata = ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Metadata_ObjectNumber",
+                                            "Nuclei_Location_Center_X", "Nuclei_Location_Center_Y",
+                                            "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA"]
+
+    /// One plate's cells (rows of the cells CSV and float32 feature values, cells x
+    /// `features`) as the single-cell table that pycytominer / CytoTable users load.
+    public static func singleCellTable(meta: [[String]], values: [Float], features: [String]) -> ProfileTable {
+        ProfileTable(metadataColumns: singleCellMetadata, metadata: meta, featureNames: features,
+                     features: values.map { Double($0) })
     }
 
     /// Measures the sites of `manifest` (skipping `excluded` ones) with the labels in `masks`;
@@ -129,6 +143,10 @@ public struct ScreenMeasurement: Sendable {
                 t.rows = cells.meta
                 t.lineNumbers = t.rows.indices.map { $0 + 2 }
                 try t.write(to: dir.appendingPathComponent("\(plate)_cells.csv"))
+                // Concentration always a double: one schema over every plate's file.
+                try ParquetWriter.write(Self.singleCellTable(meta: cells.meta, values: cells.values, features: columns),
+                                        to: dir.appendingPathComponent("\(plate)_cells.parquet"),
+                                        doubleMetadata: ["Metadata_Concentration"])
             }
             try AtomicFile.write(columns.joined(separator: "\n") + "\n", to: dir.appendingPathComponent("features.txt"))
         }

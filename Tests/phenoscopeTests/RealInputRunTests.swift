@@ -48,6 +48,12 @@ final class RealInputRunTests: XCTestCase {
         for ch in ["ER", "RNA", "AGP", "DNA", "Mito"] {
             XCTAssertTrue(wells.featureNames.contains("Cells_Intensity_MeanIntensity_\(ch)"), ch)
         }
+        // The single-cell Parquet beside the plate's .npy and cells CSV, with CellProfiler names.
+        let parquet = try Data(contentsOf: dir.appendingPathComponent("real/cells/jump_r01c02f01_cells.parquet"))
+        XCTAssertEqual(parquet.prefix(4), Data("PAR1".utf8))
+        for name in ["Metadata_ObjectNumber", "Nuclei_Location_Center_X", "Cells_Intensity_MeanIntensity_Mito"] {
+            XCTAssertNotNil(parquet.range(of: Data(name.utf8)), name)
+        }
     }
 
     /// ExampleHuman's three 8-bit channels written as an NGFF 0.4 HCS plate (`PLATE.zarr/D/3/0`,

@@ -329,8 +329,9 @@ def check_parquet():
         if not path.exists():
             continue
         got = pd.read_parquet(path)
+        # Metadata typed as pandas types the CSV: numeric columns as numbers, others strings.
         csv = pd.read_csv(OUT / f"{name}.csv", keep_default_na=False, na_values={c: ["", "NaN"] for c in got.columns if not c.startswith("Metadata_")},
-                          dtype={c: (str if c.startswith("Metadata_") else float) for c in got.columns})
+                          dtype={c: float for c in got.columns if not c.startswith("Metadata_")})
         out[name] = bool(got.equals(csv)) and list(pq.ParquetFile(path).schema_arrow.names) == list(csv.columns)
     return out
 
