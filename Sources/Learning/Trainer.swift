@@ -97,10 +97,21 @@ public final class Trainer {
         }
         if !config.initFrom.isEmpty {
             let url = try Self.weightsURL(config.initFrom)
-            let tensors = try SafeTensors.read(url)
-            try backbone.load(tensors.filter { k, _ in backbone.stateDict().contains { $0.0 == k } }, source: url.path)
+            do {
+                initNotes = try CheckpointImport.load(url, into: backbone)
+            } catch let e as CheckpointImport.ImportError {
+                throw TrainError(description: "init_from: \(e.description)")
+            }
+            // DINO's teacher starts as a copy of the student: of the imported weights too.
+            if let teacherBackbone { try Self.copy(from: backbone, to: teacherBackbone) }
+        } else {
+            initNotes = []
         }
     }
+
+    /// What `init_from` changed to fit its checkpoint (casts, dropped heads, resampled
+    /// position embedding, adapted first layer), one line each; the train verb prints them.
+    public let initNotes: [String]
 
     static func copy(from a: any Module, to b: any Module) throws {
         try b.load(Dictionary(uniqueKeysWithValues: a.stateDict()), source: "student")
@@ -127,6 +138,17 @@ public final class Trainer {
     /// The backbone that validation and the exported weights use: DINO's teacher (the EMA of
     /// the student, which DINO and Dino4Cells evaluate and release), else the trained backbone.
     var exportedBackbone: Backbone { teacherBackbone ?? backbone }
+
+    /// What best/backbone.safetensors hold: the exported backbone under torchvision's / timm's
+    /// names, plus, for a supervised ResNet or ViT, its classifier as `fc` / `head`, so the
+    /// file loads strictly into `torchvision.models.resnet18(num_classes=K)` or
+    /// `timm.create_model(..., num_classes=K)`; without a classifier, into the
+    /// `num_classes=0` constructors.
+    var exportedState: [(String, Tensor)] {
+        let state = exportedBackbone.stateDict()
+        guard let classHead, config.arch != "cnn4" else { return state }
+        return state + classHead.namedParameters(prefix: config.arch.hasPrefix("vit") ? "head." : "fc.")
+    }
 
     // MARK: - parameters and optimizer
 
@@ -337,7 +359,7 @@ public final class Trainer {
             try tracker.log(step: (epoch + 1) * steps, epoch: epoch, scalars)
             if writer {
                 if improved || (bestAccuracy < 0 && epoch + 1 == config.epochs) {
-                    try SafeTensors.write(exportedBackbone.stateDict(), to: runDirectory.appendingPathComponent("best.safetensors"))
+                    try SafeTensors.write(exportedState, to: runDirectory.appendingPathComponent("best.safetensors"))
                 }
                 if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
                     try saveCheckpoint(epoch: epoch, step: (epoch + 1) * steps, optimizer: optimizer,
@@ -348,7 +370,7 @@ public final class Trainer {
             if let stopAfter, epoch + 1 >= stopAfter { return runDirectory }
         }
         if writer {
-            try SafeTensors.write(exportedBackbone.stateDict(), to: runDirectory.appendingPathComponent("backbone.safetensors"))
+            try SafeTensors.write(exportedState, to: runDirectory.appendingPathComponent("backbone.safetensors"))
             try modelInfo.write(to: runDirectory.appendingPathComponent("model.json"))
             if config.method == .supervised, !validationIndices.isEmpty { try writeConfusion() }
         }
