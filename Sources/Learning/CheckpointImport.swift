@@ -119,6 +119,9 @@ public struct CheckpointImport {
     /// One channel: the I filters summed. Otherwise the weights must be RGB (I = 3): repeated
     /// cyclically to `channels` and scaled by 3 / channels.
     public static func adaptInputConvolution(_ w: Tensor, channels: Int, name: String = "weight", source: String = "") throws -> Tensor {
+        guard w.rank == 4, channels >= 1 else {
+            throw ImportError(description: "\(source): \(name) has shape \(w.shape); expected [out, in, kh, kw] weights for \(channels) >= 1 channels")
+        }
         let (o, i, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
         let values = w.toArray()
         let plane = kh * kw

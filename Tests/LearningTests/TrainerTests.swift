@@ -124,6 +124,38 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// `init_from` a stock-style checkpoint (a 3-channel ViT at 32 px with a 1000-class head,
+    /// in F16) fits it to the 2-channel 16 px store and says so; the supervised export then
+    /// carries the trained classifier as timm's `head` [classes, dim] beside the backbone.
+    func testInitFromStockCheckpointAndSupervisedExportCarriesTheHead() throws {
+        let data = try CropDataset.open(root.appendingPathComponent("crops"), labelColumn: "Metadata_MoA")
+        let stock = try ModelFactory.makeBackbone("vit-tiny", channels: 3, size: 32, patch: 8, seed: 4)
+        let url = root.appendingPathComponent("stock.safetensors")
+        try SafeTensors.write(stock.stateDict() + [("head.weight", Tensor.zeros([1000, 192])), ("head.bias", Tensor.zeros([1000]))], to: url)
+        var c = config(.supervised, epochs: 1)
+        c.arch = "vit-tiny"; c.patchSize = 8; c.cellsPerEpoch = 8; c.initFrom = url.path
+        let dir = root.appendingPathComponent("runs/init")
+        let trainer = try Trainer(config: c, data: data, runDirectory: dir)
+        XCTAssertEqual(trainer.initNotes, [
+            "dropped the classifier head (a backbone has none): head.bias [1000], head.weight [1000, 192]",
+            "resampled pos_embed [1, 17, 192] to [1, 5, 192] (antialiased bicubic, class token kept)",
+            "adapted patch_embed.proj.weight from 3 to 2 input channels",
+        ])
+        let loaded = Dictionary(uniqueKeysWithValues: trainer.backbone.stateDict())
+        XCTAssertEqual(loaded["blocks.0.attn.qkv.weight"]?.toArray(),
+                       stock.stateDict().first { $0.0 == "blocks.0.attn.qkv.weight" }?.1.toArray())
+        try trainer.run()
+        let exported = try SafeTensors.read(dir.appendingPathComponent("backbone.safetensors"))
+        XCTAssertEqual(exported["head.weight"]?.shape, [3, 192])
+        XCTAssertEqual(exported["head.bias"]?.shape, [3])
+        XCTAssertEqual(Set(exported.keys).subtracting(["head.weight", "head.bias"]), Set(trainer.backbone.stateDict().map(\.0)))
+        var bad = c
+        bad.arch = "resnet18"
+        XCTAssertThrowsError(try Trainer(config: bad, data: data, runDirectory: root.appendingPathComponent("runs/bad"))) {
+            XCTAssertTrue("\($0)".hasPrefix("init_from: \(url.path): "), "\($0)")
+        }
+    }
+
     func testResumeIsBitIdentical() throws {
         let data = try CropDataset.open(root.appendingPathComponent("crops"), labelColumn: "Metadata_MoA")
         for method in [TrainConfig.Method.supervised, .dino] {

@@ -22,7 +22,7 @@ size change, the PyTorch side is also timm's own pretrained loading of the origi
 (`pretrained_cfg_overlay=dict(file=...)`, which resamples pos_embed and adapts the first
 layer itself), so the adaptations are checked against timm's, not against ours. Then the
 imported resnet18 and vit_tiny are fine-tuned one step (`phenoscope train`, supervised, on a
-small synthetic crop store, `init_from` the imported folder) and the exported backbone, which
+small synthetic crop store, `init_from` the stock file itself) and the exported backbone, which
 carries the trained classifier, is loaded strictly into `torchvision.models.resnet18(num_classes=K)`
 and `timm.create_model('vit_tiny_patch16_224', num_classes=K, img_size=48)`, and the features
 compared again. Weights are random (seeded), not ImageNet's: the test is about names, dtypes
@@ -152,8 +152,9 @@ def roundtrip(phenoscope):
         for c in (3, 5):
             check(f"timm-{name}-{c}ch", vsd, arch, name, c, 96,
                   timm.create_model(name, num_classes=0, img_size=96, in_chans=c), True)
-    # Fine-tune one step from the imported checkpoints (supervised, so the export carries
-    # the trained classifier) and load the result strictly into the num_classes=K constructors.
+    # Fine-tune one step with init_from the stock files themselves (supervised, so the export
+    # carries the trained classifier) and load the result strictly into the num_classes=K
+    # constructors.
     screen, crops = os.path.join(work, "screen"), os.path.join(work, "crops")
     run("synth", "--out", screen, "--plates", "1", "--seed", "3", "--wells", "96", "--sites", "1",
         "--width", "256", "--height", "256")
@@ -167,7 +168,7 @@ def roundtrip(phenoscope):
         with open(cfg, "w") as f:
             f.write(f"name: finetune-{arch}\nruns_dir: {work}/runs\ncrops: {crops}\nmethod: supervised\narch: {arch}\n"
                     f"image_size: 48\npatch_size: 16\nbatch_size: 8\nepochs: 1\ncells_per_epoch: 8\nwarmup_epochs: 0\n"
-                    f"label_column: Metadata_MoA\nvalidation_fraction: 0.2\nseed: 0\ninit_from: {os.path.join(work, imported)}\n")
+                    f"label_column: Metadata_MoA\nvalidation_fraction: 0.2\nseed: 0\ninit_from: {os.path.join(work, imported)}.safetensors\n")
         notes = run("train", cfg, "--quiet")
         rundir = os.path.join(work, "runs", f"finetune-{arch}")
         exported = load_file(os.path.join(rundir, "backbone.safetensors"))
@@ -176,8 +177,9 @@ def roundtrip(phenoscope):
         model = make(k)
         model.load_state_dict(exported, strict=True)
         model.eval()
-        start = load_file(os.path.join(work, imported, "backbone.safetensors"))
-        moved = max((exported[n] - start[n]).abs().max().item() for n in start if not n.endswith("num_batches_tracked"))
+        start = load_file(os.path.join(work, imported + ".safetensors"))  # the stock file init_from read
+        moved = max((exported[n] - start[n].float()).abs().max().item() for n in start
+                    if n in exported and exported[n].shape == start[n].shape and "running_" not in n and "num_batches" not in n)
         x = torch.randn(3, 3, 48, 48, generator=torch.Generator().manual_seed(8))
         save_file({"input": x}, os.path.join(work, f"ft-{arch}-x.safetensors"))
         run("model", "forward", "--model", rundir, "--input", os.path.join(work, f"ft-{arch}-x.safetensors"),
