@@ -110,6 +110,28 @@ final class TrainerTests: XCTestCase {
             XCTAssertNotEqual(try CropDataset.open(subsetDir, labelColumn: "Metadata_MoA").mean, data.mean)
             let again = try embedder.embed(store: subset, batchSize: 7)
             XCTAssertEqual(again, Array(e.prefix(20 * embedder.dim)), "\(method)")
+            // A third store lists the channels the other way round (Actin, DNA) and holds the
+            // remaining 28 cells: matched by name, its cells embed as in the training store.
+            let swappedDir = root.appendingPathComponent("swapped-\(method)")
+            var swapped = try CropStoreWriter(directory: swappedDir, channels: ["Actin", "DNA"], size: 16,
+                                              metadataColumns: ["Metadata_Compound", "Metadata_MoA"], shardSize: 10)
+            let plane = 16 * 16
+            for i in 20..<48 { try swapped.append(Array(raw[i][plane...] + raw[i][..<plane]), metadata: ["c", "m"]) }
+            _ = try swapped.finish()
+            let swappedStore = try CropStore.open(swappedDir)
+            XCTAssertNotEqual(try CropDataset.open(swappedDir, labelColumn: "Metadata_MoA").mean.reversed(), data.mean)
+            let fromSwapped = try embedder.embed(store: swappedStore, batchSize: 9)
+            XCTAssertEqual(fromSwapped.count, 28 * embedder.dim)
+            for (a, b) in zip(fromSwapped, e[(20 * embedder.dim)...]) { XCTAssertEqual(a, b, accuracy: 1e-5, "\(method)") }
+            // A store without one of the model's channels is refused by name.
+            let otherDir = root.appendingPathComponent("other-\(method)")
+            var other = try CropStoreWriter(directory: otherDir, channels: ["DNA", "Tubulin"], size: 16,
+                                            metadataColumns: ["Metadata_Compound", "Metadata_MoA"], shardSize: 20)
+            try other.append(raw[0], metadata: ["c", "m"])
+            _ = try other.finish()
+            XCTAssertThrowsError(try embedder.embed(store: try CropStore.open(otherDir), batchSize: 4)) {
+                XCTAssertEqual("\($0)", "\(otherDir.path): no channel 'Actin' among (DNA, Tubulin); the model's channels are DNA, Actin")
+            }
             if method == .supervised {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("confusion.csv").path))
             }
