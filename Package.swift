@@ -60,7 +60,8 @@ let package = Package(
         .testTarget(name: "ProfilingTests", dependencies: ["Profiling", "Screen", "Core"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Core"]),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "NeuralNet", "Tensor", "Core", "Screen"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "NeuralNet", "Tensor", "Core", "Screen"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Workflow", "Search", "Screen", "Imaging", "Core",
             .product(name: "Hummingbird", package: "hummingbird"),

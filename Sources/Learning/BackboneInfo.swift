@@ -42,6 +42,46 @@ public struct BackboneInfo: Codable, Equatable, Sendable {
         return .init(mean: m, std: s)
     }
 
+    /// Where each of the model's channels sits among `names` (a store's or a recipe's channels,
+    /// in their order): found by the recorded channel name, so a store that lists the same
+    /// channels in another order still feeds the network DNA where it learned DNA. Without
+    /// recorded names (older files, imported checkpoints) the order is taken as given and only
+    /// the counts must agree. `source` names the channel list in errors.
+    public func channelOrder(of names: [String], source: String) throws -> [Int] {
+        let listed = "(\(names.joined(separator: ", ")))"
+        guard let recorded = channelNames, recorded.count == channels else {
+            guard names.count == channels else {
+                throw InfoError(description: "\(source): \(names.count) channels \(listed), the model expects \(channels)")
+            }
+            return Array(0..<channels)
+        }
+        let expected = "the model's channels are \(recorded.joined(separator: ", "))"
+        guard names.count == channels else {
+            throw InfoError(description: "\(source): \(names.count) channels \(listed); \(expected)")
+        }
+        let order = try recorded.map { name in
+            guard let i = names.firstIndex(of: name) else {
+                throw InfoError(description: "\(source): no channel '\(name)' among \(listed); \(expected)")
+            }
+            return i
+        }
+        // Each of the model's channels must take a different channel of the store.
+        guard Set(order).count == channels else {
+            throw InfoError(description: "\(source): channels \(listed) repeat a name; \(expected)")
+        }
+        return order
+    }
+
+    /// The recorded standardization rearranged to the order of `names` (the channels of the
+    /// store it is applied to, matched by `channelOrder`); nil when none is recorded.
+    public func standardization(forChannels names: [String], source: String) throws -> CropDataset.Standardization? {
+        let order = try channelOrder(of: names, source: source)
+        guard let given = standardization else { return nil }
+        var mean = given.mean, std = given.std
+        for (k, i) in order.enumerated() { mean[i] = given.mean[k]; std[i] = given.std[k] }
+        return .init(mean: mean, std: std)
+    }
+
     /// The folder holding a model's `model.json`: the run folder itself, or the folder of a
     /// .safetensors file.
     public static func folder(of model: URL) -> URL {
@@ -62,6 +102,9 @@ public struct BackboneInfo: Codable, Equatable, Sendable {
         }
         guard info.channels >= 1, info.imageSize >= 1, info.patchSize >= 1 else {
             throw InfoError(description: "\(url.path): channels \(info.channels), image_size \(info.imageSize), patch_size \(info.patchSize); expected positive values")
+        }
+        if let names = info.channelNames, names.count != info.channels {
+            throw InfoError(description: "\(url.path): channel_names lists \(names.count) channels, channels is \(info.channels)")
         }
         if let m = info.channelMean, let s = info.channelStd, info.standardization == nil {
             throw InfoError(description: "\(url.path): channel_mean (\(m.count)) and channel_std (\(s.count)) must hold one finite value per channel (\(info.channels)), deviations > 0")

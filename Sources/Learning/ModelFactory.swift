@@ -27,23 +27,27 @@ public enum ModelFactory {
 
     /// The feature extractor: CNN4/ResNet global-pooled features, ViT class token.
     public static func makeBackbone(_ name: String, channels: Int, size: Int, patch: Int, seed: UInt64) throws -> Backbone {
-        // CNNs keep their (unused, untrained) 1-output fc so state dicts keep torchvision names.
+        // ResNets and ViTs carry no classifier (timm's num_classes=0), so an exported backbone
+        // loads strictly into torchvision/timm; CNN4 keeps its 1-output fc (no stock twin).
         let net = try makeModel(name, channels: channels, size: size, patch: patch,
-                                classes: name.hasPrefix("vit") ? 0 : 1, seed: seed)
-        return Backbone(network: net)
+                                classes: name == "cnn4" ? 1 : 0, seed: seed)
+        return Backbone(network: net, architectureName: name)
     }
 }
 
-/// A network used as a feature extractor: `features(x)` [B, dim]. `parameters` leaves out a
-/// CNN's classifier `fc`, which feature training never touches; `stateDict()` keeps it so the
-/// saved names are exactly torchvision's / timm's.
+/// A network used as a feature extractor: `features(x)` [B, dim]. ResNets and ViTs have no
+/// classifier; CNN4's placeholder `fc` is left out of `trainableNamedParameters`, which
+/// feature training never touches. `stateDict()` names are exactly torchvision's / timm's.
 public final class Backbone: Module {
     public let network: any Layer
     public var isTraining = true
     public let dim: Int
+    /// The `ModelFactory` name it was built from (resnet18, vit-tiny, ...).
+    public let architectureName: String
 
-    init(network: any Layer) {
+    init(network: any Layer, architectureName: String) {
         self.network = network
+        self.architectureName = architectureName
         switch network {
         case let c as CNN4: dim = c.featureDim
         case let r as ResNet: dim = r.featureDim
@@ -69,6 +73,12 @@ public final class Backbone: Module {
         case let v as VisionTransformer: return v.embed(x)
         default: preconditionFailure("unreachable")
         }
+    }
+
+    /// The weight of the first layer, the one that sees the input channels
+    /// (timm's `pretrained_cfg['first_conv']`).
+    public var inputConvolutionName: String {
+        network is VisionTransformer ? "patch_embed.proj.weight" : network is ResNet ? "conv1.weight" : "features.0.conv.weight"
     }
 
     public func train(_ on: Bool = true) {

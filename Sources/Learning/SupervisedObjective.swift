@@ -30,6 +30,7 @@ final class SupervisedObjective: TrainingObjective {
         return [ViewSpec(size: context.inputSize, scale: (a.cropScaleMin, a.cropScaleMax))]
     }
     var headParameters: [(String, Tensor)] { head.namedParameters(prefix: "head.") }
+    var classifier: Linear? { head }
     var state: [(String, Tensor)] { head.stateDict().map { ("head.\($0.0)", $0.1) } }
     func load(_ weights: [String: Tensor], source: String) throws { try head.load(tensors(weights, under: "head."), source: source) }
     func train(_ on: Bool) { head.train(on) }

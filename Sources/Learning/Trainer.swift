@@ -51,8 +51,13 @@ public final class Trainer {
         if !config.initFrom.isEmpty {
             // Before the objective is built, so that a teacher starts as a copy of these weights.
             let url = try Self.weightsURL(config.initFrom)
-            let tensors = try SafeTensors.read(url)
-            try backbone.load(tensors.filter { k, _ in backbone.stateDict().contains { $0.0 == k } }, source: url.path)
+            do {
+                initNotes = try CheckpointImport.load(url, into: backbone)
+            } catch let e as CheckpointImport.ImportError {
+                throw TrainError(description: "init_from: \(e.description)")
+            }
+        } else {
+            initNotes = []
         }
         // Split by group: a group's cells are all train or all validation.
         let groups = try data.groups(by: config.splitBy)
@@ -84,6 +89,10 @@ public final class Trainer {
         viewSpecs = objective.views
     }
 
+    /// What `init_from` changed to fit its checkpoint (casts, dropped heads, resampled
+    /// position embedding, adapted first layer), one line each; the train verb prints them.
+    public let initNotes: [String]
+
     /// A run folder (its `best.safetensors`, else the last checkpoint) or a .safetensors file.
     public static func weightsURL(_ path: String) throws -> URL {
         let url = URL(fileURLWithPath: path)
@@ -105,6 +114,17 @@ public final class Trainer {
     /// The backbone that validation and the exported weights use: DINO's teacher (the EMA of
     /// the student, which DINO and Dino4Cells evaluate and release), else the trained backbone.
     var exportedBackbone: Backbone { objective.exportedBackbone ?? backbone }
+
+    /// What best/backbone.safetensors hold: the exported backbone under torchvision's / timm's
+    /// names, plus, for a supervised ResNet or ViT, its classifier as `fc` / `head`, so the
+    /// file loads strictly into `torchvision.models.resnet18(num_classes=K)` or
+    /// `timm.create_model(..., num_classes=K)`; without a classifier, into the
+    /// `num_classes=0` constructors.
+    var exportedState: [(String, Tensor)] {
+        let state = exportedBackbone.stateDict()
+        guard let classifier = objective.classifier, config.arch != "cnn4" else { return state }
+        return state + classifier.namedParameters(prefix: config.arch.hasPrefix("vit") ? "head." : "fc.")
+    }
 
     // MARK: - parameters and optimizer
 
@@ -269,7 +289,7 @@ public final class Trainer {
             try tracker.log(step: (epoch + 1) * steps, epoch: epoch, scalars)
             if writer {
                 if improved || (bestAccuracy < 0 && epoch + 1 == config.epochs) {
-                    try SafeTensors.write(exportedBackbone.stateDict(), to: runDirectory.appendingPathComponent("best.safetensors"))
+                    try SafeTensors.write(exportedState, to: runDirectory.appendingPathComponent("best.safetensors"))
                 }
                 if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
                     try saveCheckpoint(epoch: epoch, step: (epoch + 1) * steps, optimizer: optimizer,
@@ -280,7 +300,7 @@ public final class Trainer {
             if let stopAfter, epoch + 1 >= stopAfter { return runDirectory }
         }
         if writer {
-            try SafeTensors.write(exportedBackbone.stateDict(), to: runDirectory.appendingPathComponent("backbone.safetensors"))
+            try SafeTensors.write(exportedState, to: runDirectory.appendingPathComponent("backbone.safetensors"))
             try modelInfo.write(to: runDirectory.appendingPathComponent("model.json"))
             let results = try objective.finish(validation: validationIndices, runDirectory: runDirectory)
             if !results.isEmpty { try tracker.log(step: (lastEpoch + 1) * steps, epoch: lastEpoch, results) }

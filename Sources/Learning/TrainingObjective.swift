@@ -29,6 +29,9 @@ protocol TrainingObjective: AnyObject {
     func load(_ weights: [String: Tensor], source: String) throws
     /// The backbone validation and the exported weights use; nil: the trained backbone.
     var exportedBackbone: Backbone? { get }
+    /// A classifier exported beside the backbone (as torchvision's `fc` / timm's `head`);
+    /// nil for methods whose heads are only for training.
+    var classifier: Linear? { get }
     /// Training mode of the heads (the Trainer sets the backbone's).
     func train(_ on: Bool)
     /// Relative sampling weight of each training cell, or nil for a plain permutation.
@@ -71,6 +74,7 @@ extension TrainingObjective {
     func beforeOptimizerStep(epoch: Int) {}
     func afterOptimizerStep(step: Int, totalSteps: Int) {}
     var exportedBackbone: Backbone? { nil }
+    var classifier: Linear? { nil }
     func finish(validation: [Int], runDirectory: URL) throws -> [(String, Double)] { [] }
 }
 

@@ -2,14 +2,16 @@ import Tensor
 
 /// torchvision's ResNet (v1.5: stride on the 3x3 conv of a bottleneck) with tensor names
 /// matching its `state_dict()` (`conv1`, `bn1`, `layer1.0.conv1`, `layer2.0.downsample.0`,
-/// `fc`), for any input channel count and square input size.
+/// `fc`), for any input channel count and square input size. `numClasses == 0` leaves
+/// out `fc` (the output is then the pooled features), as timm's `num_classes=0` does, so a
+/// backbone's state dict loads strictly into `timm.create_model('resnet18', num_classes=0)`.
 public final class ResNet: Layer {
     public enum Depth: Sendable { case resnet18, resnet50 }
 
     let conv1: Conv2d
     let bn1: BatchNorm2d
     let layers: [[ResidualBlock]]
-    public let fc: Linear
+    public let fc: Linear?
     public let featureDim: Int
     public var isTraining = true
 
@@ -33,13 +35,13 @@ public final class ResNet: Layer {
         }
         self.layers = layers
         featureDim = inPlanes
-        fc = Linear(inPlanes, numClasses, rng: &rng)
+        fc = numClasses > 0 ? Linear(inPlanes, numClasses, rng: &rng) : nil
     }
 
     public var children: [(String, any Module)] {
         [("conv1", conv1), ("bn1", bn1)]
             + layers.enumerated().map { ("layer\($0.offset + 1)", ModuleList($0.element)) as (String, any Module) }
-            + [("fc", fc)]
+            + (fc.map { [("fc", $0 as any Module)] } ?? [])
     }
 
     /// The pooled feature vector (input of `fc`), what SimCLR/DINO heads consume.
@@ -49,7 +51,10 @@ public final class ResNet: Layer {
         return Tensor.adaptiveAvgPool2d(h, size: 1).flatten()
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { fc(features(x)) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let f = features(x)
+        return fc.map { $0(f) } ?? f
+    }
 }
 
 /// A basic (two 3x3) or bottleneck (1x1, 3x3, 1x1 with 4x expansion) residual block.

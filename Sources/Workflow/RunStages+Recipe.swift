@@ -44,8 +44,10 @@ extension RunStages {
             let wells = try Aggregation(keys: Aggregation.wellKeys).apply(to: cells)
             let store = try CropStore.open(layout.screenCrops)
             // The standardization the embeddings were made with: the model's training
-            // statistics when its model.json records them, else the store's own.
-            let given = try BackboneInfo.read(folder: BackboneInfo.folder(of: modelURL)).standardization
+            // statistics when its model.json records them (in the store's channel order),
+            // else the store's own.
+            let given = try BackboneInfo.read(folder: BackboneInfo.folder(of: modelURL))
+                .standardization(forChannels: store.header.channels, source: layout.screenCrops.path)
             let data = try CropDataset.open(layout.screenCrops, labelColumn: store.cells.header.first ?? "", standardization: given)
             let model = ProfileRecipe.LearnedModel(
                 model: modelURL.path, weightsSHA256: try SHA256.hex(contentsOf: SiteProfiler.weightsFile(modelURL)),

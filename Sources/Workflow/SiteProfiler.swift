@@ -18,6 +18,8 @@ public struct SiteProfiler: @unchecked Sendable {
     // The backbone is only read (eval mode, no gradients), so sharing it across requests is safe.
     let embedder: Embedder?
     let featureColumns: [Int]?
+    /// Which of the recipe's channels is the model's first, second, ... (`Embedder.channelOrder`).
+    let channelOrder: [Int]?
 
     /// What a query by image found and computed.
     public struct SiteProfile: Sendable {
@@ -47,6 +49,7 @@ public struct SiteProfiler: @unchecked Sendable {
         case .measurements:
             embedder = nil
             featureColumns = nil
+            channelOrder = nil
         case .embedding(let m):
             guard m.dtype == .u16 else { throw PipelineError(message: "recipe: crops.dtype \(m.dtype.rawValue); a query by image supports u16 crops only") }
             let model = URL(fileURLWithPath: m.model)
@@ -58,6 +61,10 @@ public struct SiteProfiler: @unchecked Sendable {
             let embedder = try Embedder(model: model)
             guard embedder.channels == recipe.channels.count, m.channelMean.count == recipe.channels.count, m.channelStd.count == recipe.channels.count else {
                 throw PipelineError(message: "recipe: the model takes \(embedder.channels) channels, the recipe names \(recipe.channels.count)")
+            }
+            // Crops are cut in the recipe's channel order; the model may list them in another.
+            do { channelOrder = try embedder.channelOrder(of: recipe.channels, source: "recipe") } catch let e as Embedder.EmbedError {
+                throw PipelineError(message: e.description)
             }
             self.embedder = embedder
             featureColumns = try recipe.features.map { name in
@@ -142,7 +149,7 @@ public struct SiteProfiler: @unchecked Sendable {
             cropper.extract(codes, centreX: Int(c.x.rounded()), centreY: Int(c.y.rounded()),
                             labels: m.maskNeighbours ? cells : nil, keep: m.maskNeighbours ? c.label : nil)
         }
-        let values = embedder.embed(count: crops.count, size: m.cropSize, batchSize: m.batchSize) { i in
+        let values = embedder.embed(count: crops.count, size: m.cropSize, batchSize: m.batchSize, channelOrder: channelOrder) { i in
             crops[i].enumerated().map { j, code in
                 let ch = j / plane
                 return Float((Double(code) / 65535 - m.channelMean[ch]) / m.channelStd[ch])

@@ -27,12 +27,14 @@ struct BenchSearchCommand: ParsableCommand {
             help: "HNSW efSearch; each value is measured on the same graph, the first fills the top-level keys.")
     var efSearch: [Int] = [64]
     @Option(help: "Seed for the data and the graph.") var seed: UInt64 = 1
+    @Option(help: "Threads building the HNSW graph, ours and faiss's (the graph is the same on any count).") var threads = 2
     @Option(help: "Timed passes over the queries; the fastest counts (the machine is shared).") var repeats = 5
     @Option(help: "Python with faiss-cpu (skipped if it cannot import faiss).") var python = "python3"
     @Flag(help: "Print one JSON object on standard output.") var json = false
     @Flag(help: "No progress output.") var quiet = false
 
     func validate() throws {
+        guard (1...64).contains(threads) else { throw ValidationError("--threads: expected 1...64, got \(threads)") }
         guard !efSearch.isEmpty, efSearch.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--ef-search: expected one or more values >= 1, got \(efSearch)")
         }
@@ -73,7 +75,7 @@ struct BenchSearchCommand: ParsableCommand {
                              parameters: .init(m: m, efConstruction: efConstruction, efSearch: efSearch[0], seed: seed))
         let progress = ProgressLine("hnsw build", total: n, quiet: quiet)
         let t = Date()
-        try hnsw.add(rows: data) { done in if done % 1000 == 0 { progress.advance(by: 1000) } }
+        try hnsw.add(rows: data, threads: threads) { done in if done % 1000 == 0 { progress.advance(by: 1000) } }
         progress.finish()
         let buildSeconds = Date().timeIntervalSince(t)
         Log.info(String(format: "hnsw: build %.1fs", buildSeconds), quiet: quiet)
@@ -89,7 +91,7 @@ struct BenchSearchCommand: ParsableCommand {
         var result: [String: Any] = [
             "n": n, "dim": dim, "queries": queries, "repeats": repeats, "k": k, "m": m, "ef_construction": efConstruction,
             "ef_search": efSearch[0], "exact_queries_per_s": exactQPS, "hnsw_queries_per_s": sweep[0]["hnsw_queries_per_s"]!,
-            "hnsw_build_s": buildSeconds, "hnsw_recall_at_k": sweep[0]["hnsw_recall_at_k"]!,
+            "hnsw_build_s": buildSeconds, "hnsw_build_threads": threads, "hnsw_recall_at_k": sweep[0]["hnsw_recall_at_k"]!,
         ]
         if var faiss = try runFaiss(data: data, queries: qs) {
             let faissSweep = faiss.removeValue(forKey: "sweep") as? [[String: Any]] ?? []
@@ -128,7 +130,7 @@ struct BenchSearchCommand: ParsableCommand {
         try NPYArray(float32: data, shape: [n, dim]).write(to: dir.appendingPathComponent("data.npy"))
         try NPYArray(float32: qs, shape: [queries, dim]).write(to: dir.appendingPathComponent("queries.npy"))
         Log.info("faiss: running on the same vectors", quiet: quiet)
-        return try ReferenceScript.runJSON("bench_faiss.py", [dir.path, "\(k)", "\(m)", "\(efConstruction)", efSearch.map(String.init).joined(separator: ","), "2", "\(repeats)"],
+        return try ReferenceScript.runJSON("bench_faiss.py", [dir.path, "\(k)", "\(m)", "\(efConstruction)", efSearch.map(String.init).joined(separator: ","), "\(threads)", "\(repeats)"],
                                            python: python)
     }
 }

@@ -16,7 +16,7 @@ struct Phenoscope: ParsableCommand {
             EvaluateCommand.self, ProfileCommand.self, RenderCommand.self,
             QCCommand.self, SegmentCommand.self, SegmentEvalCommand.self, IndexCommand.self, SearchCommand.self, BenchCommand.self, TuneCommand.self,
             CropsCommand.self, IllumCommand.self, ServeCommand.self,
-            TrainCommand.self, LeaveOneOutCommand.self, TrainSegmenterCommand.self, EmbedCommand.self,
+            TrainCommand.self, LeaveOneOutCommand.self, TrainSegmenterCommand.self, EmbedCommand.self, ModelCommand.self,
         ]
     )
 

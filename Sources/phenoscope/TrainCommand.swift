@@ -32,6 +32,7 @@ struct TrainCommand: ParsableCommand {
         let cwd = FileManager.default.currentDirectoryPath
         if let crops { cfg.crops = crops.hasPrefix("/") ? crops : cwd + "/" + crops }
         if let runsDir { cfg.runsDir = runsDir.hasPrefix("/") ? runsDir : cwd + "/" + runsDir }
+        if !cfg.initFrom.isEmpty { cfg.initFrom = resolve(cfg.initFrom).path }
         if let heldOut {
             cfg.heldOutCompound = heldOut
             if name == nil { cfg.name += "-loo-" + heldOut.map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined() }
@@ -48,6 +49,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("\(runDir.path) already holds a run; use --resume or another --name")
         }
         let trainer = try Trainer(config: cfg, data: data, runDirectory: runDir, communicator: communicator)
+        if communicator.isRoot {
+            for note in trainer.initNotes { FileHandle.standardError.write(Data("init_from \(cfg.initFrom): \(note)\n".utf8)) }
+        }
         let interactive = !quiet && isatty(STDERR_FILENO) == 1
         let start = Date()
         var lastDraw = Date.distantPast

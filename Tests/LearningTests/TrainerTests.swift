@@ -110,6 +110,28 @@ final class TrainerTests: XCTestCase {
             XCTAssertNotEqual(try CropDataset.open(subsetDir, labelColumn: "Metadata_MoA").mean, data.mean)
             let again = try embedder.embed(store: subset, batchSize: 7)
             XCTAssertEqual(again, Array(e.prefix(20 * embedder.dim)), "\(method)")
+            // A third store lists the channels the other way round (Actin, DNA) and holds the
+            // remaining 28 cells: matched by name, its cells embed as in the training store.
+            let swappedDir = root.appendingPathComponent("swapped-\(method)")
+            var swapped = try CropStoreWriter(directory: swappedDir, channels: ["Actin", "DNA"], size: 16,
+                                              metadataColumns: ["Metadata_Compound", "Metadata_MoA"], shardSize: 10)
+            let plane = 16 * 16
+            for i in 20..<48 { try swapped.append(Array(raw[i][plane...] + raw[i][..<plane]), metadata: ["c", "m"]) }
+            _ = try swapped.finish()
+            let swappedStore = try CropStore.open(swappedDir)
+            XCTAssertNotEqual(try CropDataset.open(swappedDir, labelColumn: "Metadata_MoA").mean.reversed(), data.mean)
+            let fromSwapped = try embedder.embed(store: swappedStore, batchSize: 9)
+            XCTAssertEqual(fromSwapped.count, 28 * embedder.dim)
+            for (a, b) in zip(fromSwapped, e[(20 * embedder.dim)...]) { XCTAssertEqual(a, b, accuracy: 1e-5, "\(method)") }
+            // A store without one of the model's channels is refused by name.
+            let otherDir = root.appendingPathComponent("other-\(method)")
+            var other = try CropStoreWriter(directory: otherDir, channels: ["DNA", "Tubulin"], size: 16,
+                                            metadataColumns: ["Metadata_Compound", "Metadata_MoA"], shardSize: 20)
+            try other.append(raw[0], metadata: ["c", "m"])
+            _ = try other.finish()
+            XCTAssertThrowsError(try embedder.embed(store: try CropStore.open(otherDir), batchSize: 4)) {
+                XCTAssertEqual("\($0)", "\(otherDir.path): no channel 'Actin' among (DNA, Tubulin); the model's channels are DNA, Actin")
+            }
             if method == .supervised {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("confusion_matrix.csv").path))
             }
@@ -121,6 +143,38 @@ final class TrainerTests: XCTestCase {
                 XCTAssertEqual(exported[key]?.toArray(), checkpoint["teacher.backbone.\(key)"]?.toArray())
                 XCTAssertNotEqual(exported[key]?.toArray(), checkpoint["backbone.\(key)"]?.toArray())
             }
+        }
+    }
+
+    /// `init_from` a stock-style checkpoint (a 3-channel ViT at 32 px with a 1000-class head,
+    /// in F16) fits it to the 2-channel 16 px store and says so; the supervised export then
+    /// carries the trained classifier as timm's `head` [classes, dim] beside the backbone.
+    func testInitFromStockCheckpointAndSupervisedExportCarriesTheHead() throws {
+        let data = try CropDataset.open(root.appendingPathComponent("crops"), labelColumn: "Metadata_MoA")
+        let stock = try ModelFactory.makeBackbone("vit-tiny", channels: 3, size: 32, patch: 8, seed: 4)
+        let url = root.appendingPathComponent("stock.safetensors")
+        try SafeTensors.write(stock.stateDict() + [("head.weight", Tensor.zeros([1000, 192])), ("head.bias", Tensor.zeros([1000]))], to: url)
+        var c = config(.supervised, epochs: 1)
+        c.arch = "vit-tiny"; c.patchSize = 8; c.cellsPerEpoch = 8; c.initFrom = url.path
+        let dir = root.appendingPathComponent("runs/init")
+        let trainer = try Trainer(config: c, data: data, runDirectory: dir)
+        XCTAssertEqual(trainer.initNotes, [
+            "dropped the classifier head (a backbone has none): head.bias [1000], head.weight [1000, 192]",
+            "resampled pos_embed [1, 17, 192] to [1, 5, 192] (antialiased bicubic, class token kept)",
+            "adapted patch_embed.proj.weight from 3 to 2 input channels",
+        ])
+        let loaded = Dictionary(uniqueKeysWithValues: trainer.backbone.stateDict())
+        XCTAssertEqual(loaded["blocks.0.attn.qkv.weight"]?.toArray(),
+                       stock.stateDict().first { $0.0 == "blocks.0.attn.qkv.weight" }?.1.toArray())
+        try trainer.run()
+        let exported = try SafeTensors.read(dir.appendingPathComponent("backbone.safetensors"))
+        XCTAssertEqual(exported["head.weight"]?.shape, [3, 192])
+        XCTAssertEqual(exported["head.bias"]?.shape, [3])
+        XCTAssertEqual(Set(exported.keys).subtracting(["head.weight", "head.bias"]), Set(trainer.backbone.stateDict().map(\.0)))
+        var bad = c
+        bad.arch = "resnet18"
+        XCTAssertThrowsError(try Trainer(config: bad, data: data, runDirectory: root.appendingPathComponent("runs/bad"))) {
+            XCTAssertTrue("\($0)".hasPrefix("init_from: \(url.path): "), "\($0)")
         }
     }
 

@@ -28,4 +28,33 @@ final class SafeTensorsTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("'w'"), "\(error)")
         }
     }
+
+    /// Shapes and dtypes come from the file: an overflowing or negative shape, an unknown
+    /// dtype and offsets past the end are one-line errors naming the tensor, checked before
+    /// anything is allocated.
+    func testHostileHeadersAreRefusedByName() throws {
+        func file(_ header: String, dataBytes: Int = 8) -> Data {
+            var json = Data(header.utf8)
+            while json.count % 8 != 0 { json.append(0x20) }
+            var d = Data()
+            withUnsafeBytes(of: UInt64(json.count).littleEndian) { d.append(contentsOf: $0) }
+            return d + json + Data(count: dataBytes)
+        }
+        let cases: [(String, String)] = [
+            (#"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}"#, "tensor 'w': shape [4611686018427387904, 4] is not a valid size"),
+            (#"{"w":{"dtype":"F32","shape":[-2,-4],"data_offsets":[0,32]}}"#, "tensor 'w': shape [-2, -4] is not a valid size"),
+            (#"{"w":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}}"#, "tensor 'w': dtype F8_E4M3, expected one of F64, F32, F16, BF16"),
+            (#"{"w":{"dtype":"F16","shape":[8],"data_offsets":[0,16]}}"#, "tensor 'w': data_offsets [0, 16] do not fit shape [8] of F16 in the file"),
+            (#"{"w":{"dtype":"I64","shape":[1],"data_offsets":[8,0]}}"#, "tensor 'w': data_offsets [8, 0] do not fit shape [1] of I64 in the file"),
+        ]
+        for (header, message) in cases {
+            XCTAssertThrowsError(try SafeTensors.decode(file(header), file: "h.safetensors")) {
+                XCTAssertTrue("\($0)".hasPrefix("h.safetensors: " + message), "\($0)")
+            }
+        }
+        // A well-formed F16 tensor of the same file layout reads.
+        let ok = try SafeTensors.decode(file(#"{"w":{"dtype":"F16","shape":[2,2],"data_offsets":[0,8]}}"#), file: "ok")
+        XCTAssertEqual(ok["w"]?.dtype, .f16)
+        XCTAssertEqual(ok["w"]?.tensor.shape, [2, 2])
+    }
 }

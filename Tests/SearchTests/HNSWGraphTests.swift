@@ -87,6 +87,37 @@ final class HNSWGraphTests: XCTestCase {
         XCTAssertEqual(b.count, 3000)
     }
 
+    /// Parallel linking builds the same graph on 1, 2 and 5 threads (batches search a frozen
+    /// graph, links are applied in a fixed order), also when a second add extends a graph;
+    /// and batches were really used (the graph differs from one-by-one insertion in the same
+    /// order is not checkable, so: more rows than the first sequential stretch).
+    func testParallelBuildIsTheSameGraphOnAnyThreadCount() throws {
+        let data = SearchIndexTests.vectors(6000, 16, seed: 21).flatMap { $0 }
+        let half = data.count / 2
+        let parameters = HNSWIndex.Parameters(m: 8, efConstruction: 32, efSearch: 64, seed: 3)
+        var graphs: [HNSWIndex] = []
+        for threads in [1, 2, 5] {
+            var index = HNSWIndex(dimension: 16, parameters: parameters)
+            try index.add(rows: Array(data[..<half]), threads: threads)
+            try index.add(rows: Array(data[half...]), threads: threads)
+            graphs.append(index)
+        }
+        for g in graphs.dropFirst() {
+            XCTAssertEqual(g.links0, graphs[0].links0)
+            XCTAssertEqual(g.upperLinks, graphs[0].upperLinks)
+            XCTAssertEqual(g.entryPoint, graphs[0].entryPoint)
+        }
+        // Every node is linked: the bottom layer has no isolated node.
+        let m0 = 2 * parameters.m
+        for id in 0..<6000 { XCTAssertGreaterThan(graphs[0].links0[id * (m0 + 1)], 0, "node \(id)") }
+        // No node links to itself or twice to the same neighbour.
+        for id in 0..<6000 {
+            let list = graphs[0].neighbours(Int32(id), level: 0)
+            XCTAssertFalse(list.contains(Int32(id)))
+            XCTAssertEqual(Set(list).count, list.count)
+        }
+    }
+
     func testVisitedGenerationsWrapAround() throws {
         // One worker walks hundreds of queries, more than the 255 generations of a byte.
         let data = SearchIndexTests.vectors(800, 8, seed: 15)
