@@ -146,23 +146,12 @@ public struct CompoundHoldOut {
         }
     }
 
-    /// 95 % percentile bootstrap interval of the mean of `hits` (resampled with replacement,
-    /// seeded); (nan, nan) for no hits.
+    /// 95 % percentile bootstrap interval of the hit rate (`TreatmentBootstrap`, seeded);
+    /// (nan, nan) for no hits or no resamples.
     public static func bootstrapInterval(_ hits: [Bool], resamples: Int, seed: UInt64) -> (Double, Double) {
-        guard !hits.isEmpty, resamples > 0 else { return (.nan, .nan) }
-        var rng = SeededRandom(seed: seed)
-        var means: [Double] = []
-        for _ in 0..<resamples {
-            var k = 0
-            for _ in hits.indices where hits[Int(rng.next() % UInt64(hits.count))] { k += 1 }
-            means.append(Double(k) / Double(hits.count))
+        guard let ci = TreatmentBootstrap(resamples: resamples, seed: seed).interval(hits.map { $0 ? 1.0 : 0.0 }) else {
+            return (.nan, .nan)
         }
-        means.sort()
-        // numpy.percentile's default (linear) interpolation.
-        func percentile(_ q: Double) -> Double {
-            let x = q / 100 * Double(means.count - 1), i = Int(x), f = x - Double(i)
-            return i + 1 < means.count ? means[i] * (1 - f) + means[i + 1] * f : means[i]
-        }
-        return (percentile(2.5), percentile(97.5))
+        return (ci.lower, ci.upper)
     }
 }

@@ -1,5 +1,3 @@
-import Core
-
 /// A two-sided interval of a figure, `[lower, upper]`; encoded as a two-number JSON array
 /// (`"nsc_ci": [0.41, 0.57]`), the shape numpy and pandas users expect.
 public struct ConfidenceInterval: Codable, Equatable, Sendable {
