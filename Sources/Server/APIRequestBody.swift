@@ -32,10 +32,41 @@ enum FilterField: Decodable, Equatable {
     }
 }
 
+/// The magnitudes an API vector's components may have, stated in the OpenAPI document and
+/// checked by the handlers alike: at most `maxMagnitude(dimension:)`, so that the squares
+/// sum within float32 (the index refuses an overflowing norm); and for cosine, at least one
+/// component of magnitude `minLargest` or more, so that the norm is not zero in float32.
+enum VectorBounds {
+    static let minLargest = 1e-18
+
+    /// 0.9 x sqrt(float32 max / dimension), to three significant digits (as printed).
+    static func maxMagnitude(dimension: Int) -> Double {
+        let bound = (Double(Float.greatestFiniteMagnitude) / Double(max(dimension, 1))).squareRoot() * 0.9
+        return Double(String(format: "%.3g", bound)) ?? bound
+    }
+
+    /// The vector as float32 after those checks; errors name the component.
+    static func checked(_ v: [Double], dimension: Int, cosine: Bool) throws -> [Float] {
+        guard v.count == dimension else {
+            throw APIError.badRequest("field 'vector': has \(v.count) values, the index has \(dimension) dimensions")
+        }
+        let bound = maxMagnitude(dimension: dimension)
+        if let i = v.firstIndex(where: { !(abs($0) <= bound) }) {
+            throw APIError.badRequest("field 'vector[\(i)]': \(v[i]) is outside -\(bound)...\(bound) (squares must sum within float32)")
+        }
+        if cosine, !v.contains(where: { abs($0) >= minLargest }) {
+            throw APIError.badRequest("field 'vector': no component of magnitude \(minLargest) or more; a (near) zero vector has no direction for cosine similarity")
+        }
+        return v.map { Float($0) }
+    }
+}
+
 /// `POST /api/items`.
 struct AddItemRequest: APIRequestBody {
     static let fields: Set<String> = ["vector", "fields", "tags"]
-    var vector: [Float]
+    /// Decoded as doubles so that a value outside float32 is refused by name (`VectorBounds`)
+    /// instead of failing the whole body.
+    var vector: [Double]
     var fields: [String: String]?
     var tags: [String]?
 }
@@ -51,7 +82,7 @@ struct TagsRequest: APIRequestBody {
 struct SearchRequest: APIRequestBody {
     static let fields: Set<String> = ["id", "vector", "k", "filter", "ef"]
     var id: Int?
-    var vector: [Float]?
+    var vector: [Double]?
     var k: Int?
     var filter: FilterField?
     var ef: Int?
@@ -61,7 +92,7 @@ struct SearchRequest: APIRequestBody {
 struct MoARequest: APIRequestBody {
     static let fields: Set<String> = ["id", "vector", "k", "filter", "label_field", "exclude_same"]
     var id: Int?
-    var vector: [Float]?
+    var vector: [Double]?
     var k: Int?
     var filter: FilterField?
     var labelField: String?
@@ -146,7 +177,7 @@ enum APIRequestDecoder {
     static func expected(_ type: Any.Type) -> String {
         switch type {
         case is Int.Type: return "an integer"
-        case is Float.Type, is Double.Type: return "a finite number (float32)"
+        case is Float.Type, is Double.Type: return "a number"
         case is String.Type: return "a string"
         case is Bool.Type: return "true or false"
         case is FilterField.Type: return "a string or an array of strings (ItemFilter conditions)"

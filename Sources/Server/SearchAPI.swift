@@ -121,7 +121,8 @@ public struct SearchAPI: Sendable {
 
     func openAPI() async -> Response {
         let s = await service.snapshot()
-        let text = OpenAPIDocument.json(dimension: s.index.index.dimension, columns: s.index.metadata.columns)
+        let text = OpenAPIDocument.json(dimension: s.index.index.dimension, columns: s.index.metadata.columns,
+                                        cosine: s.index.index.metric == .cosine)
         return JSONResponse.bytes(Array(text.utf8), contentType: "application/json")
     }
 
@@ -136,8 +137,9 @@ public struct SearchAPI: Sendable {
         let q = request.uri.queryParameters
         let limit = try SearchAPI.queryInt(q.get("limit"), name: "limit", default: 100, range: 1...10_000)
         let offset = try SearchAPI.queryInt(q.get("offset"), name: "offset", default: 0, range: 0...Int(Int32.max))
-        try FilterGrammar.check(text: q.get("filter") ?? "", columns: s.index.metadata.columns, field: "query parameter 'filter'")
-        let filter = try SearchAPI.filter(FilterText.split(q.get("filter") ?? ""), s.index, field: "filter")
+        let filterText = SearchAPI.formText(q.get("filter"))
+        try FilterGrammar.check(text: filterText, columns: s.index.metadata.columns, field: "query parameter 'filter'")
+        let filter = try SearchAPI.filter(FilterText.split(filterText), s.index, field: "filter")
         let accept = try filter.map { f in try SearchAPI.field("filter") { try f.predicate(s.index.metadata, queryID: nil) } }
         var matching: [Int] = []
         for id in 0..<s.index.metadata.count where s.index.index.vector(id) != nil && (accept?(id) ?? true) { matching.append(id) }
@@ -155,15 +157,14 @@ public struct SearchAPI: Sendable {
 
     func addItem(_ request: Request) async throws -> Response {
         let body = try await APIRequestDecoder.decode(AddItemRequest.self, from: request, limit: configuration.maxJSONBytes)
-        try SearchAPI.checkFinite(body.vector)
         let fields = body.fields ?? [:], tags = body.tags ?? []
         let s = await service.snapshot()
-        try SearchAPI.checkDimension(body.vector, s.index)
+        let vector = try SearchAPI.vector(body.vector, s.index)
         if let unknown = fields.keys.sorted().first(where: { !s.index.metadata.columns.contains($0) }) {
             throw APIError.badRequest("field 'fields.\(unknown)': not a metadata column of this index (\(s.index.metadata.columns.joined(separator: ", ")))")
         }
         try tags.forEach { try SearchAPI.checkTag($0, field: "tags") }
-        let id = try await SearchAPI.field("vector") { try await service.add(vector: body.vector, fields: fields, tags: Set(tags)) }
+        let id = try await SearchAPI.field("vector") { try await service.add(vector: vector, fields: fields, tags: Set(tags)) }
         return JSONResponse.make(["id": id], status: .created)
     }
 
@@ -199,8 +200,7 @@ public struct SearchAPI: Sendable {
             hits = try SearchAPI.field("filter") { try s.index.search(id: id, k: k, filter: filter, ef: ef) }
             query = SearchAPI.itemJSON(s, id)
         case let (nil, vector?):
-            try SearchAPI.checkFinite(vector)
-            try SearchAPI.checkDimension(vector, s.index)
+            let vector = try SearchAPI.vector(vector, s.index)
             hits = try SearchAPI.field("vector") { try s.index.search(vectors: [vector], k: k, filter: filter, ef: ef)[0] }
         default:
             throw APIError.badRequest("give exactly one of field 'id' or field 'vector'")
@@ -230,8 +230,7 @@ public struct SearchAPI: Sendable {
             result = try SearchAPI.field("filter") { try vote.infer(id: id, in: s.index, filter: filter) }
         case let (nil, vector?):
             guard body.excludeSame == nil else { throw APIError.badRequest("field 'exclude_same': needs a query 'id', not a 'vector'") }
-            try SearchAPI.checkFinite(vector)
-            try SearchAPI.checkDimension(vector, s.index)
+            let vector = try SearchAPI.vector(vector, s.index)
             result = try SearchAPI.field("vector") { try vote.infer(vector: vector, in: s.index, filter: filter) }
         default:
             throw APIError.badRequest("give exactly one of field 'id' or field 'vector'")
@@ -347,14 +346,20 @@ public struct SearchAPI: Sendable {
         switch service.profiler {
         case .success(let p): profiler = p
         case .failure(let e):
-            // Say what was uploaded too, so a client sees its files were read.
-            let planes = try files.map { file in
-                try SearchAPI.siteImages { try SiteImages.decode(file.bytes, source: file.name, maxPixels: configuration.maxUploadPixels) }
+            // The server's state decides first (409, as for a missing catalog): no upload
+            // could be used. Say what was uploaded too, so a client sees its files were read,
+            // or why they could not be (still within the pixel budget: 413 beyond it).
+            var uploaded: String
+            do {
+                let planes = try files.map { file in try SiteImages.decode(file.bytes, source: file.name, maxPixels: configuration.maxUploadPixels) }
+                let size = planes.first?.first.map { "\($0.width)x\($0.height)" } ?? "no image"
+                uploaded = "an uploaded image (\(planes.map(\.count).reduce(0, +)) channel(s), \(size))"
+            } catch let p as SiteImages.Problem where p.kind == .overBudget {
+                throw APIError(.contentTooLarge, p.description)
+            } catch {
+                uploaded = "the upload (which is not readable either: \(error))"
             }
-            let channels = planes.map(\.count).reduce(0, +)
-            let size = planes.first?.first.map { "\($0.width)x\($0.height)" } ?? "no image"
-            throw APIError(.unprocessableContent, "\(e.message); an uploaded image (\(channels) channel(s), \(size)) "
-                           + "cannot be turned into a comparable vector; query by 'id' or 'vector' instead")
+            throw APIError(.conflict, "\(e.message); \(uploaded) cannot be turned into a comparable vector; query by 'id' or 'vector' instead")
         }
         let planes = try SearchAPI.siteImages {
             try SiteImages.assign(files, channels: profiler.recipe.channels, maxPixels: configuration.maxUploadPixels)
@@ -364,8 +369,9 @@ public struct SearchAPI: Sendable {
         if q.get("label_field") != nil && !s.index.metadata.columns.contains(labelField) {
             throw APIError.badRequest("query parameter 'label_field': '\(labelField)' is not a metadata column of this index")
         }
-        try FilterGrammar.check(text: q.get("filter") ?? "", columns: s.index.metadata.columns, field: "query parameter 'filter'")
-        let query = SiteQuery(k: k, plate: q.get("plate"), filter: try SearchAPI.filter(FilterText.split(q.get("filter") ?? ""), s.index, field: "filter"),
+        let filterText = SearchAPI.formText(q.get("filter"))
+        try FilterGrammar.check(text: filterText, columns: s.index.metadata.columns, field: "query parameter 'filter'")
+        let query = SiteQuery(k: k, plate: q.get("plate"), filter: try SearchAPI.filter(FilterText.split(filterText), s.index, field: "filter"),
                               labelField: labelField, novelty: s.novelty)
         let answer: SiteQuery.Answer
         do { answer = try SearchAPI.field("filter") { try query.run(planes, profiler: profiler, index: s.index) } } catch let e as PipelineError {
@@ -418,17 +424,9 @@ public struct SearchAPI: Sendable {
         return value
     }
 
-    /// JSON numbers beyond float32 decode as infinities; a vector must be finite.
-    static func checkFinite(_ v: [Float]) throws {
-        if let i = v.firstIndex(where: { !$0.isFinite }) {
-            throw APIError.badRequest("field 'vector[\(i)]': expected a finite float32 value")
-        }
-    }
-
-    static func checkDimension(_ v: [Float], _ index: SearchIndex) throws {
-        guard v.count == index.index.dimension else {
-            throw APIError.badRequest("field 'vector': has \(v.count) values, the index has \(index.index.dimension) dimensions")
-        }
+    /// A body's vector checked against the index (`VectorBounds`) and made float32.
+    static func vector(_ v: [Double], _ index: SearchIndex) throws -> [Float] {
+        try VectorBounds.checked(v, dimension: index.index.dimension, cosine: index.index.metric == .cosine)
     }
 
     static func checkTag(_ tag: String, field: String) throws {
@@ -457,6 +455,12 @@ public struct SearchAPI: Sendable {
             try f.validate(against: index.metadata)
             return f
         }
+    }
+
+    /// A query parameter as a form sends it: '+' stands for a space (filters join conditions
+    /// with " and "; '+' is not part of the filter grammar).
+    static func formText(_ text: String?) -> String {
+        (text ?? "").replacingOccurrences(of: "+", with: " ")
     }
 
     static func queryInt(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

@@ -2,6 +2,7 @@ import Core
 import XCTest
 import Foundation
 import Hummingbird
+import Search
 import Workflow
 #if canImport(Glibc)
 import Glibc
@@ -130,7 +131,7 @@ final class ServerHardeningTests: XCTestCase {
             (#"{"id": 1, "nope": 2}"#, "field 'nope': unknown"),
             (#"[1]"#, "request body must be a JSON object"),
             (#"{"id": "#, "request body is not valid JSON"),
-            (#"{"vector": [1, "x"]}"#, "field 'vector[1]': expected a finite number (float32)"),
+            (#"{"vector": [1, "x"]}"#, "field 'vector[1]': expected a number"),
             (#"{"id": 1, "filter": 7}"#, "field 'filter': expected a string or an array of strings"),
         ]
         for (body, expected) in cases {
@@ -157,6 +158,24 @@ final class ServerHardeningTests: XCTestCase {
         XCTAssertEqual(ok.id, 2); XCTAssertEqual(ok.k, 3); XCTAssertEqual(ok.labelField, "Metadata_MoA"); XCTAssertEqual(ok.filter, .conditions(["tag:x"]))
     }
 
+    func testVectorBoundsAreTheDocumentedOnes() throws {
+        let bound = VectorBounds.maxMagnitude(dimension: 8)
+        XCTAssertEqual(bound, 5.87e18) // 0.9 * sqrt(3.4028e38 / 8), three digits
+        XCTAssertEqual(try VectorBounds.checked([1, 0, 0, 1e-300], dimension: 4, cosine: true), [1, 0, 0, 0])
+        XCTAssertNoThrow(try VectorBounds.checked(Array(repeating: bound, count: 8), dimension: 8, cosine: true))
+        for (v, cosine, expected) in [([1.0, 2.0], true, "has 2 values"), (Array(repeating: 1e-19, count: 8), true, "no component of magnitude"),
+                                      ([0, 0, 0, 0, 0, 0, 0, bound * 1.01], false, "field 'vector[7]'")] {
+            XCTAssertThrowsError(try VectorBounds.checked(v, dimension: 8, cosine: cosine)) {
+                XCTAssertTrue("\($0)".contains(expected), "\($0)")
+            }
+        }
+        // What the bounds protect: the index accepts every vector they let through.
+        XCTAssertNoThrow(try SearchIndex(kind: .exact, dimension: 8).adding(Array(repeating: Float(bound), count: 8)))
+        XCTAssertNoThrow(try SearchIndex(kind: .exact, dimension: 8).adding([1e-18] + Array(repeating: Float(0), count: 7)))
+        let doc = OpenAPIDocument.json(dimension: 8, columns: ["Metadata_MoA"], cosine: true)
+        XCTAssertTrue(doc.contains(#""minimum": -5.87e+18, "maximum": 5.87e+18"#), "the document states the bound the handler checks")
+    }
+
     func testUploadScratchFilesAreRemovedOnFailureAndAtStartUp() throws {
         // A TIFF that libtiff refuses: its scratch file must still go.
         XCTAssertThrowsError(try SiteImages.decode([0x49, 0x49, 0x2A, 0, 8, 0, 0, 0, 0xFF, 0xFF, 0, 1], source: "bad.tif"))
@@ -180,6 +199,15 @@ final class ServerHardeningTests: XCTestCase {
     static func scratchFiles() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
             .filter { $0.hasPrefix("phenoscope-upload-\(getpid())-") }
+    }
+}
+
+extension SearchIndex {
+    /// The index with `v` added, for checks that it is accepted.
+    func adding(_ v: [Float]) throws -> SearchIndex {
+        var copy = self
+        _ = try copy.add(v, fields: [:], tags: [])
+        return copy
     }
 }
 
