@@ -29,9 +29,11 @@ enum FuzzedDecoder: UInt8, CaseIterable {
     static let scratchTIFF = FileManager.default.temporaryDirectory
         .appendingPathComponent("phenoscope-fuzz-\(ProcessInfo.processInfo.processIdentifier).tif")
 
-    /// Where an index input is unpacked, since `SearchIndex.open` reads a folder; one per process.
-    static let scratchIndex = FileManager.default.temporaryDirectory
+    /// Where an index input is unpacked, since `SearchIndex.open` reads a folder; one per
+    /// process, inside a folder of its own (opening scans the index's parent for stale copies).
+    static let scratchIndexParent = FileManager.default.temporaryDirectory
         .appendingPathComponent("phenoscope-fuzz-index-\(ProcessInfo.processInfo.processIdentifier)")
+    static let scratchIndex = scratchIndexParent.appendingPathComponent("index")
 }
 
 /// An index folder packed into one fuzz input: its files in `names` order, separated by
@@ -154,7 +156,7 @@ enum Replay {
             }
         }
         try? FileManager.default.removeItem(at: FuzzedDecoder.scratchTIFF)
-        try? FileManager.default.removeItem(at: FuzzedDecoder.scratchIndex)
+        try? FileManager.default.removeItem(at: FuzzedDecoder.scratchIndexParent)
         print("replayed \(replayed) inputs without a crash")
     }
 

@@ -125,6 +125,29 @@ final class ServerHardeningTests: XCTestCase {
         }
     }
 
+    func testHealthAnswersBesideManySlowLorisConnections() async throws {
+        var fixture = try ServerFixture()
+        defer { fixture.remove() }
+        fixture.configuration.timeouts = ConnectionTimeouts(idle: 30, header: 1, body: 30)
+        let (service, metrics) = try fixture.service()
+        try await TestServer.with(service, metrics) { client in
+            let load = SlowLorisLoad(port: client.port, count: 300, interval: 0.2)
+            try await Raw.offPool { load.start() }
+            XCTAssertEqual(load.state.open, 300)
+            for _ in 0..<10 {
+                let r = try await client.send("GET", "/health")
+                XCTAssertEqual(r.status, 200)
+            }
+            // Past the header timeout the server has cut the unfinished heads (they reconnect).
+            try await Task.sleep(nanoseconds: 2_500_000_000)
+            let reopened = load.state.reopened
+            try await Raw.offPool { load.stop() }
+            XCTAssertGreaterThanOrEqual(reopened, 300, "every slow-loris head is closed by the 1 s header timeout")
+            let health = try await client.send("GET", "/health")
+            XCTAssertEqual(health.status, 200)
+        }
+    }
+
     func testRequestBodyErrorsNameTheField() async throws {
         let cases: [(String, String)] = [
             (#"{"id": 1, "k": true}"#, "field 'k': expected an integer"),
