@@ -55,7 +55,9 @@ public enum SiteImages {
             if message.contains("exceeds the pixel budget") {
                 throw Problem(kind: .overBudget, description: "\(source): more pixels than the upload budget of \(maxPixels) (max_upload_pixels)")
             }
-            throw fail("not a readable TIFF (\(message))")
+            // TIFFReader's errors already start with the file ("body: not a readable TIFF (...)").
+            let prefix = "\(source): "
+            throw fail(message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : "not a readable TIFF (\(message))")
         }
         guard let first = pages.first, pages.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
             throw fail("TIFF pages (channels) differ in size")

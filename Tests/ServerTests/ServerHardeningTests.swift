@@ -201,7 +201,9 @@ final class ServerHardeningTests: XCTestCase {
 
     func testUploadScratchFilesAreRemovedOnFailureAndAtStartUp() throws {
         // A TIFF that libtiff refuses: its scratch file must still go.
-        XCTAssertThrowsError(try SiteImages.decode([0x49, 0x49, 0x2A, 0, 8, 0, 0, 0, 0xFF, 0xFF, 0, 1], source: "bad.tif"))
+        XCTAssertThrowsError(try SiteImages.decode([0x49, 0x49, 0x2A, 0, 8, 0, 0, 0, 0xFF, 0xFF, 0, 1], source: "bad.tif")) {
+            XCTAssertEqual("\($0)".components(separatedBy: "bad.tif").count, 2, "the upload is named once: \($0)")
+        }
         XCTAssertEqual(try Self.scratchFiles(), [])
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("scratch-\(UUID().uuidString)")
