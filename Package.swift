@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Replays the fuzz corpus when built normally; scripts/fuzz.sh builds it for libFuzzer.
-        .executableTarget(name: "FuzzDecoders", dependencies: ["Imaging", "Screen", "Core"]),
+        .executableTarget(name: "FuzzDecoders", dependencies: ["Imaging", "Screen", "Core", "Learning", "Search", "Workflow", "Server"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"], exclude: ["Fixtures"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor"]),

@@ -193,7 +193,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     func validate(file: String) throws {
         func fail(_ key: String, _ what: String) -> ConfigError { ConfigError(description: "\(file): \(key): \(what)") }
-        guard !name.isEmpty, !name.contains("/") else { throw fail("name", "'\(name)' must be a non-empty folder name") }
+        // The run folder is <runs_dir>/<name>: '.' or '..' would write outside runs_dir.
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw fail("name", "'\(name)' must be a non-empty folder name (not '.' or '..')")
+        }
         guard ModelFactory.architectures.contains(arch) else {
             throw fail("arch", "unknown '\(arch)'; expected \(ModelFactory.architectures.joined(separator: ", "))")
         }

@@ -32,6 +32,9 @@ public struct ProfileEvaluation: Sendable {
         public var aggregation: Aggregation.Method = .mean
         public var topK: [Int] = [1, 5]
         public var nullSize: Int = 10_000
+        /// The largest permutation null accepted (`--null-size`, `evaluation.null_size`):
+        /// p-values below 1e-6 say nothing more, and the null is kept in memory.
+        public static let maxNullSize = 1_000_000
         public var seed: UInt64 = 0
         public var linearProbe: Bool = true
         /// Trees of the random-forest probe; 0 skips it.

@@ -110,10 +110,12 @@ public struct ProfileTable: Sendable, Equatable {
     /// or lies outside float32's range. Profiles end up as float32 (Parquet, `.npy`, the
     /// search index), and a value past 3.4e38 squares to infinity even in Double's norms
     /// soon after (1e308), which turns every similarity into a tie and every score into 1.
-    public func requireFinite() throws {
+    /// `allowingNaN`: NaN (CellProfiler's undefined measurement, which aggregation skips)
+    /// passes; infinities and out-of-range values still fail.
+    public func requireFinite(allowingNaN: Bool = false) throws {
         let limit = Double(Float.greatestFiniteMagnitude)
         for r in 0..<rowCount {
-            for j in 0..<featureCount where !self[r, j].isFinite || abs(self[r, j]) > limit {
+            for j in 0..<featureCount where !(allowingNaN && self[r, j].isNaN) && (!self[r, j].isFinite || abs(self[r, j]) > limit) {
                 let what = self[r, j].isFinite ? "a number within float32's range (|x| <= 3.4e38)" : "a finite number"
                 throw ProfilingError("\(rowOrigins[r]): column '\(featureNames[j])': expected \(what), found \(self[r, j])")
             }

@@ -19,6 +19,9 @@ public struct CropExtraction: Sendable {
     }
 
     public var size = 96
+    /// The largest crop side accepted (`crops --size`, `crops.size`): a crop is
+    /// channels x size^2 samples per cell, so a side from a config must be bounded.
+    public static let maxSize = 2_048
     public var maskNeighbours = false
     public var dtype = CropStore.DType.u16
     public var shardSize = 4096

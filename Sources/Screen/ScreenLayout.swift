@@ -23,6 +23,13 @@ public struct ScreenLayout: Sendable {
         }
     }
 
+    /// Bounds on what a synthetic layout may ask for (`synth` options and the run config's
+    /// `screen.synthetic`): far above any screen this machine could render, yet small enough
+    /// that the layout's bookkeeping cannot overflow or exhaust memory before a pixel is drawn.
+    public static let maxPlates = 1_000
+    public static let maxSitesPerWell = 100
+    public static let maxCompoundsPerMoA = 100
+
     public var plates: [Plate]
     /// Wells grouped by plate (in `plates` order), then by position.
     public var wells: [Well]

@@ -54,14 +54,22 @@ public struct ScreenSegmentation: Sendable {
             while i < rows.count {
                 let row = rows[i]
                 outcomes[i] = Result {
-                    func plane(_ ch: String) throws -> Image<Float> {
+                    func plane(_ ch: String) throws -> (Image<Float>, URL) {
                         guard let url = manifest.imageURL(row, channel: ch) else {
                             throw CSVError(source: manifest.source, line: row.line, message: "no image for channel \(ch)")
                         }
-                        return try PlaneReader.readFloat(url)
+                        return (try PlaneReader.readFloat(url), url)
+                    }
+                    // Propagation indexes every cytoplasm plane by the nuclei's pixels: a
+                    // channel image of another size is an error naming both files.
+                    let (dna, dnaURL) = try plane(nucleusChannel)
+                    let outlines = try cytoplasm.map { ch -> Image<Float> in
+                        let (image, url) = try plane(ch)
+                        try Manifest.requireSameSize(image, url, as: dna, dnaURL, channel: nucleusChannel)
+                        return image
                     }
                     let given = locations.map { $0.sites[row.siteKey] ?? [] }
-                    let (nuclei, cells) = try segment(dna: plane(nucleusChannel), cytoplasm: cytoplasm.map(plane),
+                    let (nuclei, cells) = try segment(dna: dna, cytoplasm: outlines,
                                                       seeds: given.map { g in g.map { SIMD2(Float($0.x), Float($0.y)) } })
                     let stem = "\(row.plate)/\(row.well)_s\(row.site)"
                     try TIFFWriter.write(nuclei, to: out.appendingPathComponent("masks/\(stem)_nuclei.tif"), options: .init(compression: .deflate))

@@ -14,12 +14,19 @@ extension Manifest {
                 throw CSVError(source: source, line: row.line, message: "Image_\(ch): no image for channel \(ch)")
             }
             let plane = try PlaneReader.readUInt16(url)
-            if let reference = planes.first, let first, plane.width != reference.width || plane.height != reference.height {
-                throw ImageIOError(file: url.path, "\(plane.width)x\(plane.height) pixels, expected \(reference.width)x\(reference.height) like \(first.lastPathComponent) (\(channels[0])) of the same site")
+            if let reference = planes.first, let first {
+                try Manifest.requireSameSize(plane, url, as: reference, first, channel: channels[0])
             }
             if first == nil { first = url }
             planes.append(plane)
         }
         return planes
+    }
+
+    /// Throws naming both files and sizes when `plane` (read from `url`) is not the size of
+    /// `reference`, the same site's `channel` image read from `referenceURL`.
+    static func requireSameSize<A, B>(_ plane: Image<A>, _ url: URL, as reference: Image<B>, _ referenceURL: URL, channel: String) throws {
+        guard plane.width != reference.width || plane.height != reference.height else { return }
+        throw ImageIOError(file: url.path, "\(plane.width)x\(plane.height) pixels, expected \(reference.width)x\(reference.height) like \(referenceURL.lastPathComponent) (\(channel)) of the same site")
     }
 }

@@ -26,6 +26,13 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return JSONResponse.error(e.status, e.message)
         } catch let e as HTTPError {
             let message: String
+            let allowed = SearchAPI.allowedMethods(path: request.uri.path)
+            if e.status == .notFound, !allowed.isEmpty, !allowed.contains(request.method.rawValue) {
+                // A known path asked with a method it does not have: 405 naming those it has.
+                var response = JSONResponse.error(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); allowed: \(allowed.joined(separator: ", "))")
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             switch e.status {
             case .notFound: message = "no route for \(request.method) \(request.uri.path)"
             case .methodNotAllowed: message = "\(request.method) is not allowed on \(request.uri.path)"

@@ -45,6 +45,19 @@ public struct SearchAPI: Sendable {
         self.metrics = metrics
     }
 
+    /// The methods routed on a concrete path (`/api/items/7` matches `/api/items/{id}`),
+    /// for the `Allow` header of a 405; empty when no route has that path.
+    static func allowedMethods(path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let methods = routes.filter { route in
+            let template = route.path.split(separator: "/", omittingEmptySubsequences: false)
+            return template.count == segments.count && zip(template, segments).allSatisfy { t, s in
+                t.hasPrefix("{") ? !s.isEmpty : t == s
+            }
+        }.map(\.method)
+        return Array(Set(methods)).sorted()
+    }
+
     // MARK: access
 
     /// Writes need the key; reads need it too when a key is set and reads are not open.
@@ -72,14 +85,15 @@ public struct SearchAPI: Sendable {
 
     // MARK: router
 
-    public func register<Context: RequestContext>(on router: Router<Context>) {
+    public func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: ClientLimitMiddleware(limit: ClientLimit(limit: configuration.maxRequestsPerClient)))
         let api = self
         router.get("/") { _, _ in JSONResponse.bytes(Array(WebPage.html.utf8), contentType: "text/html; charset=utf-8") }
         router.get("/health") { _, _ in await api.health() }
         router.get("/metrics") { _, _ in await api.metricsText() }
-        router.get("/openapi.json") { _, _ in JSONResponse.bytes(Array(OpenAPIDocument.json.utf8), contentType: "application/json") }
+        router.get("/openapi.json") { _, _ in await api.openAPI() }
         router.get("/api/items") { r, _ in try api.authorize(r, writes: false); return try await api.listItems(r) }
         router.get("/api/items/:id") { r, c in try api.authorize(r, writes: false); return try await api.item(c.parameters.get("id")) }
         router.post("/api/items") { r, _ in try api.authorize(r, writes: true); return try await api.addItem(r) }
@@ -105,6 +119,13 @@ public struct SearchAPI: Sendable {
         ])
     }
 
+    func openAPI() async -> Response {
+        let s = await service.snapshot()
+        let text = OpenAPIDocument.json(dimension: s.index.index.dimension, columns: s.index.metadata.columns,
+                                        cosine: s.index.index.metric == .cosine)
+        return JSONResponse.bytes(Array(text.utf8), contentType: "application/json")
+    }
+
     func metricsText() async -> Response {
         let s = await service.snapshot()
         let text = metrics.text(gauges: [("phenoscope_index_items", "Live items in the index.", Double(s.index.index.count))])
@@ -116,7 +137,9 @@ public struct SearchAPI: Sendable {
         let q = request.uri.queryParameters
         let limit = try SearchAPI.queryInt(q.get("limit"), name: "limit", default: 100, range: 1...10_000)
         let offset = try SearchAPI.queryInt(q.get("offset"), name: "offset", default: 0, range: 0...Int(Int32.max))
-        let filter = try SearchAPI.filter(FilterText.split(q.get("filter") ?? ""), s.index, field: "filter")
+        let filterText = SearchAPI.formText(q.get("filter"))
+        try FilterGrammar.check(text: filterText, columns: s.index.metadata.columns, field: "query parameter 'filter'")
+        let filter = try SearchAPI.filter(FilterText.split(filterText), s.index, field: "filter")
         let accept = try filter.map { f in try SearchAPI.field("filter") { try f.predicate(s.index.metadata, queryID: nil) } }
         var matching: [Int] = []
         for id in 0..<s.index.metadata.count where s.index.index.vector(id) != nil && (accept?(id) ?? true) { matching.append(id) }
@@ -133,13 +156,10 @@ public struct SearchAPI: Sendable {
     }
 
     func addItem(_ request: Request) async throws -> Response {
-        let body = try await JSONResponse.body(request, limit: configuration.maxJSONBytes)
-        try body.only(["vector", "fields", "tags"])
-        guard let vector = try body.vector("vector") else { throw APIError.badRequest("field 'vector': required") }
-        let fields = try body.stringMap("fields") ?? [:]
-        let tags = try body.strings("tags") ?? []
+        let body = try await APIRequestDecoder.decode(AddItemRequest.self, from: request, limit: configuration.maxJSONBytes)
+        let fields = body.fields ?? [:], tags = body.tags ?? []
         let s = await service.snapshot()
-        try SearchAPI.checkDimension(vector, s.index)
+        let vector = try SearchAPI.vector(body.vector, s.index)
         if let unknown = fields.keys.sorted().first(where: { !s.index.metadata.columns.contains($0) }) {
             throw APIError.badRequest("field 'fields.\(unknown)': not a metadata column of this index (\(s.index.metadata.columns.joined(separator: ", ")))")
         }
@@ -158,9 +178,8 @@ public struct SearchAPI: Sendable {
     func tags(_ request: Request, _ text: String?) async throws -> Response {
         let s = await service.snapshot()
         let id = try SearchAPI.itemID(text, s.index)
-        let body = try await JSONResponse.body(request, limit: configuration.maxJSONBytes)
-        try body.only(["add", "remove"])
-        let add = try body.strings("add") ?? [], remove = try body.strings("remove") ?? []
+        let body = try await APIRequestDecoder.decode(TagsRequest.self, from: request, limit: configuration.maxJSONBytes)
+        let add = body.add ?? [], remove = body.remove ?? []
         try add.forEach { try SearchAPI.checkTag($0, field: "add") }
         try remove.forEach { try SearchAPI.checkTag($0, field: "remove") }
         let tags = try await service.tag(id, add: add, remove: remove)
@@ -168,21 +187,20 @@ public struct SearchAPI: Sendable {
     }
 
     func search(_ request: Request) async throws -> Response {
-        let body = try await JSONResponse.body(request, limit: configuration.maxJSONBytes)
-        try body.only(["id", "vector", "k", "filter", "ef"])
-        let k = try body.int("k", default: 10, range: 1...1000)!
-        let ef = try body.int("ef", range: 1...10_000)
+        let body = try await APIRequestDecoder.decode(SearchRequest.self, from: request, limit: configuration.maxJSONBytes)
+        let k = try SearchAPI.inRange(body.k ?? 10, 1...1000, field: "k")
+        let ef = try body.ef.map { try SearchAPI.inRange($0, 1...10_000, field: "ef") }
         let s = await service.snapshot()
-        let filter = try SearchAPI.filter(try body.filter(), s.index, field: "filter")
+        let filter = try SearchAPI.filter(body.filter, s.index)
         let hits: [SearchHit]
         var query: [String: Any] = [:]
-        switch (try body.int("id"), try body.vector("vector")) {
+        switch (body.id, body.vector) {
         case let (id?, nil):
             let id = try SearchAPI.itemID(String(id), s.index, field: "id")
             hits = try SearchAPI.field("filter") { try s.index.search(id: id, k: k, filter: filter, ef: ef) }
             query = SearchAPI.itemJSON(s, id)
         case let (nil, vector?):
-            try SearchAPI.checkDimension(vector, s.index)
+            let vector = try SearchAPI.vector(vector, s.index)
             hits = try SearchAPI.field("vector") { try s.index.search(vectors: [vector], k: k, filter: filter, ef: ef)[0] }
         default:
             throw APIError.badRequest("give exactly one of field 'id' or field 'vector'")
@@ -191,29 +209,28 @@ public struct SearchAPI: Sendable {
     }
 
     func moa(_ request: Request) async throws -> Response {
-        let body = try await JSONResponse.body(request, limit: configuration.maxJSONBytes)
-        try body.only(["id", "vector", "k", "filter", "label_field", "exclude_same"])
+        let body = try await APIRequestDecoder.decode(MoARequest.self, from: request, limit: configuration.maxJSONBytes)
         let s = await service.snapshot()
-        let k = try body.int("k", default: 10, range: 1...1000)!
-        let labelField = try body.string("label_field") ?? "Metadata_MoA"
+        let k = try SearchAPI.inRange(body.k ?? 10, 1...1000, field: "k")
+        let labelField = body.labelField ?? "Metadata_MoA"
         guard s.index.metadata.columns.contains(labelField) else {
-            throw APIError.badRequest("field 'label_field': '\(labelField)' is not a metadata column of this index")
+            throw APIError.badRequest("field 'label_field': '\(labelField.prefix(80))' is not a metadata column of this index")
         }
-        let filter = try SearchAPI.filter(try body.filter(), s.index, field: "filter")
+        let filter = try SearchAPI.filter(body.filter, s.index)
         var vote = NeighborVote(labelField: labelField, k: k, noveltyThreshold: s.novelty?.threshold)
         let result: NeighborVote.Result
-        switch (try body.int("id"), try body.vector("vector")) {
+        switch (body.id, body.vector) {
         case let (id?, nil):
             let id = try SearchAPI.itemID(String(id), s.index, field: "id")
             let defaultExclude = s.index.metadata.columns.contains("Metadata_Compound") ? "Metadata_Compound" : nil
-            vote.excludeSameField = body.has("exclude_same") ? try body.string("exclude_same") : defaultExclude
+            vote.excludeSameField = body.excludeSame ?? defaultExclude
             if let f = vote.excludeSameField, !s.index.metadata.columns.contains(f) {
-                throw APIError.badRequest("field 'exclude_same': '\(f)' is not a metadata column of this index")
+                throw APIError.badRequest("field 'exclude_same': '\(f.prefix(80))' is not a metadata column of this index")
             }
             result = try SearchAPI.field("filter") { try vote.infer(id: id, in: s.index, filter: filter) }
         case let (nil, vector?):
-            guard !body.has("exclude_same") else { throw APIError.badRequest("field 'exclude_same': needs a query 'id', not a 'vector'") }
-            try SearchAPI.checkDimension(vector, s.index)
+            guard body.excludeSame == nil else { throw APIError.badRequest("field 'exclude_same': needs a query 'id', not a 'vector'") }
+            let vector = try SearchAPI.vector(vector, s.index)
             result = try SearchAPI.field("vector") { try vote.infer(vector: vector, in: s.index, filter: filter) }
         default:
             throw APIError.badRequest("give exactly one of field 'id' or field 'vector'")
@@ -230,15 +247,13 @@ public struct SearchAPI: Sendable {
     }
 
     func flags(_ request: Request) async throws -> Response {
-        let body = try await JSONResponse.body(request, limit: configuration.maxJSONBytes)
-        try body.only(["plate", "well", "site", "defect"])
-        guard let plate = try body.string("plate"), !plate.isEmpty else { throw APIError.badRequest("field 'plate': required") }
-        guard let wellText = try body.string("well") else { throw APIError.badRequest("field 'well': required") }
-        guard let well = WellPosition(wellText) else { throw APIError.badRequest("field 'well': '\(wellText)' is not a well such as B03") }
-        let site = try body.int("site", range: 0...100_000)
-        let defect = try body.string("defect") ?? "manual"
+        let body = try await APIRequestDecoder.decode(FlagRequest.self, from: request, limit: configuration.maxJSONBytes)
+        guard !body.plate.isEmpty else { throw APIError.badRequest("field 'plate': must not be empty") }
+        guard let well = WellPosition(body.well) else { throw APIError.badRequest("field 'well': '\(body.well.prefix(40))' is not a well such as B03") }
+        let site = try body.site.map { try SearchAPI.inRange($0, 0...100_000, field: "site") }
+        let defect = body.defect ?? "manual"
         try SearchAPI.checkTag(defect, field: "defect")
-        let (sites, items) = try await service.flag(plate: plate, well: well, site: site, defect: defect)
+        let (sites, items) = try await service.flag(plate: body.plate, well: well, site: site, defect: defect)
         return JSONResponse.make(["sites": sites.map(\.description), "tagged_items": items, "defect": defect, "excluded": true])
     }
 
@@ -318,9 +333,7 @@ public struct SearchAPI: Sendable {
     func searchImage(_ request: Request) async throws -> Response {
         let q = request.uri.queryParameters
         let k = try SearchAPI.queryInt(q.get("k"), name: "k", default: 10, range: 1...1000)
-        var request = request
-        let buffer = try await request.collectBody(upTo: configuration.maxUploadBytes)
-        let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+        let bytes = try await APIRequestDecoder.body(of: request, limit: configuration.maxUploadBytes)
         let files: [SiteImages.File]
         if let boundary = MultipartForm.boundary(contentType: request.headers[.contentType]) {
             files = try MultipartForm(body: bytes, boundary: boundary).parts.map { SiteImages.File(name: $0.filename ?? $0.name, bytes: $0.bytes) }
@@ -333,20 +346,32 @@ public struct SearchAPI: Sendable {
         switch service.profiler {
         case .success(let p): profiler = p
         case .failure(let e):
-            // Say what was uploaded too, so a client sees its files were read.
-            let planes = try files.map { file in try SearchAPI.siteImages { try SiteImages.decode(file.bytes, source: file.name) } }
-            let channels = planes.map(\.count).reduce(0, +)
-            let size = planes.first?.first.map { "\($0.width)x\($0.height)" } ?? "no image"
-            throw APIError(.unprocessableContent, "\(e.message); an uploaded image (\(channels) channel(s), \(size)) "
-                           + "cannot be turned into a comparable vector; query by 'id' or 'vector' instead")
+            // The server's state decides first (409, as for a missing catalog): no upload
+            // could be used. Say what was uploaded too, so a client sees its files were read,
+            // or why they could not be (still within the pixel budget: 413 beyond it).
+            var uploaded: String
+            do {
+                let planes = try files.map { file in try SiteImages.decode(file.bytes, source: file.name, maxPixels: configuration.maxUploadPixels) }
+                let size = planes.first?.first.map { "\($0.width)x\($0.height)" } ?? "no image"
+                uploaded = "an uploaded image (\(planes.map(\.count).reduce(0, +)) channel(s), \(size))"
+            } catch let p as SiteImages.Problem where p.kind == .overBudget {
+                throw APIError(.contentTooLarge, p.description)
+            } catch {
+                uploaded = "the upload (which is not readable either: \(error))"
+            }
+            throw APIError(.conflict, "\(e.message); \(uploaded) cannot be turned into a comparable vector; query by 'id' or 'vector' instead")
         }
-        let planes = try SearchAPI.siteImages { try SiteImages.assign(files, channels: profiler.recipe.channels) }
+        let planes = try SearchAPI.siteImages {
+            try SiteImages.assign(files, channels: profiler.recipe.channels, maxPixels: configuration.maxUploadPixels)
+        }
         let s = await service.snapshot()
         let labelField = q.get("label_field") ?? "Metadata_MoA"
         if q.get("label_field") != nil && !s.index.metadata.columns.contains(labelField) {
             throw APIError.badRequest("query parameter 'label_field': '\(labelField)' is not a metadata column of this index")
         }
-        let query = SiteQuery(k: k, plate: q.get("plate"), filter: try SearchAPI.filter(FilterText.split(q.get("filter") ?? ""), s.index, field: "filter"),
+        let filterText = SearchAPI.formText(q.get("filter"))
+        try FilterGrammar.check(text: filterText, columns: s.index.metadata.columns, field: "query parameter 'filter'")
+        let query = SiteQuery(k: k, plate: q.get("plate"), filter: try SearchAPI.filter(FilterText.split(filterText), s.index, field: "filter"),
                               labelField: labelField, novelty: s.novelty)
         let answer: SiteQuery.Answer
         do { answer = try SearchAPI.field("filter") { try query.run(planes, profiler: profiler, index: s.index) } } catch let e as PipelineError {
@@ -356,10 +381,15 @@ public struct SearchAPI: Sendable {
         return JSONResponse.bytes(try response.json(), contentType: "application/json")
     }
 
-    /// Runs `body`, turning a site's file problems into a 400 (unreadable) or 422 (channels).
+    /// Runs `body`, turning a site's file problems into a 400 (unreadable), 413 (over the
+    /// pixel budget) or 422 (channels).
     static func siteImages<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let p as SiteImages.Problem {
-            throw p.kind == .unreadable ? APIError.badRequest(p.description) : APIError(.unprocessableContent, p.description)
+            switch p.kind {
+            case .unreadable: throw APIError.badRequest(p.description)
+            case .overBudget: throw APIError(.contentTooLarge, p.description)
+            case .channels: throw APIError(.unprocessableContent, p.description)
+            }
         }
     }
 
@@ -387,17 +417,35 @@ public struct SearchAPI: Sendable {
         return id
     }
 
-    static func checkDimension(_ v: [Float], _ index: SearchIndex) throws {
-        guard v.count == index.index.dimension else {
-            throw APIError.badRequest("field 'vector': has \(v.count) values, the index has \(index.index.dimension) dimensions")
+    static func inRange(_ value: Int, _ range: ClosedRange<Int>, field: String) throws -> Int {
+        guard range.contains(value) else {
+            throw APIError.badRequest("field '\(field)': \(value) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
+        return value
+    }
+
+    /// A body's vector checked against the index (`VectorBounds`) and made float32.
+    static func vector(_ v: [Double], _ index: SearchIndex) throws -> [Float] {
+        try VectorBounds.checked(v, dimension: index.index.dimension, cosine: index.index.metric == .cosine)
     }
 
     static func checkTag(_ tag: String, field: String) throws {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-.:"))
-        guard !tag.isEmpty, tag.count <= 64, tag.unicodeScalars.allSatisfy(allowed.contains) else {
+        // ASCII only, as the OpenAPI document's pattern says (CharacterSet.alphanumerics would
+        // also take every script's letters, which the documented pattern does not).
+        guard !tag.isEmpty, tag.unicodeScalars.count <= 64,
+              tag.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.:".unicodeScalars.contains($0)) }) else {
             throw APIError.badRequest("field '\(field)': '\(tag.prefix(80))' is not a tag (1-64 letters, digits, _ - . :)")
         }
+    }
+
+    /// A body's filter, checked against the documented grammar first.
+    static func filter(_ given: FilterField?, _ index: SearchIndex) throws -> ItemFilter? {
+        switch given {
+        case nil: return nil
+        case .text(let text): try FilterGrammar.check(text: text, columns: index.metadata.columns, field: "field 'filter'")
+        case .conditions(let list): try FilterGrammar.check(conditions: list, columns: index.metadata.columns, field: "field 'filter'")
+        }
+        return try filter(given?.expressions ?? [], index, field: "filter")
     }
 
     static func filter(_ expressions: [String], _ index: SearchIndex, field: String) throws -> ItemFilter? {
@@ -407,6 +455,12 @@ public struct SearchAPI: Sendable {
             try f.validate(against: index.metadata)
             return f
         }
+    }
+
+    /// A query parameter as a form sends it: '+' stands for a space (filters join conditions
+    /// with " and "; '+' is not part of the filter grammar).
+    static func formText(_ text: String?) -> String {
+        (text ?? "").replacingOccurrences(of: "+", with: " ")
     }
 
     static func queryInt(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

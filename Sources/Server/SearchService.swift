@@ -37,6 +37,8 @@ public actor SearchService {
 
     public init(configuration: ServerConfiguration, log: (String) -> Void = { _ in }) throws {
         self.configuration = configuration
+        let stale = UploadScratch.removeStale()
+        if stale > 0 { log("removed \(stale) upload scratch file(s) left by servers that no longer run") }
         // Both errors below already name their file.
         do { index = try SearchIndex.open(configuration.indexURL) } catch { throw ServerError("\(error)") }
         if let url = configuration.catalogURL {

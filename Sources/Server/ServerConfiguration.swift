@@ -1,4 +1,5 @@
 import Foundation
+import Workflow
 
 /// Everything `phenoscope serve` was asked for: where the index and its companions are,
 /// where to listen, who may write, and how big a request may be.
@@ -27,6 +28,13 @@ public struct ServerConfiguration: Sendable {
     public var noveltyReference: [String] = ["Metadata_Compound=DMSO"]
     public var maxJSONBytes = 1 << 20
     public var maxUploadBytes = 8 << 20
+    /// Pixels an uploaded site may decode to, all files and planes together
+    /// (`max_upload_pixels`): checked from the image headers before anything is decoded.
+    public var maxUploadPixels = SiteImages.defaultMaxPixels
+    /// Requests one client address may have in flight at once; more are answered 429.
+    public var maxRequestsPerClient = 32
+    /// How long a connection may sit in each part of a request before it is closed.
+    public var timeouts = ConnectionTimeouts()
     /// Largest side of a thumbnail, pixels.
     public var thumbnailSize = 256
 

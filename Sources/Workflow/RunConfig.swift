@@ -1,6 +1,8 @@
 import Tensor
 import Foundation
 import Learning
+import Profiling
+import Screen
 import Yams
 
 /// The configuration of `phenoscope run`, as read from YAML and completed with defaults.
@@ -252,9 +254,16 @@ extension RunConfig {
             throw fail("name", "'\(name)' must be a folder name (not empty, '.', '..', nor containing a slash)")
         }
         let s = screen.synthetic
-        guard s.plates >= 1 else { throw fail("screen.synthetic.plates", "expected at least 1") }
+        guard Manifest.plateGeometry(screen.plateWells) != nil else {
+            throw fail("screen.plate_wells", "\(screen.plateWells); expected 6, 24, 96, 384 or 1536")
+        }
+        guard (1...ScreenLayout.maxPlates).contains(s.plates) else {
+            throw fail("screen.synthetic.plates", "\(s.plates); expected 1 to \(ScreenLayout.maxPlates)")
+        }
         guard s.platesPerBatch >= 1 else { throw fail("screen.synthetic.plates_per_batch", "expected at least 1") }
-        guard s.sites >= 1 else { throw fail("screen.synthetic.sites", "expected at least 1") }
+        guard (1...ScreenLayout.maxSitesPerWell).contains(s.sites) else {
+            throw fail("screen.synthetic.sites", "\(s.sites); expected 1 to \(ScreenLayout.maxSitesPerWell)")
+        }
         guard s.width >= 64, s.height >= 64, s.width <= 8192, s.height <= 8192 else {
             throw fail("screen.synthetic.width/height", "\(s.width)x\(s.height); expected 64 to 8192 pixels")
         }
@@ -273,7 +282,9 @@ extension RunConfig {
         guard normalization.lowPercentile >= 0, normalization.lowPercentile < normalization.highPercentile, normalization.highPercentile <= 100 else {
             throw fail("normalization.low_percentile/high_percentile", "expected 0 <= low < high <= 100")
         }
-        guard crops.size >= 1 else { throw fail("crops.size", "expected a positive number of pixels") }
+        guard (1...CropExtraction.maxSize).contains(crops.size) else {
+            throw fail("crops.size", "\(crops.size); expected 1 to \(CropExtraction.maxSize) pixels")
+        }
         guard crops.shardSize >= 1 else { throw fail("crops.shard_size", "expected at least 1") }
         if crops.enabled && crops.maskNeighbours && segmentation.method == .locations {
             throw fail("crops.mask_neighbours", "with segmentation.method locations crops are centred on the given locations and have no neighbour masks")
@@ -282,7 +293,9 @@ extension RunConfig {
             throw fail("crops.enabled", "crops are cut from 16-bit images; set normalization.output to u16")
         }
         guard features.textureScales.allSatisfy({ $0 >= 1 }) else { throw fail("features.texture_scales", "expected positive integers") }
-        guard evaluation.nullSize >= 1 else { throw fail("evaluation.null_size", "expected at least 1") }
+        guard (1...ProfileEvaluation.Options.maxNullSize).contains(evaluation.nullSize) else {
+            throw fail("evaluation.null_size", "\(evaluation.nullSize); expected 1 to \(ProfileEvaluation.Options.maxNullSize)")
+        }
         guard evaluation.bootstrap >= 0 else { throw fail("evaluation.bootstrap", "expected 0 (no intervals) or more resamples") }
         guard profiles.outlierCutoff >= 0 else { throw fail("profiles.outlier_cutoff", "expected >= 0") }
         if profiles.featureSelect && profiles.selection.isEmpty {

@@ -15,19 +15,26 @@ public enum SiteImages {
         public init(name: String, bytes: [UInt8]) { self.name = name; self.bytes = bytes }
     }
 
-    /// Why a site's files cannot be used.
+    /// Why a site's files cannot be used: unreadable bytes, channels that do not match the
+    /// recipe, or images larger than the pixel budget the caller set.
     public struct Problem: Error, CustomStringConvertible {
-        public enum Kind: Sendable { case unreadable, channels }
+        public enum Kind: Sendable { case unreadable, channels, overBudget }
         public var kind: Kind
         public var description: String
     }
 
+    /// The default pixel budget of one site (all files and planes together): 2^25 pixels,
+    /// 128 MiB as floats, e.g. five 2,160^2 channels.
+    public static let defaultMaxPixels = 1 << 25
+
     /// The planes of one PNG (gray, or RGB read as three planes) or TIFF (one per page),
-    /// raw intensities as floats.
-    public static func decode(_ bytes: [UInt8], source: String) throws -> [Image<Float>] {
+    /// raw intensities as floats; more than `maxPixels` pixels in all is an `.overBudget`
+    /// problem, found from the header before the pixels are decoded.
+    public static func decode(_ bytes: [UInt8], source: String, maxPixels: Int = defaultMaxPixels) throws -> [Image<Float>] {
         func fail(_ what: String) -> Problem { Problem(kind: .unreadable, description: "\(source): \(what)") }
         guard !bytes.isEmpty else { throw fail("empty; expected a PNG or TIFF image") }
         if bytes.starts(with: [137, 80, 78, 71, 13, 10, 26, 10]) {
+            try checkPNGHeader(bytes, source: source, maxPixels: maxPixels)
             do {
                 let png = try PNGCodec.decode(Data(bytes), source: source)
                 return png.planes.map { Image(width: $0.width, height: $0.height, pixels: $0.pixels.map(Float.init)) }
@@ -36,13 +43,21 @@ public enum SiteImages {
         guard bytes.starts(with: [0x49, 0x49, 0x2A, 0x00]) || bytes.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) else {
             throw fail("not a PNG or TIFF image (unknown signature)")
         }
-        // libtiff reads from files; a private temporary one, removed whatever happens.
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("phenoscope-upload-\(UUID().uuidString).tif")
+        // libtiff reads from files; a private temporary one, removed whatever happens (and,
+        // after a crash, by `removeStaleUploads` when a server starts).
+        let url = UploadScratch.fileURL()
         defer { try? FileManager.default.removeItem(at: url) }
         do { try Data(bytes).write(to: url) } catch { throw fail("cannot store it for reading: \(error)") }
         let pages: [Image<Float>]
-        do { pages = try TIFFReader.readPages(url) } catch {
-            throw fail("not a readable TIFF (\("\(error)".replacingOccurrences(of: url.path, with: source)))")
+        do { pages = try TIFFReader.readPages(url, maxPixels: maxPixels) } catch {
+            let message = "\(error)".replacingOccurrences(of: url.path, with: source)
+            // TIFFReader's budget refusal, the one error that is about size rather than bytes.
+            if message.contains("exceeds the pixel budget") {
+                throw Problem(kind: .overBudget, description: "\(source): more pixels than the upload budget of \(maxPixels) (max_upload_pixels)")
+            }
+            // TIFFReader's errors already start with the file ("body: not a readable TIFF (...)").
+            let prefix = "\(source): "
+            throw fail(message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : "not a readable TIFF (\(message))")
         }
         guard let first = pages.first, pages.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
             throw fail("TIFF pages (channels) differ in size")
@@ -50,9 +65,30 @@ public enum SiteImages {
         return pages
     }
 
-    /// The planes of `files` assigned to `channels`.
-    public static func assign(_ files: [File], channels: [String]) throws -> [String: Image<Float>] {
-        let decoded = try files.map { ($0.name, try decode($0.bytes, source: $0.name)) }
+    /// Refuses a PNG whose IHDR (the first chunk, at a fixed offset) declares more pixels
+    /// than `maxPixels`, counting three planes for colour types with RGB.
+    static func checkPNGHeader(_ bytes: [UInt8], source: String, maxPixels: Int) throws {
+        guard bytes.count >= 26 else { return } // too short: libpng names the problem
+        func u32(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        let planes = bytes[25] & 2 != 0 ? 3 : 1
+        let (area, o1) = u32(16).multipliedReportingOverflow(by: u32(20))
+        let (pixels, o2) = area.multipliedReportingOverflow(by: planes)
+        guard !o1, !o2, pixels <= maxPixels else {
+            throw Problem(kind: .overBudget, description: "\(source): \(u32(16))x\(u32(20)) PNG (\(planes) plane(s)) is over the upload budget of \(maxPixels) pixels (max_upload_pixels)")
+        }
+    }
+
+    /// The planes of `files` assigned to `channels`; `maxPixels` bounds all files together.
+    public static func assign(_ files: [File], channels: [String], maxPixels: Int = defaultMaxPixels) throws -> [String: Image<Float>] {
+        var budget = maxPixels
+        let decoded = try files.map { file -> (String, [Image<Float>]) in
+            guard budget > 0 else {
+                throw Problem(kind: .overBudget, description: "\(file.name): the files before it used the upload budget of \(maxPixels) pixels (max_upload_pixels)")
+            }
+            let planes = try decode(file.bytes, source: file.name, maxPixels: budget)
+            budget -= planes.reduce(0) { $0 + $1.pixels.count }
+            return (file.name, planes)
+        }
         if decoded.count == 1, decoded[0].1.count > 1 {
             let pages = decoded[0].1
             guard pages.count == channels.count else {

@@ -27,7 +27,9 @@ struct CropsCommand: ParsableCommand {
 
     func validate() throws {
         guard (masks == nil) != (locations == nil) else { throw ValidationError("give exactly one of --masks and --locations") }
-        guard size >= 1 else { throw ValidationError("--size: expected a positive number of pixels") }
+        guard (1...CropExtraction.maxSize).contains(size) else {
+            throw ValidationError("--size: expected 1 to \(CropExtraction.maxSize) pixels, got \(size)")
+        }
         guard shardSize >= 1 else { throw ValidationError("--shard-size: expected at least 1") }
         guard CropStore.DType(rawValue: dtype) != nil else { throw ValidationError("--dtype: '\(dtype)': expected u16 or f16") }
     }

@@ -107,7 +107,9 @@ struct EvaluateCommand: ParsableCommand {
             }
             return v
         }
-        guard nullSize >= 1 else { throw ProfilingError("--null-size: expected a positive integer") }
+        guard (1...ProfileEvaluation.Options.maxNullSize).contains(nullSize) else {
+            throw ProfilingError("--null-size: expected 1 to \(ProfileEvaluation.Options.maxNullSize), got \(nullSize)")
+        }
         options.nullSize = nullSize
         options.seed = seed
         guard bootstrap >= 0 else { throw ProfilingError("--bootstrap: expected a non-negative integer") }

@@ -75,6 +75,8 @@ struct ProfileCommand: ParsableCommand {
         } else {
             table = try ProfileTable(contentsOf: inputURL, allowMissing: pipeline.acceptsMissingValues)
         }
+        // A value past float32's range (1e308) became inf after robust-z and was written out.
+        try table.requireFinite(allowingNaN: pipeline.acceptsMissingValues)
         var result = try pipeline.apply(to: table)
         if by == "treatment" {
             result = try Aggregation(keys: Aggregation.treatmentKeys, method: aggregation).apply(to: result)

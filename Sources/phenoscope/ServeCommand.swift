@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Server
+import Workflow
 
 /// `phenoscope serve`: the similarity-search HTTP API and web page over an index folder.
 ///
@@ -27,12 +28,22 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Percentile of DMSO nearest-neighbour similarities below which a query is novel.") var noveltyPercentile = 5.0
     @Option(help: "Largest JSON request body, bytes.") var maxJsonBytes = 1 << 20
     @Option(help: "Largest image upload, bytes.") var maxUploadBytes = 8 << 20
+    @Option(help: "Most pixels an uploaded site may decode to, all files and channels together (checked from headers).")
+    var maxUploadPixels = SiteImages.defaultMaxPixels
+    @Option(help: "Requests one client address may have in flight; more get 429.") var maxRequestsPerClient = 32
+    @Option(help: "Seconds a connection may wait for a request's first byte (new or keep-alive).") var idleTimeout = 30.0
+    @Option(help: "Seconds from a request's first byte to the end of its headers.") var headerTimeout = 10.0
+    @Option(help: "Seconds from the headers to the end of the body.") var bodyTimeout = 60.0
     @Flag(help: "No start-up messages.") var quiet = false
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         guard (0...100).contains(noveltyPercentile) else { throw ValidationError("--novelty-percentile must be in 0...100") }
-        guard maxJsonBytes > 0, maxUploadBytes > 0 else { throw ValidationError("body limits must be positive") }
+        guard maxJsonBytes > 0, maxUploadBytes > 0, maxUploadPixels > 0 else { throw ValidationError("body and pixel limits must be positive") }
+        guard maxRequestsPerClient >= 1 else { throw ValidationError("--max-requests-per-client must be at least 1, got \(maxRequestsPerClient)") }
+        for (name, value) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)] {
+            guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("\(name) must be in (0, 86400] seconds, got \(value)") }
+        }
     }
 
     func serverConfiguration() throws -> ServerConfiguration {
@@ -44,7 +55,9 @@ struct ServeCommand: ParsableCommand {
         c.umapURL = umap.map { URL(fileURLWithPath: $0) }
         c.umapMaxItems = umapMaxItems
         c.noveltyPercentile = noveltyPercentile
-        c.maxJSONBytes = maxJsonBytes; c.maxUploadBytes = maxUploadBytes
+        c.maxJSONBytes = maxJsonBytes; c.maxUploadBytes = maxUploadBytes; c.maxUploadPixels = maxUploadPixels
+        c.maxRequestsPerClient = maxRequestsPerClient
+        c.timeouts = ConnectionTimeouts(idle: idleTimeout, header: headerTimeout, body: bodyTimeout)
         return c
     }
 

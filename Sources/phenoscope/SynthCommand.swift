@@ -63,8 +63,12 @@ struct SynthCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let p = plates, p < 1 { throw ValidationError("--plates must be at least 1, got \(p)") }
-        if let s = sites, s < 1 { throw ValidationError("--sites must be at least 1, got \(s)") }
+        if let p = plates, !(1...ScreenLayout.maxPlates).contains(p) {
+            throw ValidationError("--plates must be between 1 and \(ScreenLayout.maxPlates), got \(p)")
+        }
+        if let s = sites, !(1...ScreenLayout.maxSitesPerWell).contains(s) {
+            throw ValidationError("--sites must be between 1 and \(ScreenLayout.maxSitesPerWell), got \(s)")
+        }
         guard wells == 96 || wells == 384 else { throw ValidationError("--wells must be 96 or 384, got \(wells)") }
         guard width >= 16, height >= 16, width <= 8192, height <= 8192 else {
             throw ValidationError("--width and --height must be between 16 and 8192, got \(width)x\(height)")
@@ -73,7 +77,9 @@ struct SynthCommand: ParsableCommand {
             throw ValidationError("--cells-per-site must be between 1 and 20000, got \(c)")
         }
         guard (0...1).contains(defectRate) else { throw ValidationError("--defect-rate must be in [0, 1], got \(defectRate)") }
-        if let c = compoundsPerMoa, c < 1 { throw ValidationError("--compounds-per-moa must be at least 1, got \(c)") }
+        if let c = compoundsPerMoa, !(1...ScreenLayout.maxCompoundsPerMoA).contains(c) {
+            throw ValidationError("--compounds-per-moa must be between 1 and \(ScreenLayout.maxCompoundsPerMoA), got \(c)")
+        }
         guard platesPerBatch >= 1 else { throw ValidationError("--plates-per-batch must be at least 1") }
     }
 

@@ -60,6 +60,10 @@ final class TrainerTests: XCTestCase {
         XCTAssertThrowsError(try TrainConfig.parse("seed: -1\n", file: "t.yaml")) {
             XCTAssertEqual("\($0)", "t.yaml: seed: -1; expected a non-negative integer")
         }
+        // A name of '..' made the run folder runs_dir's parent.
+        XCTAssertThrowsError(try TrainConfig.parse("name: ..\n", file: "t.yaml")) {
+            XCTAssertEqual("\($0)", "t.yaml: name: '..' must be a non-empty folder name (not '.' or '..')")
+        }
         let c = try? TrainConfig.parse("method: dino\nlocal_crops_number: 4\naugmentation:\n  channel_drop: 0.5\n", file: "t.yaml")
         XCTAssertEqual(c?.method, .dino)
         XCTAssertEqual(c?.localCropsNumber, 4)

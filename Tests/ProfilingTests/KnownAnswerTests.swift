@@ -26,6 +26,13 @@ final class KnownAnswerTests: XCTestCase {
         let t = try ProfileTable(csv: CSVTable(parsing: "Metadata_Compound,f1\na,\n", source: "t.csv"), allowMissing: true)
         XCTAssertTrue(t[0, 0].isNaN)
         XCTAssertThrowsError(try t.requireFinite())
+        // `profile` lets NaN through but not a value past float32's range (1e308 became inf
+        // after robust-z and was written out).
+        XCTAssertNoThrow(try t.requireFinite(allowingNaN: true))
+        let big = try ProfileTable(csv: CSVTable(parsing: "Metadata_Compound,f1\na,\nb,1e308\n", source: "t.csv"), allowMissing: true)
+        XCTAssertThrowsError(try big.requireFinite(allowingNaN: true)) {
+            XCTAssertEqual("\($0)", "t.csv:3: column 'f1': expected a number within float32's range (|x| <= 3.4e38), found 1e+308")
+        }
     }
 
     func testCSVRoundTripKeepsMetadataFirstAndExactValues() throws {

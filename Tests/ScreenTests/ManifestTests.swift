@@ -107,6 +107,11 @@ final class ManifestTests: XCTestCase {
             XCTAssertEqual("\($0)", "\(dir.appendingPathComponent("actin.tif").path): 5x10 pixels, expected 20x10 like dna.tif (DNA) of the same site")
         }
         XCTAssertThrowsError(try QualityControl().run(manifest: m))
+        // segment reads its planes itself (as floats): the same error, not a trap in propagation.
+        XCTAssertThrowsError(try ScreenSegmentation().run(manifest: m, out: dir.appendingPathComponent("seg"))) {
+            XCTAssertEqual("\($0)", "\(dir.appendingPathComponent("actin.tif").path): 5x10 pixels, expected 20x10 like dna.tif (DNA) of the same site")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("seg/masks.csv").path))
         try TIFFWriter.write(Image<UInt16>(width: 20, height: 10, repeating: 1), to: dir.appendingPathComponent("actin.tif"))
         XCTAssertEqual(try m.siteImages(m.rows[0]).count, 2)
     }

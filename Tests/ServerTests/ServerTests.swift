@@ -8,7 +8,9 @@ import Search
 
 final class ServerTests: XCTestCase {
     func testOpenAPIDocumentMatchesTheRoutes() async throws {
-        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let columns = ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Metadata_Compound", "Metadata_MoA"]
+        let text = OpenAPIDocument.json(dimension: 8, columns: columns, cosine: true)
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         XCTAssertEqual(doc["openapi"] as? String, "3.1.0")
         let paths = try XCTUnwrap(doc["paths"] as? [String: [String: Any]])
         let methods: Set<String> = ["get", "post", "put", "delete", "patch"]
@@ -33,7 +35,7 @@ final class ServerTests: XCTestCase {
                 XCTAssertNotEqual(response.status, 405, "\(r.method) \(r.path)")
             }
             let served = try await client.send("GET", "/openapi.json")
-            XCTAssertEqual(served.text, OpenAPIDocument.json)
+            XCTAssertEqual(served.text, text)
         }
     }
 
@@ -192,7 +194,7 @@ final class ServerTests: XCTestCase {
         }
     }
 
-    func testImageSearchWithoutRecipeIs422() async throws {
+    func testImageSearchWithoutRecipeIs409() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }
         let (service, metrics) = try fixture.service()
@@ -203,7 +205,7 @@ final class ServerTests: XCTestCase {
         try await TestServer.with(service, metrics) { client in
             for (file, channels) in [(tiff, 2), (png, 1)] {
                 let r = try await client.send("POST", "/api/search/image", raw: Array(try Data(contentsOf: file)))
-                XCTAssertEqual(r.status, 422)
+                XCTAssertEqual(r.status, 409, "the server's state (no recipe), as for a missing catalog or manifest")
                 let error = r.json["error"] as? String ?? ""
                 XCTAssertTrue(error.contains("no recipe") && error.contains("\(channels) channel"), error)
             }

@@ -69,7 +69,7 @@ final class RunConfigTests: XCTestCase {
         }
         XCTAssertEqual(message("screen:\n  synthetc: {}\n"), "c.yaml: unknown key 'screen.synthetc'")
         XCTAssertEqual(message("screen:\n  synthetic:\n    plates: many\n"), "c.yaml: screen.synthetic.plates: expected Int")
-        XCTAssertEqual(message("screen:\n  synthetic:\n    plates: 0\n"), "c.yaml: screen.synthetic.plates: expected at least 1")
+        XCTAssertEqual(message("screen:\n  synthetic:\n    plates: 0\n"), "c.yaml: screen.synthetic.plates: 0; expected 1 to 1000")
         XCTAssertEqual(message("normalization:\n  level: site\n"), "c.yaml: normalization.level: 'site': expected none, plate, well or image")
         XCTAssertEqual(message("crops:\n  dtype: f32\n"), "c.yaml: crops.dtype: 'f32': expected u16 or f16")
         XCTAssertEqual(message("segmentation:\n  method: locations\n"), "c.yaml: segmentation.locations: method 'locations' needs the path of a CSV of cell locations")
@@ -92,6 +92,17 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(message("evaluation: {seed: -1}\n"), "c.yaml: evaluation.seed: -1; expected >= 0")
         XCTAssertEqual(message("screen:\n  synthetic: {width: 4611686018427387904}\n"),
                        "c.yaml: screen.synthetic.width/height: 4611686018427387904x512; expected 64 to 8192 pixels")
+        // Sizes that crashed or ran away before anything was written (2^62 plates: SIGSEGV in
+        // the layout; 1e9 sites: allocation abort), and a plate format checked only after
+        // the synthetic screen had been drawn.
+        XCTAssertEqual(message("screen:\n  synthetic: {plates: 4611686018427387904}\n"),
+                       "c.yaml: screen.synthetic.plates: 4611686018427387904; expected 1 to 1000")
+        XCTAssertEqual(message("screen:\n  synthetic: {sites: 1000000000}\n"), "c.yaml: screen.synthetic.sites: 1000000000; expected 1 to 100")
+        XCTAssertEqual(message("screen:\n  plate_wells: -96\n"), "c.yaml: screen.plate_wells: -96; expected 6, 24, 96, 384 or 1536")
+        XCTAssertEqual(message("crops: {size: 4611686018427387904}\n"), "c.yaml: crops.size: 4611686018427387904; expected 1 to 2048 pixels")
+        XCTAssertEqual(message("evaluation: {null_size: 9223372036854775807}\n"),
+                       "c.yaml: evaluation.null_size: 9223372036854775807; expected 1 to 1000000")
+        XCTAssertNoThrow(try RunConfig.parse("screen: {plate_wells: 384}\n", file: "c.yaml"))
         let m = message("name: [unclosed\n")
         XCTAssertTrue(m.hasPrefix("c.yaml: "), m)
     }

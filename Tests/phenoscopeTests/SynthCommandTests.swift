@@ -6,7 +6,12 @@ final class SynthCommandTests: XCTestCase {
     func testBadOptionsAreRejectedWithTheirName() {
         for (args, expected) in [
             (["--out", "/tmp/x", "--wells", "100"], "--wells must be 96 or 384"),
-            (["--out", "/tmp/x", "--plates", "0"], "--plates must be at least 1"),
+            (["--out", "/tmp/x", "--plates", "0"], "--plates must be between 1 and 1000, got 0"),
+            // Issue 21: these crashed (2^62 plates, 1e9 sites: allocation aborts) or ran away
+            // (2^62 compounds per MoA: gigabytes of layout) before a file was written.
+            (["--out", "/tmp/x", "--plates", "4611686018427387904"], "--plates must be between 1 and 1000"),
+            (["--out", "/tmp/x", "--sites", "1000000000"], "--sites must be between 1 and 100, got 1000000000"),
+            (["--out", "/tmp/x", "--compounds-per-moa", "4611686018427387904"], "--compounds-per-moa must be between 1 and 100"),
             (["--out", "/tmp/x", "--width", "8"], "--width and --height"),
             (["--out", "/tmp/x", "--defect-rate", "2"], "--defect-rate must be in [0, 1]"),
         ] {
