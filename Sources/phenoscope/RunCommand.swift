@@ -34,10 +34,11 @@ struct RunCommand: ParsableCommand {
         if !plate.isEmpty && only != .plates { throw ValidationError("--plate goes with --only plates") }
         run.force = force
         let started = Date()
-        try run.run(only, plates: plate)
+        let recorded = try run.runRecorded(only, plates: plate)
         if only == .all || only == .screen {
             try run.summary(seconds: Date().timeIntervalSince(started)).forEach { print($0) }
         }
+        print("memory: \(recorded.memoryLine); per stage in \(RunSummary.url(root: run.layout.root, part: only, plates: plate).path)")
     }
 }
 
