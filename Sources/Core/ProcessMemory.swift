@@ -8,7 +8,8 @@ import Glibc
 ///
 /// The high-water mark only ever rises during a process's life, so a reading after a step is
 /// the peak of everything up to and including that step; a step raised the peak only when its
-/// reading is above the one before it. On Linux both come from `/proc/self/status` (`VmRSS`,
+/// reading is above the one before it. (The kernel syncs its per-thread page counts lazily,
+/// so two readings can differ by a few pages either way.) On Linux both come from `/proc/self/status` (`VmRSS`,
 /// `VmHWM`), the figure `/usr/bin/time -v` reports as "Maximum resident set size"; elsewhere the
 /// peak comes from `getrusage` and the current size is unknown (nil).
 public struct ProcessMemory: Sendable, Equatable, Codable {

@@ -24,7 +24,9 @@ final class ProcessMemoryTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(during.peakBytes, resident + 200 << 20, "a written 256 MiB block shows in the peak")
         XCTAssertEqual(block[size - 1], 2)
         block = []
-        XCTAssertGreaterThanOrEqual(ProcessMemory.current().peakBytes, during.peakBytes, "the high-water mark does not fall")
+        // The kernel's RSS counters are cached per thread and synced lazily, so a later
+        // reading can lag an earlier one by a few pages; it never falls back by the block.
+        XCTAssertGreaterThanOrEqual(ProcessMemory.current().peakBytes, during.peakBytes - (8 << 20), "the high-water mark keeps the block")
         #endif
     }
 
