@@ -23,6 +23,15 @@ public struct FeatureMeans: Sendable {
         count += table.rowCount
     }
 
+    /// Adds one cell's values, in this accumulator's feature order (float32, as cell files hold them).
+    public mutating func add(_ cell: UnsafeBufferPointer<Float>) {
+        for f in 0..<sum.count {
+            let v = cell[f]
+            if v.isFinite { sum[f] += Double(v); defined[f] += 1 }
+        }
+        count += 1
+    }
+
     /// The means; NaN for a feature no cell defines.
     public var means: [Double] { zip(sum, defined).map { $1 > 0 ? $0 / Double($1) : .nan } }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Screen
 
@@ -176,9 +177,26 @@ public struct ProfileTable: Sendable, Equatable {
         return CSVTable(header: metadataColumns + featureNames, rows: rows)
     }
 
-    /// Writes the table as CSV, atomically.
+    /// Writes the table as CSV, atomically: the text of `csvTable()`, made and written a block
+    /// of rows at a time, so a table of many rows never exists as strings all at once.
     public func write(to url: URL) throws {
-        try csvTable().write(to: url)
+        try AtomicFile.write(to: url) { tmp in
+            guard FileManager.default.createFile(atPath: tmp.path, contents: nil), let out = FileHandle(forWritingAtPath: tmp.path) else {
+                throw ProfilingError("\(tmp.path): cannot create")
+            }
+            defer { try? out.close() }
+            try out.write(contentsOf: Data(CSVTable(header: metadataColumns + featureNames).encoded().utf8))
+            let block = 1024
+            for start in stride(from: 0, to: rowCount, by: block) {
+                var text = ""
+                for r in start..<min(rowCount, start + block) {
+                    var fields = metadata[r].map(CSVTable.quoted)
+                    for j in 0..<featureCount { fields.append(CSVTable.quoted(Self.format(self[r, j]))) }
+                    text += fields.joined(separator: ",") + "\n"
+                }
+                try out.write(contentsOf: Data(text.utf8))
+            }
+        }
     }
 
     static func format(_ v: Double) -> String {

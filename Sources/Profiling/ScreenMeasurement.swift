@@ -55,21 +55,23 @@ public struct ScreenMeasurement: Sendable {
 
     /// Measures the sites of `manifest` (skipping `excluded` ones) with the labels in `masks`;
     /// writes per-cell files into `cellDirectory` if given; returns well profiles.
+    ///
+    /// Sites are folded into the well means (and their cells onto the cell files) in manifest
+    /// order as soon as every site before them is measured, then dropped, so memory holds the
+    /// sites being measured and those waiting for a slower one before them, not a plate's cells.
     public func run(manifest: Manifest, masks: MaskIndex, excluded: Set<SiteKey> = [], cellDirectory: URL? = nil,
                     progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Result {
         let rows = manifest.rows.filter { !excluded.contains($0.siteKey) }
         var opts = options
         opts.threads = 1
         opts.channelOrder = manifest.channels
-        let results = UnsafeMutableBufferPointer<SiteOutcome?>.allocate(capacity: rows.count)
-        defer { results.deallocate() }
-        results.initialize(repeating: nil)
-        let lock = NSLock()
-        var done = 0
-        DispatchQueue.concurrentPerform(iterations: max(1, threads)) { worker in
+        let fold = SiteFold(rows: rows, cellDirectory: cellDirectory)
+        let workers = max(1, threads)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var i = worker
-            while i < rows.count {
+            while i < rows.count, !fold.failed {
                 let row = rows[i]
+                let outcome: SiteOutcome
                 do {
                     guard let entry = masks.entries[row.siteKey] else {
                         throw ProfilingError("no masks for site \(row.siteKey) (manifest line \(row.line))")
@@ -83,73 +85,126 @@ public struct ScreenMeasurement: Sendable {
                     }
                     let nuclei = try TIFFReader.readLabels(entry.nuclei)
                     let cells = try TIFFReader.readLabels(entry.cells)
-                    results[i] = SiteOutcome(table: try Self.measureSite(channels: channels, nuclei: nuclei, cells: cells, options: opts))
+                    outcome = SiteOutcome(table: try Self.measureSite(channels: channels, nuclei: nuclei, cells: cells, options: opts))
                 } catch {
-                    results[i] = SiteOutcome(error: error)
+                    outcome = SiteOutcome(error: error)
                 }
-                lock.lock(); done += 1; let d = done; lock.unlock()
-                progress?(d, rows.count)
-                i += max(1, threads)
+                let done = fold.put(outcome, at: i)
+                progress?(done, rows.count)
+                i += workers
             }
         }
-        if let failed = results.first(where: { $0?.error != nil }), let error = failed?.error { throw error }
-        guard let columns = results.first(where: { $0?.table != nil })??.table?.columns else {
-            throw ProfilingError("no site had any cell to measure")
-        }
-        // Wells: mean over all cells of the well's sites.
-        var order: [String] = []
-        // Per feature, the mean over the cells where it is defined (a cell without cytoplasm
-        // has NaN cytoplasm features; it should not blank the whole well).
-        var sums: [String: (meta: [String], means: FeatureMeans)] = [:]
-        var cellRowsByPlate: [String: (meta: [[String]], values: [Float])] = [:]
-        var totalCells = 0
-        for (i, row) in rows.enumerated() {
-            guard let table = results[i]?.table, table.rowCount > 0 else { continue }
-            let key = "\(row.plate)\u{0}\(row.well)"
-            if sums[key] == nil {
-                order.append(key)
-                sums[key] = ([row.plate, row.well.description, row.batch, row.compound, row.concentrationText, row.moa],
-                             FeatureMeans(features: columns.count))
-            }
-            let n = columns.count
-            sums[key]?.means.add(table)
-            totalCells += table.rowCount
-            if cellDirectory != nil {
-                var plate = cellRowsByPlate[row.plate] ?? ([], [])
-                for c in 0..<table.rowCount {
-                    plate.meta.append([row.plate, row.well.description, String(row.site), String(table.labels[c]),
-                                       String(format: "%.2f", table.centroids[c].x), String(format: "%.2f", table.centroids[c].y),
-                                       row.batch, row.compound, row.concentrationText, row.moa])
-                    plate.values.append(contentsOf: table.values[(c * n)..<((c + 1) * n)].map { Float($0) })
-                }
-                cellRowsByPlate[row.plate] = plate
-            }
-        }
-        var meta: [[String]] = []
-        var features: [Double] = []
-        for key in order {
-            guard let e = sums[key] else { continue }
-            meta.append(e.meta + [String(e.means.count)])
-            features += e.means.means
-        }
-        let wells = ProfileTable(metadataColumns: ScreenMeasurement.wellMetadata + [Aggregation.countColumn], metadata: meta,
-                                 featureNames: columns, features: features)
-        if let dir = cellDirectory {
-            for (plate, cells) in cellRowsByPlate {
-                try NPYArray(float32: cells.values, shape: [cells.meta.count, columns.count])
-                    .write(to: dir.appendingPathComponent("\(plate).npy"))
-                var t = CSVTable(header: ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Metadata_Cell", "Location_X", "Location_Y",
-                                          "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA"])
-                t.rows = cells.meta
-                t.lineNumbers = t.rows.indices.map { $0 + 2 }
-                try t.write(to: dir.appendingPathComponent("\(plate)_cells.csv"))
-                // Concentration always a double: one schema over every plate's file.
-                try ParquetWriter.write(Self.singleCellTable(meta: cells.meta, values: cells.values, features: columns),
-                                        to: dir.appendingPathComponent("\(plate)_cells.parquet"),
-                                        doubleMetadata: ["Metadata_Concentration"])
-            }
-            try AtomicFile.write(columns.joined(separator: "\n") + "\n", to: dir.appendingPathComponent("features.txt"))
-        }
+        let (wells, totalCells) = try fold.finish()
         return Result(wells: wells, cellCount: totalCells, siteCount: rows.count)
+    }
+}
+
+/// The in-order fold of `ScreenMeasurement.run`: sites arrive from the workers in any order;
+/// each is added to its well's means, and its cells appended to its plate's cell files, once
+/// every site before it has been, and is then dropped. The first error in manifest order wins.
+private final class SiteFold: @unchecked Sendable {
+    private let lock = NSLock()
+    private let rows: [ManifestRow]
+    private let cellDirectory: URL?
+    private var waiting: [Int: ScreenMeasurement.SiteOutcome] = [:]
+    private var next = 0
+    private var arrived = 0
+    private var error: Error?
+    private var columns: [String]?
+    private var order: [String] = []
+    private var wells: [String: (meta: [String], means: FeatureMeans)] = [:]
+    private var writers: [String: NPYRowWriter] = [:]
+    private var cellText: [String: String] = [:]
+    private var plateOrder: [String] = []
+    private var totalCells = 0
+
+    init(rows: [ManifestRow], cellDirectory: URL?) { (self.rows, self.cellDirectory) = (rows, cellDirectory) }
+
+    var failed: Bool { lock.lock(); defer { lock.unlock() }; return error != nil }
+
+    /// Takes site `i`'s outcome and folds every site now ready; returns how many have arrived.
+    func put(_ outcome: ScreenMeasurement.SiteOutcome, at i: Int) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        arrived += 1
+        waiting[i] = outcome
+        while error == nil, let ready = waiting.removeValue(forKey: next) {
+            do { try add(ready, row: rows[next]) } catch { self.error = error }
+            next += 1
+        }
+        return arrived
+    }
+
+    private func add(_ outcome: ScreenMeasurement.SiteOutcome, row: ManifestRow) throws {
+        if let e = outcome.error { throw e }
+        guard let table = outcome.table else { return }
+        if columns == nil { columns = table.columns }
+        guard table.columns == columns else {
+            throw ProfilingError("\(row.plate) \(row.well) site \(row.site): measured columns differ from the first site's")
+        }
+        guard table.rowCount > 0 else { return }
+        let n = table.columns.count
+        let key = "\(row.plate)\u{0}\(row.well)"
+        if wells[key] == nil {
+            order.append(key)
+            wells[key] = ([row.plate, row.well.description, row.batch, row.compound, row.concentrationText, row.moa],
+                          FeatureMeans(features: n))
+        }
+        wells[key]?.means.add(table)
+        totalCells += table.rowCount
+        guard let dir = cellDirectory else { return }
+        if writers[row.plate] == nil {
+            writers[row.plate] = try NPYRowWriter(url: dir.appendingPathComponent("\(row.plate).npy"), columns: n)
+            plateOrder.append(row.plate)
+        }
+        var text = ""
+        for c in 0..<table.rowCount {
+            text += [row.plate, row.well.description, String(row.site), String(table.labels[c]),
+                     String(format: "%.2f", table.centroids[c].x), String(format: "%.2f", table.centroids[c].y),
+                     row.batch, row.compound, row.concentrationText, row.moa].map(CSVTable.quoted).joined(separator: ",") + "\n"
+        }
+        cellText[row.plate, default: ""] += text
+        let floats = table.values.map { Float($0) }
+        try floats.withUnsafeBufferPointer { try writers[row.plate]?.append($0) }
+    }
+
+    /// The well profiles and cell count; the cell files put in place. Throws the first error
+    /// in manifest order (and leaves no cell file of this call).
+    func finish() throws -> (ProfileTable, Int) {
+        lock.lock(); defer { lock.unlock() }
+        do {
+            if let error { throw error }
+            guard let columns else { throw ProfilingError("no site had any cell to measure") }
+            var meta: [[String]] = []
+            var features: [Double] = []
+            for key in order {
+                guard let e = wells[key] else { continue }
+                meta.append(e.meta + [String(e.means.count)])
+                features += e.means.means
+            }
+            let table = ProfileTable(metadataColumns: ScreenMeasurement.wellMetadata + [Aggregation.countColumn], metadata: meta,
+                                     featureNames: columns, features: features)
+            if let dir = cellDirectory {
+                let header = ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Metadata_Cell", "Location_X", "Location_Y",
+                              "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA"].joined(separator: ",") + "\n"
+                for plate in plateOrder {
+                    try writers[plate]?.finish()
+                    let csv = header + (cellText[plate] ?? "")
+                    try AtomicFile.write(csv, to: dir.appendingPathComponent("\(plate)_cells.csv"))
+                    // The single-cell Parquet (CellProfiler names) from the files just written,
+                    // one plate at a time; Concentration always a double: one schema over every
+                    // plate's file.
+                    let meta = try CSVTable(parsing: csv, source: "\(plate)_cells.csv").rows
+                    let values = try NPYArray.read(dir.appendingPathComponent("\(plate).npy")).floats()
+                    try ParquetWriter.write(ScreenMeasurement.singleCellTable(meta: meta, values: values, features: columns),
+                                            to: dir.appendingPathComponent("\(plate)_cells.parquet"),
+                                            doubleMetadata: ["Metadata_Concentration"])
+                }
+                try AtomicFile.write(columns.joined(separator: "\n") + "\n", to: dir.appendingPathComponent("features.txt"))
+            }
+            return (table, totalCells)
+        } catch {
+            for w in writers.values { w.cancel() }
+            throw error
+        }
     }
 }

@@ -61,7 +61,7 @@ public struct CropExtraction: Sendable {
             for start in stride(from: 0, to: plateRows.count, by: max(1, batchSites)) {
                 let batch = Array(plateRows[start..<min(plateRows.count, start + max(1, batchSites))])
                 let results = UnsafeMutableBufferPointer<Result<[(crop: [UInt16], metadata: [String])], Error>?>.allocate(capacity: batch.count)
-                defer { results.deallocate() }
+                defer { results.deinitialize().deallocate() }
                 results.initialize(repeating: nil)
                 let workers = max(1, min(threads, batch.count))
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in

@@ -40,7 +40,7 @@ public struct QualityControl: Sendable {
     public func run(manifest: Manifest, threads: Int = 2, progress: (@Sendable () -> Void)? = nil) throws -> [SiteResult] {
         let rows = manifest.rows
         let scores = UnsafeMutableBufferPointer<Result<SiteQuality, Error>?>.allocate(capacity: rows.count)
-        defer { scores.deallocate() }
+        defer { scores.deinitialize().deallocate() }
         scores.initialize(repeating: nil)
         DispatchQueue.concurrentPerform(iterations: max(1, threads)) { worker in
             var i = worker
@@ -104,7 +104,7 @@ public struct QualityControl: Sendable {
     public static func cellCounts(_ masks: MaskIndex, threads: Int = 2) throws -> [SiteKey: Int] {
         let keys = masks.entries.keys.sorted()
         let counts = UnsafeMutableBufferPointer<Result<Int, Error>?>.allocate(capacity: keys.count)
-        defer { counts.deallocate() }
+        defer { counts.deinitialize().deallocate() }
         counts.initialize(repeating: nil)
         let workers = max(1, threads)
         DispatchQueue.concurrentPerform(iterations: workers) { w in

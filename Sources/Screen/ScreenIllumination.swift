@@ -30,7 +30,7 @@ public struct ScreenIllumination: Sendable {
             let rows = manifest.rows.filter { $0.plate == plate }
             let workers = max(1, min(threads, rows.count))
             let partial = UnsafeMutableBufferPointer<Result<[IlluminationFunction.Accumulator], Error>?>.allocate(capacity: workers)
-            defer { partial.deallocate() }
+            defer { partial.deinitialize().deallocate() }
             partial.initialize(repeating: nil)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 partial[worker] = Result {

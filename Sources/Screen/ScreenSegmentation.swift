@@ -46,7 +46,7 @@ public struct ScreenSegmentation: Sendable {
         let cytoplasm = cytoplasmChannels ?? manifest.channels.filter { $0 != nucleusChannel }
         let rows = manifest.rows
         let outcomes = UnsafeMutableBufferPointer<Result<[[String]], Error>?>.allocate(capacity: rows.count)
-        defer { outcomes.deallocate() }
+        defer { outcomes.deinitialize().deallocate() }
         outcomes.initialize(repeating: nil)
         let workers = max(1, threads)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in

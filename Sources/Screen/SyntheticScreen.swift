@@ -114,47 +114,67 @@ public struct SyntheticScreen: Sendable {
         struct Job { var well: ScreenLayout.Well; var site: Int }
         struct Done { var cells: [[String]]; var defect: SiteDefect? }
         let total = layout.siteCount
-        let collector = Collector<Done>(count: total)
-        var index = 0
-        for plate in layout.plates {
-            let jobs = layout.wells.filter { $0.plate == plate.name }.flatMap { w in w.sites.map { Job(well: w, site: $0) } }
-            let optics = self.optics(for: plate)
-            let base = index
-            DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
-                guard !collector.failed else { return }
-                let job = jobs[j]
-                do {
-                    let site = render(well: job.well, site: job.site, optics: optics)
-                    let stem = SyntheticScreen.stem(job.well, job.site)
-                    for (c, name) in PlateOptics.channelNames.enumerated() {
-                        try TIFFWriter.write(site.channels[c],
-                                             to: directory.appendingPathComponent("images/\(job.well.plate)/\(stem)_\(name).tif"))
-                    }
-                    let masks = directory.appendingPathComponent("ground_truth/masks/\(job.well.plate)")
-                    try TIFFWriter.write(site.nuclei, to: masks.appendingPathComponent("\(stem)_nuclei.tif"))
-                    try TIFFWriter.write(site.cells, to: masks.appendingPathComponent("\(stem)_cells.tif"))
-                    let t = job.well.treatment
-                    let rows = site.centres.enumerated().map { k, c in
-                        [job.well.plate, job.well.position.description, String(job.site), String(k + 1),
-                         String(format: "%.2f", c.x), String(format: "%.2f", c.y),
-                         job.well.batch, t.compound, t.concentrationText, t.moa]
-                    }
-                    collector.set(base + j, Done(cells: rows, defect: defect(plate: job.well.plate, well: job.well.position, site: job.site)))
-                    if let progress { progress(collector.completed, total) }
-                } catch {
-                    collector.fail(error)
-                }
+        let truth = directory.appendingPathComponent("ground_truth")
+        // Sites' defects, in layout order; cells go to cells.csv plate by plate, so memory
+        // holds one plate's cells whatever the number of plates.
+        var defects: [SiteDefect?] = []
+        defects.reserveCapacity(total)
+        var cellCount = 0
+        let completed = Counter()
+        try FileManager.default.createDirectory(at: truth, withIntermediateDirectories: true)
+        try AtomicFile.write(to: truth.appendingPathComponent("cells.csv")) { tmp in
+            guard FileManager.default.createFile(atPath: tmp.path, contents: nil), let out = FileHandle(forWritingAtPath: tmp.path) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: tmp.path])
             }
-            if let error = collector.error { throw error }
-            index += jobs.count
+            defer { try? out.close() }
+            try out.write(contentsOf: Data(CSVTable(header: SyntheticScreen.cellsColumns).encoded().utf8))
+            for plate in layout.plates {
+                let jobs = layout.wells.filter { $0.plate == plate.name }.flatMap { w in w.sites.map { Job(well: w, site: $0) } }
+                let optics = self.optics(for: plate)
+                let collector = Collector<Done>(count: jobs.count)
+                DispatchQueue.concurrentPerform(iterations: jobs.count) { j in
+                    guard !collector.failed else { return }
+                    let job = jobs[j]
+                    do {
+                        let site = render(well: job.well, site: job.site, optics: optics)
+                        let stem = SyntheticScreen.stem(job.well, job.site)
+                        for (c, name) in PlateOptics.channelNames.enumerated() {
+                            try TIFFWriter.write(site.channels[c],
+                                                 to: directory.appendingPathComponent("images/\(job.well.plate)/\(stem)_\(name).tif"))
+                        }
+                        let masks = directory.appendingPathComponent("ground_truth/masks/\(job.well.plate)")
+                        try TIFFWriter.write(site.nuclei, to: masks.appendingPathComponent("\(stem)_nuclei.tif"))
+                        try TIFFWriter.write(site.cells, to: masks.appendingPathComponent("\(stem)_cells.tif"))
+                        let t = job.well.treatment
+                        let rows = site.centres.enumerated().map { k, c in
+                            [job.well.plate, job.well.position.description, String(job.site), String(k + 1),
+                             String(format: "%.2f", c.x), String(format: "%.2f", c.y),
+                             job.well.batch, t.compound, t.concentrationText, t.moa]
+                        }
+                        collector.set(j, Done(cells: rows, defect: defect(plate: job.well.plate, well: job.well.position, site: job.site)))
+                        if let progress { progress(completed.increment(), total) }
+                    } catch {
+                        collector.fail(error)
+                    }
+                }
+                if let error = collector.error { throw error }
+                // Jobs are in layout order (wells by position, then sites), as the tables below.
+                var rows = CSVTable(header: [])
+                for done in collector.values {
+                    guard let done else { continue }
+                    defects.append(done.defect)
+                    rows.rows += done.cells
+                }
+                cellCount += rows.rows.count
+                // An empty header encodes as a lone newline, dropped: the rows alone.
+                try out.write(contentsOf: Data(rows.encoded().dropFirst().utf8))
+            }
         }
 
-        let done = collector.values
         var manifest = CSVTable(header: SyntheticScreen.manifestColumns)
         var masks = CSVTable(header: SyntheticScreen.masksColumns)
         var sites = CSVTable(header: SyntheticScreen.sitesColumns)
         var wellsTable = CSVTable(header: SyntheticScreen.wellsColumns)
-        var cells = CSVTable(header: SyntheticScreen.cellsColumns)
         var phenotypes = CSVTable(header: SyntheticScreen.phenotypesColumns)
         var k = 0
         for plate in layout.plates {
@@ -170,29 +190,33 @@ public struct SyntheticScreen: Sendable {
                     manifest.rows.append(id + [w.batch, t.compound, t.concentrationText, t.moa]
                         + PlateOptics.channelNames.map { "images/\(w.plate)/\(stem)_\($0).tif" })
                     masks.rows.append(id + ["masks/\(w.plate)/\(stem)_nuclei.tif", "masks/\(w.plate)/\(stem)_cells.tif"])
-                    let d = done[k]!
-                    sites.rows.append(id + [d.defect?.rawValue ?? ""])
-                    cells.rows += d.cells
+                    sites.rows.append(id + [defects[k]?.rawValue ?? ""])
                     k += 1
                 }
             }
         }
         var treatments = CSVTable(header: SyntheticScreen.treatmentsColumns)
         treatments.rows = layout.treatments.map { [$0.compound, $0.concentrationText, $0.moa] }
-        let truth = directory.appendingPathComponent("ground_truth")
         try masks.write(to: truth.appendingPathComponent("masks.csv"))
         try sites.write(to: truth.appendingPathComponent("sites.csv"))
         try treatments.write(to: truth.appendingPathComponent("treatments.csv"))
         try wellsTable.write(to: truth.appendingPathComponent("wells.csv"))
-        try cells.write(to: truth.appendingPathComponent("cells.csv"))
         try phenotypes.write(to: truth.appendingPathComponent("phenotypes.csv"))
         try manifest.write(to: directory.appendingPathComponent("manifest.csv"))
         return Summary(plates: layout.plates.count, wells: layout.wells.count, sites: total,
-                       cells: cells.rows.count, defects: sites.rows.filter { !$0[3].isEmpty }.count)
+                       cells: cellCount, defects: sites.rows.filter { !$0[3].isEmpty }.count)
     }
 
     /// File name stem of a site, e.g. `B03_s2`.
     static func stem(_ well: ScreenLayout.Well, _ site: Int) -> String { "\(well.position)_s\(site)" }
+}
+
+/// A count shared by parallel jobs (sites done, for progress).
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    /// Adds one; returns the new count.
+    func increment() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
 }
 
 /// Results of parallel jobs, stored by index under a lock, plus the first error.
@@ -200,14 +224,12 @@ private final class Collector<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Value?]
     private var firstError: Error?
-    private var doneCount = 0
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    func set(_ i: Int, _ v: Value) { lock.lock(); slots[i] = v; doneCount += 1; lock.unlock() }
+    func set(_ i: Int, _ v: Value) { lock.lock(); slots[i] = v; lock.unlock() }
     func fail(_ e: Error) { lock.lock(); if firstError == nil { firstError = e }; lock.unlock() }
     var failed: Bool { lock.lock(); defer { lock.unlock() }; return firstError != nil }
     var error: Error? { lock.lock(); defer { lock.unlock() }; return firstError }
-    var completed: Int { lock.lock(); defer { lock.unlock() }; return doneCount }
     var values: [Value?] { lock.lock(); defer { lock.unlock() }; return slots }
 }

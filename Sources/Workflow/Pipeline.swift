@@ -37,15 +37,25 @@ public struct Pipeline: Sendable {
     /// Runs the stages; returns the names of those that ran (the rest were skipped).
     @discardableResult
     public func run(_ stages: [Stage]) throws -> [String] {
-        var ran: [String] = []
+        try runRecorded(stages).filter { $0.ran }.map(\.name)
+    }
+
+    /// Runs the stages; returns one record per stage (ran or skipped) with its time and the
+    /// process's memory after it. Each stage's log line ends with the peak resident memory so
+    /// far (see `ProcessMemory`: the high-water mark never falls, so a stage whose reading is
+    /// higher than the one before it is the stage that raised the peak).
+    public func runRecorded(_ stages: [Stage]) throws -> [StageRecord] {
+        var records: [StageRecord] = []
         var upstreamRan = false
         for stage in stages {
             if !force && !upstreamRan && isUpToDate(stage) {
                 reporter.log("[\(stage.name)] up to date, skipped")
+                records.append(StageRecord(name: stage.name, ran: false, seconds: 0, memory: .current(), peakRaisedBytes: 0))
                 continue
             }
             reporter.log("[\(stage.name)] running")
             let start = Date()
+            let before = ProcessMemory.current()
             let stamp = stampDirectory.appendingPathComponent("\(stage.name).done")
             try? FileManager.default.removeItem(at: stamp)
             try stage.body()
@@ -53,10 +63,40 @@ public struct Pipeline: Sendable {
                 throw PipelineError(message: "stage \(stage.name) finished without writing \(output.path)")
             }
             try AtomicFile.write(stage.parameters, to: stamp)
-            reporter.log("[\(stage.name)] done in \(ElapsedTime.text(Date().timeIntervalSince(start)))")
-            ran.append(stage.name)
+            let after = ProcessMemory.current()
+            let record = StageRecord(name: stage.name, ran: true, seconds: Date().timeIntervalSince(start), memory: after,
+                                     peakRaisedBytes: max(0, after.peakBytes - before.peakBytes))
+            reporter.log("[\(stage.name)] done in \(ElapsedTime.text(record.seconds)); \(record.memoryText)")
+            records.append(record)
             upstreamRan = true
         }
-        return ran
+        return records
+    }
+}
+
+/// What one stage of a run did: whether it ran or was up to date, how long it took, and the
+/// process's resident memory after it (peak so far, and how much this stage raised it).
+public struct StageRecord: Codable, Equatable, Sendable {
+    public var name: String
+    public var ran: Bool
+    public var seconds: Double
+    /// The process's memory just after the stage; `peakBytes` is the high-water mark of the
+    /// whole process up to here, not of this stage alone (the kernel's peak never falls).
+    public var memory: ProcessMemory
+    /// How far this stage raised the process's peak (0: it stayed under an earlier stage's).
+    public var peakRaisedBytes: Int
+
+    public init(name: String, ran: Bool, seconds: Double, memory: ProcessMemory, peakRaisedBytes: Int) {
+        (self.name, self.ran, self.seconds, self.memory, self.peakRaisedBytes) = (name, ran, seconds, memory, peakRaisedBytes)
+    }
+
+    /// `peak RSS 412 MB so far (+120 MB in this stage), RSS now 200 MB`.
+    public var memoryText: String {
+        "peak RSS \(ProcessMemory.text(memory.peakBytes)) so far (+\(ProcessMemory.text(peakRaisedBytes)) in this stage)"
+            + (memory.residentBytes.map { ", RSS now \(ProcessMemory.text($0))" } ?? "")
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, ran, seconds, memory, peakRaisedBytes = "peak_raised_bytes"
     }
 }

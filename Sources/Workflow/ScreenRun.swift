@@ -52,12 +52,19 @@ public struct ScreenRun {
     /// Runs `part` (with `.plates`, only `plates` when given); returns the stages that ran.
     @discardableResult
     public func run(_ part: Part = .all, plates only: [String] = []) throws -> [String] {
+        try runRecorded(part, plates: only).stages.filter(\.ran).map(\.name)
+    }
+
+    /// Runs `part` as `run` does and writes its `RunSummary` (every stage's time and the
+    /// memory after it) into the run folder; returns it.
+    public func runRecorded(_ part: Part = .all, plates only: [String] = []) throws -> RunSummary {
+        let started = Date()
         try AtomicFile.write(config.yaml(), to: layout.root.appendingPathComponent("config.yaml"))
         let stages = stages
         let pipeline = Pipeline(runDirectory: layout.root, force: force, reporter: reporter)
-        var ran: [String] = []
+        var records: [StageRecord] = []
         if part == .all || part == .prepare {
-            ran += try pipeline.run(stages.prepareStages())
+            records += try pipeline.runRecorded(stages.prepareStages())
         }
         if part == .all || part == .plates {
             let manifest = try Manifest.load(stages.manifestURL)
@@ -65,14 +72,17 @@ public struct ScreenRun {
             for p in only where !plates.contains(p) {
                 throw PipelineError(message: "--plate \(p): not a plate of \(stages.manifestURL.path) (plates: \(plates.joined(separator: ", ")))")
             }
-            for p in only.isEmpty ? plates : only { ran += try pipeline.run(stages.plateStages(plate: p)) }
+            for p in only.isEmpty ? plates : only { records += try pipeline.runRecorded(stages.plateStages(plate: p)) }
         }
         if part == .all || part == .screen {
             let plates = try RunStages.plates(listedIn: layout.plateList)
-            ran += try pipeline.run(stages.screenStages(plates: plates))
-            if config.embedding.enabled { ran += try pipeline.run(stages.embeddingStages(plates: plates)) }
+            records += try pipeline.runRecorded(stages.screenStages(plates: plates))
+            if config.embedding.enabled { records += try pipeline.runRecorded(stages.embeddingStages(plates: plates)) }
         }
-        return ran
+        let summary = RunSummary(name: config.name, part: part.rawValue, plates: part == .plates ? only : [], stages: records,
+                                 wallSeconds: Date().timeIntervalSince(started), peakBytes: ProcessMemory.current().peakBytes)
+        try summary.write(to: RunSummary.url(root: layout.root, part: part, plates: part == .plates ? only : []))
+        return summary
     }
 
     /// The headline figures of a finished run, as lines for people.

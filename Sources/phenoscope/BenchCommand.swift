@@ -6,6 +6,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against reference tools, measured in the same run.",
-        subcommands: [BenchTrainCommand.self, BenchGEMMCommand.self, BenchLearnCommand.self, BenchDataParallelCommand.self, BenchTIFFCommand.self, BenchFeaturesCommand.self, BenchSearchCommand.self, BenchUMAPCommand.self, BenchServeCommand.self, BenchSegmentCommand.self, BenchQueryImageCommand.self, BenchZarrCommand.self]
+        subcommands: [BenchTrainCommand.self, BenchGEMMCommand.self, BenchLearnCommand.self, BenchDataParallelCommand.self, BenchTIFFCommand.self, BenchFeaturesCommand.self, BenchSearchCommand.self, BenchUMAPCommand.self, BenchServeCommand.self, BenchSegmentCommand.self, BenchQueryImageCommand.self, BenchZarrCommand.self, BenchCellsCommand.self]
     )
 }

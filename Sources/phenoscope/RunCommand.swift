@@ -47,10 +47,11 @@ struct RunCommand: ParsableCommand {
             print("seeds: \(run.layout.root.appendingPathComponent("seeds.json").path)")
             return
         }
-        try run.run(only, plates: plate)
+        let recorded = try run.runRecorded(only, plates: plate)
         if only == .all || only == .screen {
             try run.summary(seconds: Date().timeIntervalSince(started)).forEach { print($0) }
         }
+        print("memory: \(recorded.memoryLine); per stage in \(RunSummary.url(root: run.layout.root, part: only, plates: plate).path)")
     }
 }
 

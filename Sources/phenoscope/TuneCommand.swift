@@ -139,7 +139,7 @@ struct TuneCommand: ParsableCommand {
         let progress = ProgressLine("trials", total: search.rungs.count == 1 ? trials : Self.evaluations(search, trials: trials), quiet: quiet)
         let result = try search.run(trials: trials) { requests in
             let metrics = UnsafeMutableBufferPointer<Result<Double, Error>?>.allocate(capacity: requests.count)
-            defer { metrics.deallocate() }
+            defer { metrics.deinitialize().deallocate() }
             metrics.initialize(repeating: nil)
             DispatchQueue.concurrentPerform(iterations: min(parallel, requests.count)) { worker in
                 for i in stride(from: worker, to: requests.count, by: parallel) {

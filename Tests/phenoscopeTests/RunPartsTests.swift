@@ -1,6 +1,7 @@
 import Foundation
 import Profiling
 import Search
+import Workflow
 import XCTest
 @testable import phenoscope
 
@@ -64,6 +65,35 @@ final class RunPartsTests: XCTestCase {
         XCTAssertEqual(index.index.count, try ProfileTable(contentsOf: dir.appendingPathComponent("whole/profiles/wells_normalized.csv")).rowCount)
         let hit = try XCTUnwrap(index.search(id: 0, k: 1).first)
         XCTAssertNotEqual(hit.id, 0)
+
+        // Every invocation leaves its summary: each stage with its time and the peak memory after it.
+        let summary = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: dir.appendingPathComponent("whole/run_summary.json")))
+        XCTAssertEqual(summary.part, "all")
+        XCTAssertEqual(summary.stages.filter(\.ran).map(\.name).prefix(2), ["screen", "catalog"])
+        XCTAssertTrue(summary.stages.contains { $0.name == "features@\(plates[1])" })
+        XCTAssertTrue(summary.stages.contains { $0.name == "evaluate" })
+        XCTAssertTrue(summary.stages.allSatisfy { $0.memory.peakBytes > 0 && $0.memory.peakBytes <= summary.peakBytes })
+        for (a, b) in zip(summary.stages, summary.stages.dropFirst()) {
+            // The high-water mark only rises (up to the kernel's lazily synced page counts).
+            XCTAssertGreaterThanOrEqual(b.memory.peakBytes, a.memory.peakBytes - (8 << 20), "\(a.name) -> \(b.name)")
+        }
+        for part in ["stages/summary_prepare.json", "stages/summary_plates_\(plates[0]).json", "stages/summary_screen.json"] {
+            let s = try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: dir.appendingPathComponent("parts/\(part)")))
+            XCTAssertFalse(s.stages.isEmpty, part)
+        }
+
+        // The per-cell files the plates wrote, aggregated a plate at a time, give the run's
+        // well profiles (up to the files' float32 rounding).
+        let cellsDir = dir.appendingPathComponent("whole/cells")
+        let names = try String(contentsOf: cellsDir.appendingPathComponent("features.txt"), encoding: .utf8).split(separator: "\n").map(String.init)
+        let streamed = try CellFileAggregation(featureNames: names).wells(plates.map { .cells(of: $0, in: cellsDir) })
+        let wells = try ProfileTable(contentsOf: dir.appendingPathComponent("whole/profiles/wells.csv"), allowMissing: true)
+        XCTAssertEqual(streamed.metadataColumns, wells.metadataColumns)
+        XCTAssertEqual(streamed.metadata, wells.metadata)
+        XCTAssertEqual(streamed.featureNames, wells.featureNames)
+        for (a, b) in zip(streamed.features, wells.features) where !(a.isNaN && b.isNaN) {
+            XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)))
+        }
 
         let normalized = dir.appendingPathComponent("whole/profiles/wells_normalized.csv")
         let before = try FileManager.default.attributesOfItem(atPath: normalized.path)[.modificationDate] as? Date
