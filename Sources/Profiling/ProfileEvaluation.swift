@@ -35,6 +35,12 @@ public struct ProfileEvaluation: Sendable {
         /// The largest permutation null accepted (`--null-size`, `evaluation.null_size`):
         /// p-values below 1e-6 say nothing more, and the null is kept in memory.
         public static let maxNullSize = 1_000_000
+        /// Largest random forest `--forest-trees` asks for: 1e9 trees ran until stopped.
+        public static let maxForestTrees = 10_000
+        /// Most bootstrap resamples (`--bootstrap`, `evaluation.bootstrap`): the resamples'
+        /// draw lists are held at once (resamples x treatments), and intervals do not move
+        /// past a few thousand.
+        public static let maxBootstrapResamples = 100_000
         public var seed: UInt64 = 0
         public var linearProbe: Bool = true
         /// Trees of the random-forest probe; 0 skips it.
@@ -116,7 +122,9 @@ public struct ProfileEvaluation: Sendable {
                                  isPositive: { l.moa[$0] == l.moa[$1] && l.compound[$0] != l.compound[$1] },
                                  isNegative: { l.moa[$0] != l.moa[$1] })
         moaMAP = MeanAveragePrecision(moaAP, groupOf: { l.moa[$0] }, nullSize: options.nullSize, seed: options.seed)
-        guard options.bootstrapResamples >= 0 else { throw ProfilingError("bootstrap resamples must be >= 0") }
+        guard (0...Options.maxBootstrapResamples).contains(options.bootstrapResamples) else {
+            throw ProfilingError("bootstrap resamples: expected 0 to \(Options.maxBootstrapResamples), got \(options.bootstrapResamples)")
+        }
         bootstrapResamples = options.bootstrapResamples
         if options.bootstrapResamples > 0 {
             let bootstrap = TreatmentBootstrap(resamples: options.bootstrapResamples, seed: options.seed)

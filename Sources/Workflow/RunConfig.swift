@@ -296,7 +296,9 @@ extension RunConfig {
         guard (1...ProfileEvaluation.Options.maxNullSize).contains(evaluation.nullSize) else {
             throw fail("evaluation.null_size", "\(evaluation.nullSize); expected 1 to \(ProfileEvaluation.Options.maxNullSize)")
         }
-        guard evaluation.bootstrap >= 0 else { throw fail("evaluation.bootstrap", "expected 0 (no intervals) or more resamples") }
+        guard (0...ProfileEvaluation.Options.maxBootstrapResamples).contains(evaluation.bootstrap) else {
+            throw fail("evaluation.bootstrap", "\(evaluation.bootstrap); expected 0 (no intervals) to \(ProfileEvaluation.Options.maxBootstrapResamples) resamples")
+        }
         guard profiles.outlierCutoff >= 0 else { throw fail("profiles.outlier_cutoff", "expected >= 0") }
         if profiles.featureSelect && profiles.selection.isEmpty {
             throw fail("profiles.selection", "feature_select is on but no operation is listed")

@@ -112,10 +112,14 @@ struct EvaluateCommand: ParsableCommand {
         }
         options.nullSize = nullSize
         options.seed = seed
-        guard bootstrap >= 0 else { throw ProfilingError("--bootstrap: expected a non-negative integer") }
+        guard (0...ProfileEvaluation.Options.maxBootstrapResamples).contains(bootstrap) else {
+            throw ProfilingError("--bootstrap: expected 0 to \(ProfileEvaluation.Options.maxBootstrapResamples), got \(bootstrap)")
+        }
         options.bootstrapResamples = bootstrap
         options.linearProbe = !noProbe
-        guard forestTrees >= 0 else { throw ProfilingError("--forest-trees: expected a non-negative integer") }
+        guard (0...ProfileEvaluation.Options.maxForestTrees).contains(forestTrees) else {
+            throw ProfilingError("--forest-trees: expected 0 to \(ProfileEvaluation.Options.maxForestTrees), got \(forestTrees)")
+        }
         options.forestTrees = forestTrees
         if !quiet && !json && isatty(STDERR_FILENO) != 0 {
             options.progress = { stage in FileHandle.standardError.write(Data("... \(stage)\n".utf8)) }

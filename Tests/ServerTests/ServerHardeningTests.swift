@@ -46,7 +46,9 @@ final class ServerHardeningTests: XCTestCase {
             let held = try await Raw.connect(client.port)
             Raw.send(held, "POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
             var limited: LoopbackHTTPClient.Response?
-            for _ in 0..<50 {
+            // Up to 10 s for the held head to reach the handler: on a loaded 2-core machine
+            // (CI beside another test process) 2.5 s was not always enough.
+            for _ in 0..<200 {
                 let r = try await client.send("GET", "/health")
                 if r.status == 429 { limited = r; break }
                 try await Task.sleep(nanoseconds: 50_000_000)

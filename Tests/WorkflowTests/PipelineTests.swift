@@ -102,6 +102,8 @@ final class RunConfigTests: XCTestCase {
         XCTAssertEqual(message("crops: {size: 4611686018427387904}\n"), "c.yaml: crops.size: 4611686018427387904; expected 1 to 2048 pixels")
         XCTAssertEqual(message("evaluation: {null_size: 9223372036854775807}\n"),
                        "c.yaml: evaluation.null_size: 9223372036854775807; expected 1 to 1000000")
+        XCTAssertEqual(message("evaluation: {bootstrap: 1000000000}\n"),
+                       "c.yaml: evaluation.bootstrap: 1000000000; expected 0 (no intervals) to 100000 resamples")
         XCTAssertNoThrow(try RunConfig.parse("screen: {plate_wells: 384}\n", file: "c.yaml"))
         let m = message("name: [unclosed\n")
         XCTAssertTrue(m.hasPrefix("c.yaml: "), m)

@@ -45,6 +45,23 @@ final class EvaluateCommandTests: XCTestCase {
         XCTAssertTrue(html.contains("without feature selection"))
     }
 
+    /// A forest of 1e9 trees ran until stopped, and 1e9 bootstrap resamples would not fit in
+    /// memory; both options are bounded and named.
+    func testForestTreesAndBootstrapOutOfRangeAreOneLineErrors() throws {
+        let url = try wells()
+        for trees in ["1000000000", "-1"] {
+            let command = try EvaluateCommand.parse([url.path, "--forest-trees=\(trees)", "--no-umap", "--quiet"])
+            XCTAssertThrowsError(try command.evaluate(), trees) { e in
+                XCTAssertEqual("\(e)", "--forest-trees: expected 0 to 10000, got \(trees)")
+            }
+        }
+        // A billion resamples would hold a billion draw lists.
+        let command = try EvaluateCommand.parse([url.path, "--bootstrap", "1000000000", "--no-umap", "--quiet"])
+        XCTAssertThrowsError(try command.evaluate()) { e in
+            XCTAssertEqual("\(e)", "--bootstrap: expected 0 to 100000, got 1000000000")
+        }
+    }
+
     func testSelectionOptionErrorsNameTheOption() throws {
         for (args, expected) in [
             (["--feature-select", "--select", "blocklist"], "--feature-select and --select"),
