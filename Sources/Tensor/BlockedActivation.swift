@@ -120,9 +120,9 @@ public struct BlockedActivation {
         let outShape = [first[0], parts.reduce(0) { $0 + $1.shape[1] }, first[2], first[3]]
         let srcs = parts.map { blocked($0.shape, precision) }
         let dst = blocked(outShape, precision)
+        let inputs = zip(parts, srcs).map { $0.data.converted(to: $1) }
         if parts.allSatisfy({ $0.shape[1] % DNNL.channelBlock == 0 }) {
-            return BlockedActivation(concatWholeBlocks(zip(parts, srcs).map { $0.data.converted(to: $1) },
-                                                       channels: parts.map { $0.shape[1] }, shape: outShape, dst: dst,
+            return BlockedActivation(concatWholeBlocks(inputs, channels: parts.map { $0.shape[1] }, shape: outShape, dst: dst,
                                                        elementBytes: precision.bytes),
                                      shape: outShape, precision: precision)
         }
@@ -134,7 +134,6 @@ public struct BlockedActivation {
             }, "concat desc")
             return DNNLPrimitive("concat", pd: pd!)
         }
-        let inputs = zip(parts, srcs).map { $0.data.converted(to: $1) }
         let ob = DNNLData(empty: dst)
         // oneDNN numbers a concat's sources DNNL_ARG_MULTIPLE_SRC + i.
         var args = inputs.enumerated().map { (DNNLArg.multipleSrc + Int32($0.offset), $0.element.md, $0.element.pointer) }
