@@ -22,6 +22,10 @@ public struct AnnotatedNuclei: Sendable {
         /// The image, one plane in its file's intensity units.
         public var image: Image<Float>
         public var labels: Image<Int32>
+
+        public init(id: String, kind: Kind, image: Image<Float>, labels: Image<Int32>) {
+            self.id = id; self.kind = kind; self.image = image; self.labels = labels
+        }
     }
 
     public var items: [Item]

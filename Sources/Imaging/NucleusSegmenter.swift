@@ -38,6 +38,12 @@ public struct NucleusSegmenter: @unchecked Sendable {
     public var seedThreshold: Float = 0.5
     /// Smallest nucleus kept (pixels).
     public var minArea = 30
+    /// Mirrored pixels added around the image before the network sees it (rounded down to
+    /// the size multiple, at most `margin`); beyond them the network's own zero padding
+    /// applies, as at the edges of its training patches. 16 scores as well as the full 64 on
+    /// the validation split (F1 0.881 against 0.882, DSB score 0.623 against 0.622) and
+    /// feeds a 1280x1024 site to the network as 1312x1056 instead of 1408x1152 pixels.
+    public var border = 16
 
     let network: UNet
     let lock = NSLock()
@@ -144,28 +150,36 @@ public struct NucleusSegmenter: @unchecked Sendable {
     }
 
     /// The predicted foreground and normalized-distance probabilities, image-sized.
+    ///
+    /// The reference is one network pass over the extended image E: the image with `border`
+    /// mirrored pixels before each side and, after it, enough more to make each side a
+    /// multiple of `sizeMultiple`. Tiles cut E into cores that cover the image, each tile
+    /// reaching `margin` pixels beyond its core but never beyond E, starting on E's pooling
+    /// grid; a kept pixel therefore sees what it sees in the whole pass, and the network's zero
+    /// padding falls where it falls in the whole pass.
     public func maps(_ image: Image<Float>) -> (foreground: Image<Float>, distance: Image<Float>) {
         let w = image.width, h = image.height
         var foreground = Image<Float>(width: w, height: h, repeating: 0)
         var distance = Image<Float>(width: w, height: h, repeating: 0)
         guard w > 0, h > 0 else { return (foreground, distance) }
         let input = info.normalization(image)
-        let m = sizeMultiple, pad = margin
+        let m = sizeMultiple, pad = margin, b = min(border, pad) / m * m
         // Largest core a tile of at most `tileSize` allows, then cores of equal size (a
         // multiple of m) that cover the side in as few tiles as that allows.
         let maxCore = max(m, (tileSize / m * m) - 2 * pad)
-        func cores(_ side: Int) -> (count: Int, size: Int) {
+        func cores(_ side: Int) -> (count: Int, size: Int, extendedEnd: Int) {
             let count = (side + maxCore - 1) / maxCore
             let size = ((side + count - 1) / count + m - 1) / m * m
-            return (count, size)
+            return (count, size, -b + (side + 2 * b + m - 1) / m * m)
         }
-        let (nx, coreW) = cores(w), (ny, coreH) = cores(h)
-        let tileW = coreW + 2 * pad, tileH = coreH + 2 * pad
+        let (nx, coreW, endX) = cores(w), (ny, coreH, endY) = cores(h)
         let flips: [(Bool, Bool)] = tta ? [(false, false), (true, false), (false, true), (true, true)] : [(false, false)]
-        var batch = [Float](repeating: 0, count: flips.count * tileW * tileH)
         for ty in 0..<ny {
             for tx in 0..<nx {
-                let x0 = tx * coreW - pad, y0 = ty * coreH - pad
+                let cx = tx * coreW, cy = ty * coreH
+                let x0 = max(-b, cx - pad), y0 = max(-b, cy - pad)
+                let tileW = min(endX, cx + coreW + pad) - x0, tileH = min(endY, cy + coreH + pad) - y0
+                var batch = [Float](repeating: 0, count: flips.count * tileW * tileH)
                 for (k, (fx, fy)) in flips.enumerated() {
                     let base = k * tileW * tileH
                     for j in 0..<tileH {
@@ -179,17 +193,18 @@ public struct NucleusSegmenter: @unchecked Sendable {
                 // Keep the core (clipped to the image): mean of the flips' probabilities.
                 let plane = tileW * tileH
                 let scale = 1 / Float(flips.count)
-                for j in pad..<min(pad + coreH, h - y0) {
-                    for i in pad..<min(pad + coreW, w - x0) {
+                for y in cy..<min(cy + coreH, h) {
+                    let j = y - y0
+                    for x in cx..<min(cx + coreW, w) {
+                        let i = x - x0
                         var f: Float = 0, d: Float = 0
                         for (k, (fx, fy)) in flips.enumerated() {
                             let at = (fy ? tileH - 1 - j : j) * tileW + (fx ? tileW - 1 - i : i)
                             f += Self.sigmoid(logits[(2 * k) * plane + at])
                             d += Self.sigmoid(logits[(2 * k + 1) * plane + at])
                         }
-                        let o = (y0 + j) * w + x0 + i
-                        foreground.pixels[o] = f * scale
-                        distance.pixels[o] = d * scale
+                        foreground.pixels[y * w + x] = f * scale
+                        distance.pixels[y * w + x] = d * scale
                     }
                 }
             }

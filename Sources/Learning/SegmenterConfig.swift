@@ -14,8 +14,12 @@ import Yams
 public struct SegmenterConfig: Codable, Equatable, Sendable {
     public var name = "segmenter"
     public var runsDir = "runs"
-    /// Folder of annotated images.
+    /// Folder of annotated images (`AnnotatedNuclei` layouts) or a synthetic screen.
     public var data = "stage1_train"
+    /// More annotated folders or synthetic screens trained on beside `data` (a user's own
+    /// images): all their images of `kinds` are training images, so the validation split, and
+    /// the best step chosen on it, come from `data` alone.
+    public var extraData: [String] = []
     public var kinds: [AnnotatedNuclei.Kind] = [.fluorescence]
     public var validationFraction: Double = 0.15
     /// A file of validation ids (one a line) instead of a drawn split; relative to the config.
@@ -67,7 +71,7 @@ public struct SegmenterConfig: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case name, runsDir = "runs_dir", data, kinds, validationFraction = "validation_fraction",
+        case name, runsDir = "runs_dir", data, extraData = "extra_data", kinds, validationFraction = "validation_fraction",
              validationIds = "validation_ids", widths, patchSize = "patch_size", batchSize = "batch_size", steps, lr,
              minLr = "min_lr", warmupSteps = "warmup_steps", weightDecay = "weight_decay", augmentation, normalization,
              checkpointEvery = "checkpoint_every", evalEvery = "eval_every", validationPatches = "validation_patches",

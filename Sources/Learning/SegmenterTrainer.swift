@@ -48,7 +48,7 @@ public final class SegmenterTrainer {
     /// Trains (or continues with `resume`) and returns the model description written, or nil
     /// when `stopAtStep` ended the run first.
     @discardableResult
-    public func run(data dataURL: URL, validationIDsURL: URL?, resume: Bool) throws -> NucleusModelInfo? {
+    public func run(data dataURL: URL, extraData: [URL] = [], validationIDsURL: URL?, resume: Bool) throws -> NucleusModelInfo? {
         let fm = FileManager.default
         let stateURL = runDirectory.appendingPathComponent("checkpoint.json")
         if !resume, fm.fileExists(atPath: stateURL.path) {
@@ -56,7 +56,7 @@ public final class SegmenterTrainer {
         }
         if config.threads > 0 { Threads.setCount(config.threads) }
         log?("reading \(dataURL.path)")
-        let all = try AnnotatedNuclei.load(dataURL)
+        let all = try AnnotatedNuclei.loadAny(dataURL)
         let validation: Set<String>
         if let validationIDsURL {
             guard let text = try? String(contentsOf: validationIDsURL, encoding: .utf8) else {
@@ -68,13 +68,30 @@ public final class SegmenterTrainer {
         }
         let kinds = Set(config.kinds)
         let chosen = all.items.filter { kinds.contains($0.kind) }
-        let train = chosen.filter { !validation.contains($0.id) }, val = chosen.filter { validation.contains($0.id) }
+        var train = chosen.filter { !validation.contains($0.id) }
+        let val = chosen.filter { validation.contains($0.id) }
+        // Ids name images in split.csv and validation_ids, so they must stay unique across folders.
+        var seen = Set(all.items.map(\.id))
+        var extras: [AnnotatedNuclei.Item] = []
+        for url in extraData {
+            log?("reading \(url.path)")
+            for item in try AnnotatedNuclei.loadAny(url).items {
+                guard seen.insert(item.id).inserted else {
+                    throw TrainError(description: "\(url.path): image id '\(item.id)' is also in another data folder; ids must be unique")
+                }
+                extras.append(item)
+            }
+        }
+        train += extras.filter { kinds.contains($0.kind) }
         guard !train.isEmpty else { throw TrainError(description: "\(dataURL.path): no training images of kinds \(config.kinds.map(\.rawValue))") }
         log?("\(all.items.count) images; training on \(train.count), validating on \(val.count) (\(config.kinds.map(\.rawValue).joined(separator: ", ")))")
 
         let tracker = try RunTracker(directory: runDirectory, configYAML: try config.yaml(), resume: resume)
         var split = "id,kind,split\n"
-        for item in all.items { split += "\(item.id),\(item.kind.rawValue),\(validation.contains(item.id) ? "validation" : kinds.contains(item.kind) ? "train" : "unused")\n" }
+        for item in all.items {
+            split += "\(item.id),\(item.kind.rawValue),\(validation.contains(item.id) ? "validation" : kinds.contains(item.kind) ? "train" : "unused")\n"
+        }
+        for item in extras { split += "\(item.id),\(item.kind.rawValue),\(kinds.contains(item.kind) ? "train" : "unused")\n" }
         try AtomicFile.write(split, to: runDirectory.appendingPathComponent("split.csv"))
 
         let normalize = config.normalization
@@ -162,7 +179,7 @@ public final class SegmenterTrainer {
         let modelURL = runDirectory.appendingPathComponent("model.safetensors")
         try AtomicFile.write(try Data(contentsOf: exported), to: modelURL)
         let info = NucleusModelInfo(unet: config.unet, normalization: config.normalization, training: .init(
-            data: dataURL.lastPathComponent, kinds: config.kinds, trainImages: train.count, validationImages: val.count,
+            data: ([dataURL] + extraData).map(\.lastPathComponent).joined(separator: " + "), kinds: config.kinds, trainImages: train.count, validationImages: val.count,
             steps: config.steps, batchSize: config.batchSize, patchSize: config.patchSize, seconds: state.seconds,
             bestValidationLoss: state.bestValidationLoss.isFinite ? state.bestValidationLoss : -1, bestStep: state.bestStep))
         try info.write(runDirectory.appendingPathComponent("model.json"))

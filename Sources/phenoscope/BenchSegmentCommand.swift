@@ -32,6 +32,7 @@ struct BenchSegmentCommand: ParsableCommand {
     @Option(help: "Nucleus model folder; default: the shipped models/nuclei.") var model: String?
     @Flag(help: "Time the default architecture with untrained weights instead of a model folder.") var untrained = false
     @Option(help: "Largest tile fed to the network, pixels, margins included (default 1536).") var tileSize: Int?
+    @Option(help: "Mirrored pixels around each site before the network (multiple of 16, up to the model's margin).") var border: Int?
     @Option(help: "Network arithmetic: f32, or bf16 on CPUs with AVX-512 BF16 or AMX.") var precision: NumericPrecision = .f32
     @Flag(help: "Average the network's maps over flips (4x the network time).") var tta = false
     @Flag(help: "Print one JSON object with the figures on standard output.") var json = false
@@ -47,6 +48,7 @@ struct BenchSegmentCommand: ParsableCommand {
         var model: String
         var widths: [Int]
         var tileSize: Int
+        var border: Int
         var tta: Bool
         var precision: NumericPrecision
         var classicSeconds: Double
@@ -63,7 +65,7 @@ struct BenchSegmentCommand: ParsableCommand {
         var modelF1: Double
 
         enum CodingKeys: String, CodingKey {
-            case sites, width, height, threads, repeats, model, widths, tileSize = "tile_size", tta, precision,
+            case sites, width, height, threads, repeats, model, widths, tileSize = "tile_size", border, tta, precision,
                  classicSeconds = "classic_seconds", modelSeconds = "model_seconds", classicSitesPerS = "classic_sites_per_s",
                  modelSitesPerS = "model_sites_per_s", modelOverClassic = "model_over_classic",
                  classicNuclei = "classic_nuclei", modelNuclei = "model_nuclei", modelMapsSeconds = "model_maps_seconds",
@@ -90,7 +92,7 @@ struct BenchSegmentCommand: ParsableCommand {
         } else {
             segmenter = try NucleusSegmenter.load(model)
         }
-        try NucleusModelOptions.configure(&segmenter, tileSize: tileSize, tta: tta, precision: precision)
+        try NucleusModelOptions.configure(&segmenter, tileSize: tileSize, border: border, tta: tta, precision: precision)
 
         Log.info("bench segment: rendering \(sites) synthetic \(width)x\(height) sites", quiet: quiet || json)
         let layout = ScreenLayout.standard(plates: 1, sitesPerWell: 1, seed: seed)
@@ -124,7 +126,7 @@ struct BenchSegmentCommand: ParsableCommand {
         }
         func count(_ labels: [Image<Int32>]) -> Int { labels.reduce(0) { $0 + Set($1.pixels).subtracting([0]).count } }
         let report = Report(sites: sites, width: width, height: height, threads: threads, repeats: repeats,
-                            model: segmenter.source, widths: segmenter.info.unet.widths, tileSize: segmenter.tileSize, tta: tta,
+                            model: segmenter.source, widths: segmenter.info.unet.widths, tileSize: segmenter.tileSize, border: segmenter.border, tta: tta,
                             precision: precision,
                             classicSeconds: classic.seconds, modelSeconds: learned.seconds,
                             classicSitesPerS: Double(sites) / classic.seconds, modelSitesPerS: Double(sites) / learned.seconds,

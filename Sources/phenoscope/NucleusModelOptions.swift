@@ -19,6 +19,9 @@ struct NucleusModelOptions: ParsableArguments {
     @Option(help: "Largest tile fed to the network, pixels, margins included (default 1536: one tile for a 1280x1024 site).")
     var tileSize: Int?
 
+    @Option(help: "Mirrored pixels added around the image before the network, a multiple of 16 up to the model's margin (default 16).")
+    var border: Int?
+
     @Option(help: "Network arithmetic: f32, or bf16 on CPUs with AVX-512 BF16 or AMX (about twice the convolution rate, maps equal to about 1e-2).")
     var precision: NumericPrecision = .f32
 
@@ -37,9 +40,9 @@ struct NucleusModelOptions: ParsableArguments {
     /// The trained network for `--method model` (nil for classic); a model that cannot be
     /// read, or model-only options with classic, is a one-line error.
     func validate() throws {
-        if method != .model && (model != nil || tileSize != nil || tta || foregroundThreshold != nil || seedThreshold != nil
+        if method != .model && (model != nil || tileSize != nil || border != nil || tta || foregroundThreshold != nil || seedThreshold != nil
                                 || minArea != nil || precision != .f32) {
-            throw ValidationError("--model, --tile-size, --tta, --precision, --foreground-threshold, --seed-threshold and --min-area apply to --method model")
+            throw ValidationError("--model, --tile-size, --border, --tta, --precision, --foreground-threshold, --seed-threshold and --min-area apply to --method model")
         }
         if let reason = precision.unavailableReason() { throw ValidationError("--precision bf16: \(reason)") }
         for (name, value) in [("--foreground-threshold", foregroundThreshold), ("--seed-threshold", seedThreshold)] {
@@ -51,7 +54,7 @@ struct NucleusModelOptions: ParsableArguments {
     func segmenter() throws -> NucleusSegmenter? {
         guard method == .model else { return nil }
         var seg = try NucleusSegmenter.load(model)
-        try Self.configure(&seg, tileSize: tileSize, tta: tta, precision: precision)
+        try Self.configure(&seg, tileSize: tileSize, border: border, tta: tta, precision: precision)
         if let foregroundThreshold { seg.foregroundThreshold = foregroundThreshold }
         if let seedThreshold { seg.seedThreshold = seedThreshold }
         if let minArea { seg.minArea = minArea }
@@ -59,8 +62,8 @@ struct NucleusModelOptions: ParsableArguments {
     }
 
     /// Sets the tiling options on `seg`; a tile too small for the model's margins (or absurdly
-    /// large) is an error naming `--tile-size`.
-    static func configure(_ seg: inout NucleusSegmenter, tileSize: Int?, tta: Bool, precision: NumericPrecision) throws {
+    /// large), or a border off the pooling grid, is an error naming the option.
+    static func configure(_ seg: inout NucleusSegmenter, tileSize: Int?, border: Int?, tta: Bool, precision: NumericPrecision) throws {
         if let reason = precision.unavailableReason() { throw ValidationError("--precision bf16: \(reason)") }
         seg.precision = precision
         if let tileSize {
@@ -69,6 +72,12 @@ struct NucleusModelOptions: ParsableArguments {
                 throw ValidationError("--tile-size: \(tileSize); expected \(least) to 4096 for this model (margin \(seg.margin) px each side)")
             }
             seg.tileSize = tileSize
+        }
+        if let border {
+            guard border >= 0, border <= seg.margin, border % seg.sizeMultiple == 0 else {
+                throw ValidationError("--border: \(border); expected a multiple of \(seg.sizeMultiple) from 0 to \(seg.margin) for this model")
+            }
+            seg.border = border
         }
         seg.tta = tta
     }

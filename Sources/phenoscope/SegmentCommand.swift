@@ -65,14 +65,7 @@ struct SegmentCommand: ParsableCommand {
                                      "sites_per_s": Double(summary.sites) / seconds]
         if let truth {
             let gt = try MaskIndex.load(URL(fileURLWithPath: truth))
-            var skip = Set<SiteKey>()
-            if let defects {
-                let t = try CSVTable(contentsOf: URL(fileURLWithPath: defects))
-                let c = try ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Defect"].map { try t.requireColumn($0) }
-                for r in t.rows where !r[c[3]].isEmpty {
-                    if let w = WellPosition(r[c[1]]), let s = Int(r[c[2]]) { skip.insert(SiteKey(plate: r[c[0]], well: w, site: s)) }
-                }
-            }
+            let skip = try defects.map { try QualityControl.flaggedSites(URL(fileURLWithPath: $0)) } ?? []
             var score = SegmentationScore()
             var scored: [(SiteKey, URL)] = []
             for (key, entry) in summary.masks.entries.sorted(by: { $0.key < $1.key }) where !skip.contains(key) {

@@ -17,6 +17,7 @@ struct TrainSegmenterCommand: ParsableCommand {
     @Flag(help: "Continue from the run folder's last checkpoint.") var resume = false
     @Option(help: "Run name (overrides the config's name).") var name: String?
     @Option(help: "Annotated images folder (overrides the config's data).") var data: String?
+    @Option(help: "A further annotated folder trained on beside the data (repeatable; replaces the config's extra_data).") var extraData: [String] = []
     @Option(help: "Runs folder (overrides the config's runs_dir).") var runsDir: String?
     @Option(help: "Total optimizer steps (overrides the config's steps).") var steps: Int?
     @Flag(help: "No progress output.") var quiet = false
@@ -36,6 +37,8 @@ struct TrainSegmenterCommand: ParsableCommand {
             cfg.steps = steps
         }
         let dataURL = data.map { resolve($0, against: cwd) } ?? resolve(cfg.data, against: base)
+        let extraURLs = extraData.isEmpty ? cfg.extraData.map { resolve($0, against: base) } : extraData.map { resolve($0, against: cwd) }
+        cfg.extraData = extraURLs.map(\.path)
         let runsURL = runsDir.map { resolve($0, against: cwd) } ?? resolve(cfg.runsDir, against: base)
         let validationIDs = cfg.validationIds.isEmpty ? nil : resolve(cfg.validationIds, against: base)
         if !cfg.initFrom.isEmpty { cfg.initFrom = resolve(cfg.initFrom, against: base).path }
@@ -56,7 +59,7 @@ struct TrainSegmenterCommand: ParsableCommand {
                               ElapsedTime.text(eta))
             FileHandle.standardError.write(Data(line.utf8))
         }
-        try trainer.run(data: dataURL, validationIDsURL: validationIDs, resume: resume)
+        try trainer.run(data: dataURL, extraData: extraURLs, validationIDsURL: validationIDs, resume: resume)
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
         print(runDir.path)
     }

@@ -125,20 +125,64 @@ final class NucleusSegmenterTests: XCTestCase {
         var seg = tinySegmenter(widths: [4, 6, 8])
         XCTAssertEqual(seg.margin, 28)
         let image = blobs(w: 101, h: 77)
-        for tta in [false, true] {
-            seg.tta = tta
-            var results: [(Image<Float>, Image<Float>)] = []
-            for tile in [72, 96, 1024] {
-                seg.tileSize = tile
-                results.append(seg.maps(image))
+        for border in [0, 8, 28] {
+            seg.border = border
+            for tta in [false, true] {
+                seg.tta = tta
+                var results: [(Image<Float>, Image<Float>)] = []
+                for tile in [72, 96, 1024] {
+                    seg.tileSize = tile
+                    results.append(seg.maps(image))
+                }
+                for r in results.dropFirst() {
+                    XCTAssertLessThan(maxDifference(r.0, results[0].0), 1e-5, "border \(border), tta \(tta)")
+                    XCTAssertLessThan(maxDifference(r.1, results[0].1), 1e-5, "border \(border), tta \(tta)")
+                }
+                // The maps are not constant, so the comparison means something.
+                XCTAssertGreaterThan((results[0].0.pixels.max() ?? 0) - (results[0].0.pixels.min() ?? 0), 1e-3)
             }
-            for r in results.dropFirst() {
-                XCTAssertLessThan(maxDifference(r.0, results[0].0), 1e-5, "tta \(tta)")
-                XCTAssertLessThan(maxDifference(r.1, results[0].1), 1e-5, "tta \(tta)")
-            }
-            // The maps are not constant, so the comparison means something.
-            XCTAssertGreaterThan((results[0].0.pixels.max() ?? 0) - (results[0].0.pixels.min() ?? 0), 1e-3)
         }
+    }
+
+    /// Known answer for the border: the tiled maps equal one network pass, written out here,
+    /// over the image mirrored by `border` pixels on each side and then to a multiple of 4
+    /// after it. Away from the edges (beyond the receptive-field radius, 26 px for three
+    /// levels) the border changes nothing; at the edges it does.
+    func testTiledMapsEqualOnePassOverTheMirroredImage() {
+        var seg = tinySegmenter(widths: [4, 6, 8])
+        seg.tileSize = 72
+        let image = blobs(w: 101, h: 77)
+        let input = seg.info.normalization(image)
+        var byBorder: [Int: Image<Float>] = [:]
+        for border in [0, 8, 28] {
+            seg.border = border
+            let tiled = seg.maps(image).foreground
+            let ew = (101 + 2 * border + 3) / 4 * 4, eh = (77 + 2 * border + 3) / 4 * 4
+            var extended = [Float](repeating: 0, count: ew * eh)
+            for y in 0..<eh {
+                for x in 0..<ew { extended[y * ew + x] = input[reflectIndex(x - border, 101), reflectIndex(y - border, 77)] }
+            }
+            let logits = seg.infer(extended, count: 1, height: eh, width: ew)
+            var worst: Float = 0
+            for y in 0..<77 {
+                for x in 0..<101 {
+                    let whole = NucleusSegmenter.sigmoid(logits[(y + border) * ew + x + border])
+                    worst = max(worst, abs(whole - tiled[x, y]))
+                }
+            }
+            XCTAssertLessThan(worst, 1e-5, "border \(border)")
+            byBorder[border] = tiled
+        }
+        guard let a = byBorder[0], let b = byBorder[28] else { return XCTFail("missing maps") }
+        var inner: Float = 0, edge: Float = 0
+        for y in 0..<77 {
+            for x in 0..<101 {
+                let d = abs(a[x, y] - b[x, y])
+                if min(x, y, 100 - x, 76 - y) >= 26 { inner = max(inner, d) } else { edge = max(edge, d) }
+            }
+        }
+        XCTAssertLessThan(inner, 1e-5)
+        XCTAssertGreaterThan(edge, 1e-4)
     }
 
     /// The same picture as 8-bit and as 16-bit (x 257, plus a camera offset) gives the same

@@ -80,6 +80,35 @@ final class SegmenterTrainerTests: XCTestCase {
         XCTAssertThrowsError(try full.run(data: data, validationIDsURL: nil, resume: false))
     }
 
+    /// `extra_data` folders are training images only: the validation split and split.csv's
+    /// validation rows come from `data`, the extra images are listed as train, the model
+    /// records both folders, and an id found in two folders is a one-line error.
+    func testExtraDataIsTrainedOnButNeverValidatedOn() throws {
+        let fm = FileManager.default
+        let data = root.appendingPathComponent("data"), extra = root.appendingPathComponent("extra")
+        for sub in ["images", "masks"] {
+            try fm.createDirectory(at: extra.appendingPathComponent(sub), withIntermediateDirectories: true)
+            for i in 0..<2 {
+                try fm.copyItem(at: data.appendingPathComponent("\(sub)/img\(i).tif"), to: extra.appendingPathComponent("\(sub)/more\(i).tif"))
+            }
+        }
+        let run = SegmenterTrainer(config: try config(steps: 3), runDirectory: root.appendingPathComponent("mixed"))
+        let info = try XCTUnwrap(try run.run(data: data, extraData: [extra], validationIDsURL: nil, resume: false))
+        XCTAssertEqual(info.training?.trainImages, 5)
+        XCTAssertEqual(info.training?.validationImages, 1)
+        XCTAssertEqual(info.training?.data, "data + extra")
+        let split = try String(contentsOf: root.appendingPathComponent("mixed/split.csv"), encoding: .utf8)
+        XCTAssertTrue(split.contains("more0,fluorescence,train\n") && split.contains("more1,fluorescence,train\n"), split)
+        XCTAssertEqual(split.split(separator: "\n").filter { $0.hasSuffix(",validation") }.count, 1)
+
+        try fm.copyItem(at: data.appendingPathComponent("images/img3.tif"), to: extra.appendingPathComponent("images/img3.tif"))
+        try fm.copyItem(at: data.appendingPathComponent("masks/img3.tif"), to: extra.appendingPathComponent("masks/img3.tif"))
+        let clash = SegmenterTrainer(config: try config(steps: 3), runDirectory: root.appendingPathComponent("clash"))
+        XCTAssertThrowsError(try clash.run(data: data, extraData: [extra], validationIDsURL: nil, resume: false)) {
+            XCTAssertEqual("\($0)", "\(extra.path): image id 'img3' is also in another data folder; ids must be unique")
+        }
+    }
+
     func testConfigErrorsNameTheKey() {
         XCTAssertThrowsError(try StrictYAML.decode(SegmenterConfig.self, from: "patchsize: 64", defaults: SegmenterConfig(), file: "s.yaml")) {
             XCTAssertEqual("\($0)", "s.yaml: unknown key 'patchsize'")

@@ -30,6 +30,29 @@ final class SyntheticScreenTests: XCTestCase {
         return out
     }
 
+    /// A synthetic screen read as annotated nuclei (training data for the nucleus model):
+    /// every site without a defect, its DNA plane and its ground-truth labels as written;
+    /// defective sites are left out, and a folder that is no screen is not taken for one.
+    func testSyntheticScreenReadsAsAnnotatedNucleiWithoutDefectiveSites() throws {
+        let dir = try temporaryDirectory()
+        let summary = try tinyScreen(seed: 7, defectRate: 0.3).write(to: dir)
+        XCTAssertTrue(AnnotatedNuclei.isSyntheticScreen(dir))
+        XCTAssertFalse(AnnotatedNuclei.isSyntheticScreen(dir.appendingPathComponent("images")))
+        let flagged = try QualityControl.flaggedSites(dir.appendingPathComponent("ground_truth/sites.csv"))
+        XCTAssertGreaterThan(flagged.count, 0, "the test needs a defective site")
+        let annotated = try AnnotatedNuclei.loadAny(dir)
+        XCTAssertEqual(annotated.items.count, summary.sites - flagged.count)
+        let manifest = try Manifest.load(dir.appendingPathComponent("manifest.csv"))
+        let masks = try MaskIndex.load(dir.appendingPathComponent("ground_truth/masks.csv"))
+        let row = try XCTUnwrap(manifest.rows.first { !flagged.contains($0.siteKey) })
+        let item = try XCTUnwrap(annotated.items.first { $0.id == "\(row.plate)_\(row.well)_s\(row.site)" })
+        XCTAssertEqual(item.kind, .fluorescence)
+        XCTAssertEqual(item.image.pixels, try TIFFReader.readFloat(try XCTUnwrap(manifest.imageURL(row, channel: "DNA"))).pixels)
+        XCTAssertEqual(item.labels.pixels, try TIFFReader.readLabels(try XCTUnwrap(masks.entries[row.siteKey]).nuclei).pixels)
+        XCTAssertGreaterThan(item.labels.pixels.max() ?? 0, 0)
+        XCTAssertFalse(annotated.items.contains { id in flagged.contains { "\($0.plate)_\($0.well)_s\($0.site)" == id.id } })
+    }
+
     func testSameSeedWritesIdenticalFilesAndOtherSeedDiffers() throws {
         let a = try temporaryDirectory(), b = try temporaryDirectory(), c = try temporaryDirectory()
         _ = try tinyScreen(seed: 5).write(to: a)
