@@ -70,6 +70,21 @@ float pvk_l2sq_avx2(const float *a, const float *b, long n) {
     return s;
 }
 
+__attribute__((target("avx2,fma")))
+long pvk_first_at_least_avx2(const float *row, long from, long n, float t) {
+    const __m256 th = _mm256_set1_ps(t);
+    long i = from;
+    for (; i + 32 <= n; i += 32) {
+        __m256 c0 = _mm256_cmp_ps(_mm256_loadu_ps(row + i), th, _CMP_GE_OQ);
+        __m256 c1 = _mm256_cmp_ps(_mm256_loadu_ps(row + i + 8), th, _CMP_GE_OQ);
+        __m256 c2 = _mm256_cmp_ps(_mm256_loadu_ps(row + i + 16), th, _CMP_GE_OQ);
+        __m256 c3 = _mm256_cmp_ps(_mm256_loadu_ps(row + i + 24), th, _CMP_GE_OQ);
+        if (_mm256_movemask_ps(_mm256_or_ps(_mm256_or_ps(c0, c1), _mm256_or_ps(c2, c3)))) break;
+    }
+    for (; i < n; i++) if (row[i] >= t) return i;
+    return n;
+}
+
 #else
 
 /* Other architectures: never report AVX2, so the Swift fallbacks are used; these bodies
@@ -85,6 +100,10 @@ void pvk_dot4_avx2(const float *q, const float *b0, const float *b1, const float
 }
 float pvk_l2sq_avx2(const float *a, const float *b, long n) {
     float s = 0; for (long i = 0; i < n; i++) { float t = a[i] - b[i]; s += t * t; } return s;
+}
+long pvk_first_at_least_avx2(const float *row, long from, long n, float t) {
+    for (long i = from; i < n; i++) if (row[i] >= t) return i;
+    return n;
 }
 
 #endif

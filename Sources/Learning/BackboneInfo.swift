@@ -5,7 +5,8 @@ import Foundation
 /// feeds it as it was trained — architecture, input size and patch, channel names in order,
 /// and the training crop store's per-channel mean and standard deviation of intensity / 65535
 /// (the standardization the network learned on, as timm's pretrained config carries its own),
-/// so a cell gives the same embedding from whichever store it is read.
+/// and the intensity scaling those statistics are in (`IntensityScaling`), so a cell gives the
+/// same embedding from whichever store it is read.
 ///
 /// Files written before the statistics were recorded have none; `Embedder` then standardizes
 /// with the statistics of the store it reads, as it always did.
@@ -19,27 +20,35 @@ public struct BackboneInfo: Codable, Equatable, Sendable {
     public var channelNames: [String]?
     public var channelMean: [Double]?
     public var channelStd: [Double]?
+    /// What `channelMean` and `channelStd` are statistics of; nil (older files): intensity / 65535.
+    public var intensityScaling: IntensityScaling?
 
     public init(arch: String, channels: Int, imageSize: Int, patchSize: Int, dim: Int?, method: String?,
-                channelNames: [String]?, channelMean: [Double]?, channelStd: [Double]?) {
+                channelNames: [String]?, channelMean: [Double]?, channelStd: [Double]?,
+                intensityScaling: IntensityScaling? = .sixteenBit) {
         self.arch = arch; self.channels = channels; self.imageSize = imageSize; self.patchSize = patchSize
         self.dim = dim; self.method = method; self.channelNames = channelNames
         self.channelMean = channelMean; self.channelStd = channelStd
+        self.intensityScaling = intensityScaling
     }
 
     enum CodingKeys: String, CodingKey {
         case arch, channels, imageSize = "image_size", patchSize = "patch_size", dim, method,
-             channelNames = "channel_names", channelMean = "channel_mean", channelStd = "channel_std"
+             channelNames = "channel_names", channelMean = "channel_mean", channelStd = "channel_std",
+             intensityScaling = "intensity_scaling"
     }
 
     public struct InfoError: Error, CustomStringConvertible { public let description: String }
 
     /// The recorded standardization, when it is complete and usable (one finite mean and one
-    /// positive finite deviation per channel).
+    /// positive finite deviation per channel), restated in intensity / 65535 (the units crops
+    /// are read in) from the recorded `intensityScaling`.
     public var standardization: CropDataset.Standardization? {
         guard let m = channelMean, let s = channelStd, m.count == channels, s.count == channels,
               m.allSatisfy(\.isFinite), s.allSatisfy({ $0.isFinite && $0 > 0 }) else { return nil }
-        return .init(mean: m, std: s)
+        let scaling = intensityScaling ?? .sixteenBit
+        guard scaling.isValid else { return nil }
+        return scaling.inSixteenBitUnits(.init(mean: m, std: s))
     }
 
     /// Where each of the model's channels sits among `names` (a store's or a recipe's channels,
@@ -105,6 +114,9 @@ public struct BackboneInfo: Codable, Equatable, Sendable {
         }
         if let names = info.channelNames, names.count != info.channels {
             throw InfoError(description: "\(url.path): channel_names lists \(names.count) channels, channels is \(info.channels)")
+        }
+        if let scaling = info.intensityScaling, !scaling.isValid {
+            throw InfoError(description: "\(url.path): intensity_scaling.divisor \(scaling.divisor); expected a positive finite number (65535: 16-bit intensities to [0, 1])")
         }
         if let m = info.channelMean, let s = info.channelStd, info.standardization == nil {
             throw InfoError(description: "\(url.path): channel_mean (\(m.count)) and channel_std (\(s.count)) must hold one finite value per channel (\(info.channels)), deviations > 0")

@@ -3,7 +3,7 @@ import NeuralNet
 import Tensor
 
 /// Fits a checkpoint written elsewhere — a stock torchvision ResNet or timm ViT state dict
-/// saved as safetensors, or a Phenoscope run's — to a `Backbone`, changing only what timm's
+/// saved as safetensors or with torch.save (.pth), or a Phenoscope run's — to a `Backbone`, changing only what timm's
 /// own pretrained loading changes, and says what it changed (`notes`, one line each):
 ///
 /// - tensors are taken as F32 whatever their stored dtype (F16/BF16/F64 floats, the I64
@@ -28,7 +28,7 @@ public struct CheckpointImport {
 
     /// Reads `url` and fits it to `backbone` (not loaded yet: see `load(_:into:)`).
     public static func fit(_ url: URL, to backbone: Backbone) throws -> CheckpointImport {
-        try fit(SafeTensors.readEntries(url), to: backbone, source: url.path)
+        try fit(StateDictFile.readEntries(url), to: backbone, source: url.path)
     }
 
     /// Reads `url`, fits it and loads it into `backbone`; returns the notes.

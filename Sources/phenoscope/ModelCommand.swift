@@ -15,29 +15,42 @@ struct ModelCommand: ParsableCommand {
         subcommands: [ModelImportCommand.self, ModelForwardCommand.self])
 }
 
-/// `phenoscope model import SRC --arch A --out DIR`: reads a safetensors state dict (a
+/// `phenoscope model import SRC --arch A --out DIR`: reads a safetensors or .pth state dict (a
 /// torchvision ResNet, a timm ViT, or a Phenoscope run), fits it to the architecture at the
 /// given channel count and input size (`CheckpointImport`: dtype casts, classifier dropped,
 /// position embedding resampled, first layer adapted, each printed as one line on stderr) and
 /// writes DIR/backbone.safetensors + DIR/model.json, usable as `init_from` and by `embed`.
+/// The input preprocessing the checkpoint was trained with goes into model.json when given:
+/// channel names (`--channels`), per-channel mean and std (`--mean`/`--std`, or the `mean`,
+/// `std` of a timm-style config json, `--config`), and the intensity divisor they assume.
 struct ModelImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import a torchvision/timm safetensors checkpoint as a Phenoscope backbone folder.")
 
-    @Argument(help: "A .safetensors state dict (or a Phenoscope run folder).") var source: String
+    @Argument(help: "A .safetensors or torch.save .pth state dict (or a Phenoscope run folder).") var source: String
     @Option(help: "Architecture: resnet18, resnet50, vit-tiny, vit-small, vit-base.") var arch: String
     @Option(help: "Input channels (default: the checkpoint's first layer's).") var inChans: Int?
     @Option(help: "Input side in pixels (default: the checkpoint's for a ViT, 224 for a ResNet).") var size: Int?
     @Option(help: "ViT patch side.") var patch = 16
     @Option(help: "Output folder (backbone.safetensors + model.json).") var out: String
+    @Option(name: .customLong("channels"),
+            help: "Channel names in the model's input order, comma-separated (recorded; stores are matched by name).")
+    var channelNames: String?
+    @Option(help: "Per-channel input mean the checkpoint was trained with, comma-separated (after --intensity-divisor).")
+    var mean: String?
+    @Option(help: "Per-channel input standard deviation, comma-separated.") var std: String?
+    @Option(help: "A timm/Hugging Face style config json whose 'mean' and 'std' (top level or under 'pretrained_cfg') are the input statistics.")
+    var config: String?
+    @Option(help: "Intensities are divided by this before --mean/--std apply: 65535 (16-bit to [0, 1]) or 255 (8-bit data, as ImageNet checkpoints expect).")
+    var intensityDivisor: Double = 65535
 
     func run() throws {
         guard ModelFactory.architectures.contains(arch), arch != "cnn4" else {
             throw ValidationError("--arch: '\(arch)'; expected resnet18, resnet50, vit-tiny, vit-small or vit-base")
         }
         let url = try Trainer.weightsURL(source)
-        let entries = try SafeTensors.readEntries(url)
+        let entries = try StateDictFile.readEntries(url)
         let isViT = arch.hasPrefix("vit")
         guard patch >= 1 else { throw ValidationError("--patch: expected >= 1, got \(patch)") }
         let firstLayer = isViT ? "patch_embed.proj.weight" : "conv1.weight"
@@ -56,6 +69,8 @@ struct ModelImportCommand: ParsableCommand {
         guard (patch...4096).contains(side), !isViT || side % patch == 0 else {
             throw ValidationError("--size: \(side); expected \(isViT ? "a multiple of the patch \(patch)" : "a side") between \(patch) and 4096")
         }
+        let preprocessing = try InputPreprocessing.parse(names: channelNames, mean: mean, std: std, config: config,
+                                                          divisor: intensityDivisor, channelCount: channels)
         let backbone = try ModelFactory.makeBackbone(arch, channels: channels, size: side, patch: patch, seed: 0)
         let fitted: CheckpointImport
         do { fitted = try CheckpointImport.fit(entries, to: backbone, source: url.path) } catch let e as CheckpointImport.ImportError {
@@ -67,7 +82,8 @@ struct ModelImportCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try SafeTensors.write(backbone.stateDict(), to: folder.appendingPathComponent("backbone.safetensors"))
         try BackboneInfo(arch: arch, channels: channels, imageSize: side, patchSize: patch, dim: backbone.dim, method: "import",
-                         channelNames: nil, channelMean: nil, channelStd: nil)
+                         channelNames: preprocessing.names, channelMean: preprocessing.mean, channelStd: preprocessing.std,
+                         intensityScaling: IntensityScaling(divisor: intensityDivisor))
             .write(to: folder.appendingPathComponent("model.json"))
         print(folder.path)
     }

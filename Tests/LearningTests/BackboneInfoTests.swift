@@ -56,3 +56,48 @@ final class BackboneInfoTests: XCTestCase {
         XCTAssertEqual(try BackboneInfo.read(folder: dir), bad)
     }
 }
+
+/// model.json's `intensity_scaling`: statistics recorded for intensity / 255 (an ImageNet-style
+/// checkpoint) standardize a crop exactly as (x / 255 - mean) / std, though crops are read
+/// as intensity / 65535; files without the field mean 65535.
+final class IntensityScalingTests: XCTestCase {
+    func testStatisticsOfAnotherDivisorStandardizeAsTheyWereRecorded() throws {
+        let mean = [0.485, 0.456], std = [0.229, 0.224]
+        let info = BackboneInfo(arch: "resnet18", channels: 2, imageSize: 32, patchSize: 16, dim: 512, method: "import",
+                                channelNames: ["DNA", "Actin"], channelMean: mean, channelStd: std,
+                                intensityScaling: IntensityScaling(divisor: 255))
+        let s = try XCTUnwrap(info.standardization)
+        for code in [0.0, 17, 128, 255, 4095, 65535] {
+            for c in 0..<2 {
+                let expected = (code / 255 - mean[c]) / std[c]
+                let got = (code / 65535 - s.mean[c]) / s.std[c]
+                XCTAssertEqual(got, expected, accuracy: 1e-9 * max(1, abs(expected)))
+            }
+        }
+        // The default (and an older file without the field) leaves the statistics as recorded.
+        var plain = info
+        plain.intensityScaling = nil
+        XCTAssertEqual(plain.standardization?.mean, mean)
+        plain.intensityScaling = .sixteenBit
+        XCTAssertEqual(plain.standardization?.std, std)
+    }
+
+    func testTheFieldRoundTripsAndABadDivisorIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("intensity-scaling-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("model.json")
+        var info = BackboneInfo(arch: "cnn4", channels: 1, imageSize: 16, patchSize: 16, dim: 8, method: "simclr",
+                                channelNames: nil, channelMean: [0.5], channelStd: [0.25], intensityScaling: IntensityScaling(divisor: 255))
+        try info.write(to: url)
+        XCTAssertTrue(String(decoding: try Data(contentsOf: url), as: UTF8.self).contains("\"intensity_scaling\""))
+        XCTAssertEqual(try BackboneInfo.read(folder: dir), info)
+        try Data(#"{"arch": "cnn4", "channels": 1, "image_size": 16, "patch_size": 16}"#.utf8).write(to: url)
+        XCTAssertNil(try BackboneInfo.read(folder: dir).intensityScaling)
+        info.intensityScaling = IntensityScaling(divisor: 0)
+        try info.write(to: url)
+        XCTAssertThrowsError(try BackboneInfo.read(folder: dir)) {
+            XCTAssertEqual("\($0)", "\(url.path): intensity_scaling.divisor 0.0; expected a positive finite number (65535: 16-bit intensities to [0, 1])")
+        }
+    }
+}

@@ -61,4 +61,50 @@ final class ModelCommandTests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("v").path))
     }
+
+    /// The preprocessing options land in model.json; bad ones are one line naming the option.
+    func testImportRecordsChannelNamesStatisticsAndScaling() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("model-prep-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let src = dir.appendingPathComponent("r18.safetensors")
+        try SafeTensors.write(try ModelFactory.makeBackbone("resnet18", channels: 2, size: 32, patch: 16, seed: 7).stateDict(), to: src)
+        let out = dir.appendingPathComponent("imported")
+        let base = [src.path, "--arch", "resnet18", "--size", "32", "--out", out.path]
+        try ModelImportCommand.parse(base + ["--channels", "DNA, Actin", "--mean", "0.1", "--std", "0.2,0.3", "--intensity-divisor", "255"]).run()
+        var info = try BackboneInfo.read(folder: out)
+        XCTAssertEqual(info.channelNames, ["DNA", "Actin"])
+        XCTAssertEqual(info.channelMean, [0.1, 0.1])
+        XCTAssertEqual(info.channelStd, [0.2, 0.3])
+        XCTAssertEqual(info.intensityScaling, IntensityScaling(divisor: 255))
+
+        // A timm config json: the statistics under pretrained_cfg.
+        let config = dir.appendingPathComponent("config.json")
+        try Data(#"{"architecture": "resnet18", "pretrained_cfg": {"input_size": [2, 32, 32], "mean": [0.4, 0.5], "std": [0.2, 0.25]}}"#.utf8).write(to: config)
+        try ModelImportCommand.parse(base + ["--config", config.path]).run()
+        info = try BackboneInfo.read(folder: out)
+        XCTAssertNil(info.channelNames)
+        XCTAssertEqual(info.channelMean, [0.4, 0.5])
+        XCTAssertEqual(info.channelStd, [0.2, 0.25])
+        XCTAssertEqual(info.intensityScaling, .sixteenBit)
+
+        func refused(_ extra: [String], _ message: String) {
+            XCTAssertThrowsError(try ModelImportCommand.parse(base + extra).run(), extra.joined(separator: " ")) {
+                XCTAssertTrue("\($0)".contains(message), "\($0)")
+            }
+        }
+        refused(["--channels", "DNA,Actin,Mito"], "--channels: 3 names (DNA,Actin,Mito); expected 2 non-empty names")
+        refused(["--channels", "DNA,DNA"], "--channels: DNA,DNA repeats a name")
+        refused(["--mean", "0.1"], "--mean and --std go together; got only --mean")
+        refused(["--mean", "0.1", "--std", "0"], "--mean/--std: std [0.0]; expected positive deviations")
+        refused(["--mean", "x", "--std", "1"], "--mean: 'x' is not a finite number")
+        refused(["--mean", "0.1", "--std", "1", "--config", config.path], "give one")
+        refused(["--intensity-divisor", "0"], "--intensity-divisor: 0.0; expected a positive number")
+        try Data(#"{"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}"#.utf8).write(to: config)
+        refused(["--config", config.path], "std has 3 values, the model takes 2 channels")
+        try Data("not json".utf8).write(to: config)
+        refused(["--config", config.path], "not a config json with numeric 'mean' and 'std' lists")
+        try Data(#"{"pretrained_cfg": {"mean": [0.5]}}"#.utf8).write(to: config)
+        refused(["--config", config.path], "no 'mean' and 'std' lists")
+    }
 }

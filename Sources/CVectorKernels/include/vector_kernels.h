@@ -24,6 +24,10 @@ void pvk_dot4_avx2(const float *q, const float *b0, const float *b1, const float
 /* Squared Euclidean distance of two n-vectors. */
 float pvk_l2sq_avx2(const float *a, const float *b, long n);
 
+/* Index of the first of row[from..<n] that is >= t, or n when none is: the scan that
+ * exact search makes over a block of scores, where almost none beat a query's k-th best. */
+long pvk_first_at_least_avx2(const float *row, long from, long n, float t);
+
 /* Asks the cache for the `bytes` bytes at p (read, keep in all levels); a hint only. */
 static inline void pvk_prefetch(const void *p, long bytes) {
     const char *c = (const char *)p;
