@@ -17,9 +17,15 @@ public struct Checkpoint: Codable, Equatable {
     public var optimizer: String
     public var bestAccuracy: Double
     public var evaluationsSinceBest: Int
+    /// The loop ended at its `budget` inside epoch `epoch` (after `step` steps); absent in
+    /// checkpoints written before budgets existed. `--resume` goes on with the next epoch.
+    public var stoppedForBudget: Bool?
+    /// CPU seconds (all threads) the loop had spent when this checkpoint was written.
+    public var cpuSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
-        case config, epoch, step, weights, optimizer, bestAccuracy = "best_accuracy", evaluationsSinceBest = "evaluations_since_best"
+        case config, epoch, step, weights, optimizer, bestAccuracy = "best_accuracy", evaluationsSinceBest = "evaluations_since_best",
+             stoppedForBudget = "stopped_for_budget", cpuSeconds = "cpu_seconds"
     }
 
     public static func read(_ runDirectory: URL) throws -> Checkpoint {

@@ -89,6 +89,27 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var heldOutCompound = ""
     /// Start from these backbone weights (a checkpoint or run folder); heads start fresh.
     public var initFrom = ""
+    /// Compute the training loop may spend (`budget: {cpu_seconds: 3600}` is 30 minutes of
+    /// 2 cores); the schedule still spans `epochs`, the loop just ends early.
+    public var budget = Budget()
+
+    /// A training budget: after the step that reaches a limit the loop ends the epoch there
+    /// (validation, `best.safetensors`, a checkpoint, the exported backbone as after the last
+    /// epoch) and records the stop (`stopped_for_budget` in checkpoint.json and metrics.jsonl).
+    /// 0 = no limit. CPU seconds count every thread of the process (user + system) since the
+    /// loop started, so the budget means the same work whatever else runs on the machine;
+    /// under MPI each rank counts its own and the loop ends when any rank reaches it.
+    public struct Budget: Codable, Equatable, Sendable {
+        public var cpuSeconds: Double = 0
+        public var wallSeconds: Double = 0
+        public init() {}
+        enum CodingKeys: String, CodingKey { case cpuSeconds = "cpu_seconds", wallSeconds = "wall_seconds" }
+
+        /// Whether `cpu` CPU seconds and `wall` seconds have reached a limit.
+        public func reached(cpu: Double, wall: Double) -> Bool {
+            (cpuSeconds > 0 && cpu >= cpuSeconds) || (wallSeconds > 0 && wall >= wallSeconds)
+        }
+    }
 
     /// Random augmentations of one view (see `CellAugmentation` for the order and the
     /// Dino4Cells counterpart of each). New ones default to off.
@@ -168,7 +189,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
              localCropsNumber = "local_crops_number", localCropsScale = "local_crops_scale",
              localCropSize = "local_crop_size", augmentation, evalEvery = "eval_every",
              checkpointEvery = "checkpoint_every", seed, threads, loaderThreads = "loader_threads", prefetchBatches = "prefetch_batches",
-             heldOutCompound = "held_out_compound", initFrom = "init_from"
+             heldOutCompound = "held_out_compound", initFrom = "init_from", budget
     }
 
     /// A config error: one line naming the file and key.
@@ -217,6 +238,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         guard prefetchBatches >= 0 else { throw fail("prefetch_batches", "\(prefetchBatches); expected >= 0") }
         for (key, range) in [("global_crops_scale", globalCropsScale), ("local_crops_scale", localCropsScale)] {
             guard range[0] > 0, range[0] <= range[1], range[1] <= 1 else { throw fail(key, "\(range); expected 0 < min <= max <= 1") }
+        }
+        for (key, limit) in [("budget.cpu_seconds", budget.cpuSeconds), ("budget.wall_seconds", budget.wallSeconds)] {
+            guard limit >= 0, limit.isFinite else { throw fail(key, "\(limit); expected seconds >= 0 (0 = no limit)") }
         }
         try augmentation.validate(fail)
     }

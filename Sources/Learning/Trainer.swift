@@ -26,6 +26,10 @@ public final class Trainer {
     public let runDirectory: URL
     /// Called after every step on rank 0 (epoch, step in epoch, steps per epoch, loss, cells/s).
     public var progress: ((Int, Int, Int, Double, Double) -> Void)?
+    /// After `run`: whether the loop ended at `config.budget` before its last epoch, and the
+    /// CPU seconds (all threads, this rank) the loop spent.
+    public private(set) var stoppedForBudget = false
+    public private(set) var cpuSeconds = 0.0
 
     let backbone: Backbone
     let objective: any TrainingObjective
@@ -241,12 +245,15 @@ public final class Trainer {
                                         warmupSteps: min(total, Int(config.warmupEpochs * Double(steps))))
         let wdSchedule = CosineSchedule(base: Float(config.weightDecay), final: Float(config.weightDecayEnd), totalSteps: total, warmupSteps: 0)
         var lastEpoch = startEpoch - 1
+        let cpuStart = ProcessCPUTime.seconds(), wallStart = Date()
+        stoppedForBudget = false
+        var globalSteps = startEpoch * steps
 
         for epoch in startEpoch..<config.epochs {
             lastEpoch = epoch
             let order = order(epoch: epoch)
             backbone.train(true); objective.train(true)
-            var lossSum = 0.0
+            var lossSum = 0.0, stepsDone = 0
             let t0 = Date()
             let loader = BatchLoader(count: steps, prefetch: config.prefetchBatches) { [self] step in
                 batch(order: order, epoch: epoch, step: step)
@@ -270,32 +277,42 @@ public final class Trainer {
                 objective.beforeOptimizerStep(epoch: epoch)
                 optimizer.step()
                 objective.afterOptimizerStep(step: global, totalSteps: total)
-                var value = [loss.item]
+                // The budget flag rides on the loss's allreduce, so every rank stops after the same step.
+                let overBudget = config.budget.reached(cpu: ProcessCPUTime.seconds() - cpuStart, wall: Date().timeIntervalSince(wallStart))
+                var value = [loss.item, overBudget ? 1 : 0]
                 try communicator.allreduceSum(&value)
                 let meanLoss = Double(value[0]) / Double(communicator.size)
                 guard meanLoss.isFinite else { throw TrainError(description: "epoch \(epoch) step \(step): loss is \(meanLoss); lower lr") }
                 lossSum += meanLoss
+                stepsDone += 1
                 try tracker.log(step: global + 1, epoch: epoch, [("loss", meanLoss), ("lr", Double(optimizer.learningRate))])
                 if writer { progress?(epoch, step, steps, meanLoss, Double((step + 1) * config.batchSize) / Date().timeIntervalSince(t0)) }
+                if value[1] > 0, step + 1 < steps || epoch + 1 < config.epochs { stoppedForBudget = true; break }
             }
-            var scalars: [(String, Double)] = [("epoch_loss", lossSum / Double(max(steps, 1))),
-                                               ("cells_per_s", Double(steps * config.batchSize) / Date().timeIntervalSince(t0))]
+            let last = epoch + 1 == config.epochs || stoppedForBudget
+            cpuSeconds = ProcessCPUTime.seconds() - cpuStart
+            var scalars: [(String, Double)] = [("epoch_loss", lossSum / Double(max(stepsDone, 1))),
+                                               ("cells_per_s", Double(stepsDone * config.batchSize) / Date().timeIntervalSince(t0)),
+                                               ("cpu_seconds", cpuSeconds)]
+            if stoppedForBudget { scalars.append(("stopped_for_budget", 1)) }
             var improved = false
-            if config.evalEvery > 0, (epoch + 1) % config.evalEvery == 0 || epoch + 1 == config.epochs, !validationIndices.isEmpty {
+            if config.evalEvery > 0, (epoch + 1) % config.evalEvery == 0 || last, !validationIndices.isEmpty {
                 let acc = try knnAccuracy()
                 scalars.append(("knn_accuracy", acc))
                 if acc > bestAccuracy { bestAccuracy = acc; sinceBest = 0; improved = true } else { sinceBest += 1 }
             }
-            try tracker.log(step: (epoch + 1) * steps, epoch: epoch, scalars)
+            globalSteps = epoch * steps + stepsDone
+            try tracker.log(step: globalSteps, epoch: epoch, scalars)
             if writer {
-                if improved || (bestAccuracy < 0 && epoch + 1 == config.epochs) {
+                if improved || (bestAccuracy < 0 && last) {
                     try SafeTensors.write(exportedState, to: runDirectory.appendingPathComponent("best.safetensors"))
                 }
-                if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
-                    try saveCheckpoint(epoch: epoch, step: (epoch + 1) * steps, optimizer: optimizer,
+                if (epoch + 1) % config.checkpointEvery == 0 || last {
+                    try saveCheckpoint(epoch: epoch, step: globalSteps, optimizer: optimizer,
                                        bestAccuracy: bestAccuracy, sinceBest: sinceBest)
                 }
             }
+            if stoppedForBudget { break }
             if config.earlyStoppingPatience > 0, sinceBest >= config.earlyStoppingPatience { break }
             if let stopAfter, epoch + 1 >= stopAfter { return runDirectory }
         }
@@ -303,7 +320,7 @@ public final class Trainer {
             try SafeTensors.write(exportedState, to: runDirectory.appendingPathComponent("backbone.safetensors"))
             try modelInfo.write(to: runDirectory.appendingPathComponent("model.json"))
             let results = try objective.finish(validation: validationIndices, runDirectory: runDirectory)
-            if !results.isEmpty { try tracker.log(step: (lastEpoch + 1) * steps, epoch: lastEpoch, results) }
+            if !results.isEmpty { try tracker.log(step: globalSteps, epoch: lastEpoch, results) }
         }
         return runDirectory
     }
@@ -319,7 +336,8 @@ public final class Trainer {
         try SafeTensors.write(modelState, to: runDirectory.appendingPathComponent(weights))
         try SafeTensors.write(optimizer.namedState(), to: runDirectory.appendingPathComponent(opt))
         let state = Checkpoint(config: config, epoch: epoch, step: step, weights: weights, optimizer: opt,
-                               bestAccuracy: bestAccuracy, evaluationsSinceBest: sinceBest)
+                               bestAccuracy: bestAccuracy, evaluationsSinceBest: sinceBest,
+                               stoppedForBudget: stoppedForBudget, cpuSeconds: cpuSeconds)
         try state.write(runDirectory)
     }
 

@@ -49,7 +49,9 @@ extension RunStages {
                 progress?.finish()
                 let metrics = (try? String(contentsOf: layout.model.appendingPathComponent("metrics.jsonl"), encoding: .utf8)) ?? ""
                 let lastLoss = metrics.split(separator: "\n").last { $0.contains("\"epoch_loss\"") }.map(String.init) ?? ""
-                reporter.log("train: \(train.method.rawValue) \(train.arch), \(train.epochs) epochs on \(data.count) cells -> \(layout.model.path)"
+                reporter.log("train: \(train.method.rawValue) \(train.arch), \(train.epochs) epochs on \(data.count) cells, "
+                             + String(format: "%.0f CPU s", trainer.cpuSeconds)
+                             + (trainer.stoppedForBudget ? " (stopped at its budget)" : "") + " -> \(layout.model.path)"
                              + (lastLoss.isEmpty ? "" : " (last epoch: \(lastLoss))"))
             })
         }

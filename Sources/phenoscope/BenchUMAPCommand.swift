@@ -1,6 +1,7 @@
 import ArgumentParser
 import Core
 import Foundation
+import Learning
 import Profiling
 import Tensor
 
@@ -30,17 +31,12 @@ struct BenchUMAPCommand: ParsableCommand {
         var umap = UMAP()
         umap.neighbors = neighbors; umap.minDist = minDist; umap.seed = seed
         // CPU seconds as well as wall: on a shared machine wall time mostly measures the neighbours.
-        func cpuSeconds() -> Double {
-            var t = timespec()
-            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-        }
-        let cpuStart = cpuSeconds()
+        let cpuStart = ProcessCPUTime.seconds()
         let start = Date()
         var stages: [String: Double] = [:]
         let y = umap.fit(values, count: n, dimension: d) { stages[$0] = $1 }
         let seconds = Date().timeIntervalSince(start)
-        let cpu = cpuSeconds() - cpuStart
+        let cpu = ProcessCPUTime.seconds() - cpuStart
         let m = min(trustRows, n)
         let trust = Trustworthiness.score(original: Array(values.prefix(m * d)), dimension: d,
                                           embedded: Array(y.prefix(m * 2)), embeddedDimension: 2, count: m, k: 15)

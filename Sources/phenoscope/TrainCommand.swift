@@ -67,6 +67,10 @@ struct TrainCommand: ParsableCommand {
         }
         try trainer.run(resume: resume)
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        if trainer.stoppedForBudget, !quiet, communicator.isRoot {
+            FileHandle.standardError.write(Data(String(format: "stopped at the budget after %.0f CPU seconds (budget: cpu_seconds %g, wall_seconds %g)\n",
+                                                       trainer.cpuSeconds, cfg.budget.cpuSeconds, cfg.budget.wallSeconds).utf8))
+        }
         if communicator.isRoot { print(runDir.path) }
     }
 }

@@ -202,6 +202,65 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// `budget` ends the loop after the step that reaches it, as cleanly as the last epoch
+    /// would: validation, a checkpoint that says why it stopped, the exported backbone; a
+    /// budget that is not reached changes nothing.
+    func testBudgetStopsTrainingCleanlyAndRecordsWhy() throws {
+        let parsed = try TrainConfig.parse("budget:\n  cpu_seconds: 3600\n", file: "t.yaml")
+        XCTAssertEqual(parsed.budget.cpuSeconds, 3600)
+        XCTAssertEqual(parsed.budget.wallSeconds, 0)
+        XCTAssertThrowsError(try TrainConfig.parse("budget:\n  cpu_seconds: -1\n", file: "t.yaml")) {
+            XCTAssertEqual("\($0)", "t.yaml: budget.cpu_seconds: -1.0; expected seconds >= 0 (0 = no limit)")
+        }
+        XCTAssertThrowsError(try TrainConfig.parse("budget:\n  cpu_minutes: 30\n", file: "t.yaml")) {
+            XCTAssertEqual("\($0)", "t.yaml: unknown key 'budget.cpu_minutes'")
+        }
+        let data = try CropDataset.open(root.appendingPathComponent("crops"), labelColumn: "Metadata_MoA")
+        func metrics(_ dir: URL) throws -> [[String: Any]] {
+            try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+                .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+        // Any step costs more than a nanosecond of CPU: the loop stops after the first.
+        var c = config(.simclr, epochs: 3)
+        c.budget.cpuSeconds = 1e-9
+        let stopped = root.appendingPathComponent("runs/budget")
+        let trainer = try Trainer(config: c, data: data, runDirectory: stopped)
+        XCTAssertEqual(trainer.stepsPerEpoch, 4)
+        try trainer.run()
+        XCTAssertTrue(trainer.stoppedForBudget)
+        XCTAssertGreaterThan(trainer.cpuSeconds, 0)
+        let state = try Checkpoint.read(stopped)
+        XCTAssertEqual(state.stoppedForBudget, true)
+        XCTAssertEqual(state.epoch, 0)
+        XCTAssertEqual(state.step, 1)
+        XCTAssertEqual(state.cpuSeconds, trainer.cpuSeconds)
+        for f in [state.weights, state.optimizer, "best.safetensors", "backbone.safetensors", "model.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: stopped.appendingPathComponent(f).path), f)
+        }
+        let log = try metrics(stopped)
+        XCTAssertEqual(log.filter { $0["loss"] != nil }.count, 1)
+        let epochRecord = try XCTUnwrap(log.first { $0["epoch_loss"] != nil })
+        XCTAssertEqual(epochRecord["stopped_for_budget"] as? Double, 1)
+        XCTAssertEqual(epochRecord["step"] as? Int, 1)
+        XCTAssertNotNil(epochRecord["knn_accuracy"], "validation runs at the stop as after the last epoch")
+        let e = try Embedder(model: stopped).embed(store: data.store, batchSize: 16)
+        XCTAssertTrue(e.allSatisfy(\.isFinite))
+
+        // Limits that are not reached: every epoch runs and nothing says budget.
+        c.budget.cpuSeconds = 1e6
+        c.budget.wallSeconds = 1e6
+        let full = root.appendingPathComponent("runs/no-budget")
+        let unbounded = try Trainer(config: c, data: data, runDirectory: full)
+        try unbounded.run()
+        XCTAssertFalse(unbounded.stoppedForBudget)
+        let fullState = try Checkpoint.read(full)
+        XCTAssertEqual(fullState.epoch, 2)
+        XCTAssertEqual(fullState.step, 12)
+        XCTAssertEqual(fullState.stoppedForBudget, false)
+        XCTAssertEqual(try metrics(full).filter { $0["loss"] != nil }.count, 12)
+        XCTAssertFalse(try metrics(full).contains { $0["stopped_for_budget"] != nil })
+    }
+
     /// Batches are pure functions of (epoch, step), so preparing them ahead on the loader's
     /// thread must not change a single weight.
     func testPrefetchLeavesTrainingBitIdentical() throws {
