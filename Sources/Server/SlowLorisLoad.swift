@@ -9,11 +9,6 @@ import Glibc
 /// timeout) is opened again at the next tick, so `count` stay open for as long as the load
 /// runs; `reopened` counts those, which is how often the server cut one off.
 ///
-/// With `.unreadAnswers` (`bench serve --unread`), each connection instead sends a burst of
-/// pipelined requests at once and never reads the answers, then an empty line (which HTTP
-/// ignores between requests) every tick: once the server has closed it (its response
-/// timeout), that send is refused and the connection is opened again.
-///
 /// One thread drives every socket with non-blocking sends, so the load costs the machine
 /// almost nothing beside the server. Only loopback is targeted (the client it builds on
 /// connects to 127.0.0.1 only).
@@ -21,7 +16,6 @@ public final class SlowLorisLoad: @unchecked Sendable {
     public let port: Int
     public let count: Int
     public let interval: Double
-    public let mode: Mode
     private let lock = NSLock()
     private var running = false
     private var open = 0
@@ -30,19 +24,10 @@ public final class SlowLorisLoad: @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
-    /// What each connection does.
-    public enum Mode: Sendable, Equatable {
-        /// Trickles an unfinished request head.
-        case slowHeads
-        /// Sends `requests` pipelined `GET path` requests and reads nothing.
-        case unreadAnswers(path: String, requests: Int)
-    }
-
-    public init(port: Int, count: Int, interval: Double = 1, mode: Mode = .slowHeads) {
+    public init(port: Int, count: Int, interval: Double = 1) {
         self.port = port
         self.count = count
         self.interval = interval
-        self.mode = mode
     }
 
     /// Connections open now, connections the server closed and that were opened again, and
@@ -70,27 +55,20 @@ public final class SlowLorisLoad: @unchecked Sendable {
 
     private func drive(_ ready: DispatchSemaphore) {
         var sockets: [LoopbackHTTPClient?] = Array(repeating: nil, count: count)
-        let start: [UInt8], unread: Bool
-        switch mode {
-        case .slowHeads:
-            start = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8); unread = false
-        case .unreadAnswers(let path, let requests):
-            start = Array(String(repeating: "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", count: max(1, requests)).utf8); unread = true
-        }
+        let start = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n".utf8)
         var tick = 0
         var signalled = false
         while lock.withLock({ running }) {
             var opened = 0, reopened = 0, failed = 0
             for i in 0..<count {
-                // Answers wait unread on an unread connection: only a refused send tells.
-                if !unread, let s = sockets[i], SlowLorisLoad.closedByPeer(s.fd) {
+                if let s = sockets[i], SlowLorisLoad.closedByPeer(s.fd) {
                     sockets[i] = nil
                     reopened += 1
                 }
                 if sockets[i] == nil {
-                    guard let s = try? LoopbackHTTPClient(port: port), SlowLorisLoad.send(s.fd, start, wait: unread) else { failed += 1; continue }
+                    guard let s = try? LoopbackHTTPClient(port: port), SlowLorisLoad.send(s.fd, start) else { failed += 1; continue }
                     sockets[i] = s
-                } else if !SlowLorisLoad.send(sockets[i]!.fd, Array((unread ? "\r\n" : "X-Slow-\(tick): \(i)\r\n").utf8)) {
+                } else if !SlowLorisLoad.send(sockets[i]!.fd, Array("X-Slow-\(tick): \(i)\r\n".utf8)) {
                     sockets[i] = nil
                     reopened += 1
                     continue
@@ -117,15 +95,8 @@ public final class SlowLorisLoad: @unchecked Sendable {
         return errno != EAGAIN && errno != EWOULDBLOCK
     }
 
-    /// Whether all of `bytes` went; without `wait`, only what the socket takes at once.
-    static func send(_ fd: Int32, _ bytes: [UInt8], wait: Bool = false) -> Bool {
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | (wait ? 0 : MSG_DONTWAIT))) }
-            guard n > 0 else { return false }
-            sent += n
-            if !wait { break }
-        }
-        return sent == bytes.count
+    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        return n == bytes.count
     }
 }

@@ -13,9 +13,7 @@ import Server
 /// ratio to the server's bare request overhead. With `--slowloris N`, a last phase repeats
 /// the `/health` load while N slow-loris connections (loopback only, at most 5,000) hold
 /// unfinished request heads open, and reports its p50/p99 beside the unloaded baseline and
-/// how many of those connections the server's header timeout closed. With `--unread N`,
-/// another phase does the same beside N connections that each pipeline requests for the web
-/// page and never read the answers, and reports how many the response timeout closed.
+/// how many of those connections the server's header timeout closed.
 struct BenchServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -32,9 +30,6 @@ struct BenchServeCommand: ParsableCommand {
     @Option(help: "Slow-loris connections held open during a last /health phase (0: no such phase; at most 5000).") var slowloris = 0
     @Option(help: "Seconds between the header lines each slow-loris connection sends.") var slowlorisInterval = 1.0
     @Option(help: "In-process server: header timeout, seconds (how soon a slow-loris head is cut off).") var headerTimeout = 10.0
-    @Option(help: "Connections that pipeline requests and never read the answers, held during a last /health phase (0: no such phase; at most 5000).")
-    var unread = 0
-    @Option(help: "In-process server: response timeout, seconds (how soon a client that does not read is cut off).") var responseTimeout = 60.0
     @Flag(help: "Print one JSON object on standard output.") var json = false
     @Flag(help: "No progress output.") var quiet = false
 
@@ -44,15 +39,12 @@ struct BenchServeCommand: ParsableCommand {
         guard (0...5000).contains(slowloris) else { throw ValidationError("--slowloris must be in 0...5000, got \(slowloris)") }
         guard slowlorisInterval > 0, slowlorisInterval <= 60 else { throw ValidationError("--slowloris-interval must be in (0, 60] seconds") }
         guard headerTimeout > 0, headerTimeout <= 3600 else { throw ValidationError("--header-timeout must be in (0, 3600] seconds") }
-        guard (0...5000).contains(unread) else { throw ValidationError("--unread must be in 0...5000, got \(unread)") }
-        guard responseTimeout > 0, responseTimeout <= 3600 else { throw ValidationError("--response-timeout must be in (0, 3600] seconds") }
     }
 
     func run() throws {
         let (clients, count, seconds, k, seed, quiet) = (self.clients, self.count, self.seconds, self.k, self.seed, self.quiet)
         let index = self.index, port = self.port
         let (slowloris, slowlorisInterval, headerTimeout) = (self.slowloris, self.slowlorisInterval, self.headerTimeout)
-        let (unread, responseTimeout) = (self.unread, self.responseTimeout)
         let report = try BlockingTask.run { () -> [String: Double] in
             var ids: [Int] = []
             var serverTask: Task<Void, Error>? = nil
@@ -63,7 +55,6 @@ struct BenchServeCommand: ParsableCommand {
                 config.umapMaxItems = 0 // the map is not what is measured
                 config.maxRequestsPerClient = max(config.maxRequestsPerClient, clients)
                 config.timeouts.header = headerTimeout
-                config.timeouts.response = responseTimeout
                 let service = try SearchService(configuration: config) { Log.info($0, quiet: quiet) }
                 let s = await service.snapshot()
                 ids = (0..<s.index.metadata.count).filter { s.index.index.vector($0) != nil }
@@ -89,33 +80,23 @@ struct BenchServeCommand: ParsableCommand {
             }
             search.clients = clients; search.count = count; search.seconds = seconds
             let s = try search.run()
-            /// The /health load again beside `load`'s connections: their keys start with
-            /// `connections`, the health figures' with `health`.
-            func beside(_ load: SlowLorisLoad, connections: String, health prefix: String) throws -> [String: Double] {
+            var loaded: [String: Double] = [:]
+            if slowloris > 0 {
+                let load = SlowLorisLoad(port: target, count: slowloris, interval: slowlorisInterval)
                 load.start()
                 defer { load.stop() }
                 let before = load.state
-                Log.info("\(connections): \(before.open) of \(load.count) connections open (\(before.failedConnects) connects failed)", quiet: quiet)
+                Log.info("slow-loris: \(before.open) of \(slowloris) connections open (\(before.failedConnects) connects failed)", quiet: quiet)
                 let l = try health.run()
                 let after = load.state
-                return [
-                    "\(connections)_connections": Double(load.count), "\(connections)_open_at_start": Double(before.open),
-                    "\(connections)_open_at_end": Double(after.open), "\(connections)_closed_by_server": Double(after.reopened),
-                    "\(connections)_failed_connects": Double(after.failedConnects),
-                    "\(prefix)_requests": Double(l.requests), "\(prefix)_errors": Double(l.errors),
-                    "\(prefix)_rps": l.requestsPerSecond, "\(prefix)_p50_ms": l.p50 * 1000,
-                    "\(prefix)_p99_ms": l.p99 * 1000, "\(prefix)_max_ms": l.max * 1000,
+                loaded = [
+                    "slowloris_connections": Double(slowloris), "slowloris_open_at_start": Double(before.open),
+                    "slowloris_open_at_end": Double(after.open), "slowloris_closed_by_server": Double(after.reopened),
+                    "slowloris_failed_connects": Double(after.failedConnects),
+                    "loaded_health_requests": Double(l.requests), "loaded_health_errors": Double(l.errors),
+                    "loaded_health_rps": l.requestsPerSecond, "loaded_health_p50_ms": l.p50 * 1000,
+                    "loaded_health_p99_ms": l.p99 * 1000, "loaded_health_max_ms": l.max * 1000,
                 ]
-            }
-            var loaded: [String: Double] = [:]
-            if slowloris > 0 {
-                loaded = try beside(SlowLorisLoad(port: target, count: slowloris, interval: slowlorisInterval),
-                                    connections: "slowloris", health: "loaded_health")
-            }
-            if unread > 0 {
-                // 512 answers of the ~12 KB page: more than loopback's socket buffers hold.
-                let load = SlowLorisLoad(port: target, count: unread, interval: slowlorisInterval, mode: .unreadAnswers(path: "/", requests: 512))
-                loaded.merge(try beside(load, connections: "unread", health: "unread_health")) { a, _ in a }
             }
             return loaded.merging([
                 "clients": Double(clients), "items": Double(ids.count),
@@ -141,13 +122,7 @@ struct BenchServeCommand: ParsableCommand {
                          slowloris, Int(report["slowloris_open_at_start"]!), Int(report["slowloris_closed_by_server"]!), report["loaded_health_rps"]!,
                          report["loaded_health_p50_ms"]!, p99, Int(report["loaded_health_errors"]!), p99 / max(report["health_p99_ms"]!, 1e-9)))
         }
-        if !json, let p99 = report["unread_health_p99_ms"] {
-            print(String(format: "health beside %d clients that do not read (%d open at start, %d closed by the response timeout): %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors (p99 %.2fx of unloaded)",
-                         unread, Int(report["unread_open_at_start"]!), Int(report["unread_closed_by_server"]!), report["unread_health_rps"]!,
-                         report["unread_health_p50_ms"]!, p99, Int(report["unread_health_errors"]!), p99 / max(report["health_p99_ms"]!, 1e-9)))
-        }
-        if report["health_errors"]! > 0 || report["search_errors"]! > 0 || (report["loaded_health_errors"] ?? 0) > 0
-            || (report["unread_health_errors"] ?? 0) > 0 { throw ExitCode(1) }
+        if report["health_errors"]! > 0 || report["search_errors"]! > 0 || (report["loaded_health_errors"] ?? 0) > 0 { throw ExitCode(1) }
     }
 
     /// The live ids of a running server, from `GET /api/items` pages.
