@@ -27,7 +27,8 @@ static void cpng_error(png_structp png, png_const_charp message) {
 
 static void cpng_warning(png_structp png, png_const_charp message) { (void)png; (void)message; }
 
-int cpng_decode(const uint8_t *data, size_t size, uint64_t max_bytes, size_t max_chunk_bytes, cpng_image *image) {
+int cpng_decode(const uint8_t *data, size_t size, uint64_t max_bytes, uint64_t max_inflated, size_t max_chunk_bytes,
+                cpng_image *image) {
     memset(image, 0, sizeof *image);
     if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
         snprintf(image->message, sizeof image->message, "not a PNG file");
@@ -51,6 +52,20 @@ int cpng_decode(const uint8_t *data, size_t size, uint64_t max_bytes, size_t max
     png_set_read_fn(png, &reader, cpng_read);
     png_set_chunk_malloc_max(png, max_chunk_bytes);
     png_read_info(png, info);
+    // Before any transform, the row bytes are those of the stored stream: every row (or, when
+    // interlaced, the pieces of it the passes hold, each rounded up to whole bytes) must come
+    // out of the zlib stream, which lies within the file's `size` bytes. Filter bytes are left
+    // out, so this is a lower bound on what a valid file inflates to.
+    uint64_t stored_rows = png_get_image_height(png, info), stored_row_bytes = png_get_rowbytes(png, info);
+    int stored_overflows = stored_row_bytes != 0 && stored_rows > UINT64_MAX / stored_row_bytes;
+    uint64_t stored = stored_overflows ? UINT64_MAX : stored_rows * stored_row_bytes;
+    if (stored > max_inflated) {
+        snprintf(image->message, sizeof image->message,
+                 "header size %ux%u needs %llu bytes of image data but the file's %zu bytes can inflate to at most %llu (decompression bomb, or a forged or corrupt header)",
+                 png_get_image_width(png, info), png_get_image_height(png, info), (unsigned long long)stored, size,
+                 (unsigned long long)max_inflated);
+        png_longjmp(png, 1);
+    }
     int color = png_get_color_type(png, info);
     int depth = png_get_bit_depth(png, info);
     if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);

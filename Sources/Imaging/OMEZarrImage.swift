@@ -154,10 +154,16 @@ public struct OMEZarrImage: Sendable {
         return try OMEZarrImage(directory: url.standardizedFileURL.removingFragment, maxPixels: maxPixels).read(plane)
     }
 
-    /// Checks that `url` names one readable plane, from the metadata only (no chunk is read).
-    public static func check(_ url: URL, maxPixels: Int = TIFFReader.defaultMaxPixels) throws {
+    /// Checks that `url` names one readable plane, from the metadata only (no chunk is read),
+    /// and returns the plane's size.
+    @discardableResult
+    public static func check(_ url: URL, maxPixels: Int = TIFFReader.defaultMaxPixels) throws -> (width: Int, height: Int) {
         let plane = try OMEZarrPlane.selected(by: url)
-        _ = try OMEZarrImage(directory: url.standardizedFileURL.removingFragment, maxPixels: maxPixels).leadingIndices(plane)
+        let image = try OMEZarrImage(directory: url.standardizedFileURL.removingFragment, maxPixels: maxPixels)
+        _ = try image.leadingIndices(plane)
+        let shape = image.array.shape
+        guard shape.count >= 2 else { throw ImageIOError(file: url.path, "array shape \(shape) has no 2-D plane; expected at least y and x axes") }
+        return (shape[shape.count - 1], shape[shape.count - 2])
     }
 }
 

@@ -100,11 +100,12 @@ public enum PNGCodec {
 
     /// Decodes a PNG through libpng (which checks chunk CRCs, zlib streams and header
     /// limits), refusing before any pixel buffer exists a header whose decoded size is over
-    /// `maxDecodedBytes`.
+    /// `maxDecodedBytes` or more than the file's bytes can inflate to (`CompressionBound`).
     public static func decode(_ data: Data, source: String = "<memory>") throws -> Decoded {
         var image = cpng_image()
         let status = data.withUnsafeBytes { raw in
-            cpng_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, UInt64(maxDecodedBytes), maxChunkBytes, &image)
+            cpng_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, UInt64(maxDecodedBytes),
+                        UInt64(CompressionBound.deflate.decodedBytes(fromCompressed: raw.count)), maxChunkBytes, &image)
         }
         defer { free(image.pixels) }
         guard status == 0, let pixels = image.pixels else {

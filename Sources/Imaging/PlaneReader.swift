@@ -27,6 +27,18 @@ public enum PlaneReader {
         }
     }
 
+    /// The pixel budgets a person may set for one image file (`--max-pixels`,
+    /// `screen.max_pixels`): at least one pixel, at most 2^32 (a 65,536^2 plane, 16 GiB as
+    /// `Float`; libtiff's own buffers are capped at 8 bytes a pixel of the budget).
+    public static let pixelBudgets = 1...(1 << 32)
+
+    /// Why `maxPixels` is not an accepted budget (naming `key`, the option or config key it
+    /// came from), or nil when it is.
+    public static func pixelBudgetProblem(_ maxPixels: Int, key: String) -> String? {
+        pixelBudgets.contains(maxPixels) ? nil
+            : "\(key): \(maxPixels) pixels; expected \(pixelBudgets.lowerBound) to \(pixelBudgets.upperBound) (default \(TIFFReader.defaultMaxPixels), a 16,384^2 plane)"
+    }
+
     /// The selected plane as `Float` pixels.
     public static func readFloat(_ url: URL, maxPixels: Int = TIFFReader.defaultMaxPixels) throws -> Image<Float> {
         switch kind(url) {
@@ -42,12 +54,15 @@ public enum PlaneReader {
         try TIFFReader.uint16(readFloat(url, maxPixels: maxPixels), file: url.path)
     }
 
-    /// Checks from headers and metadata only that `url` names one readable plane: what
-    /// `manifest check` asks of every image.
-    public static func check(_ url: URL, maxPixels: Int = TIFFReader.defaultMaxPixels) throws {
+    /// Checks from headers and metadata only that `url` names one readable plane, and
+    /// returns its size: what `manifest check` asks of every image. A TIFF header's every
+    /// size is checked as a read would (`TIFFReader.checkedSize`), so a forged header fails
+    /// here, not in the run.
+    @discardableResult
+    public static func check(_ url: URL, maxPixels: Int = TIFFReader.defaultMaxPixels) throws -> (width: Int, height: Int) {
         switch kind(url) {
-        case .tiff: _ = try TIFFReader.selectedPage(url)
-        case .zarrV2: try OMEZarrImage.check(url, maxPixels: maxPixels)
+        case .tiff: return try TIFFReader.checkedSize(url, maxPixels: maxPixels)
+        case .zarrV2: return try OMEZarrImage.check(url, maxPixels: maxPixels)
         case .zarrV3, .folder: throw folderError(url)
         }
     }

@@ -51,10 +51,16 @@ public enum TIFFPage: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension TIFFReader {
-    /// The 0-based page that `url` (with its `#` selector, if any) names, checked against the
-    /// file's header without decoding pixels: what `manifest check` asks of every image.
-    public static func selectedPage(_ url: URL) throws -> Int {
-        try withTIFF(url, maxPixels: defaultMaxPixels) { tif, errors in try seekSelectedPage(tif, url: url, errors: errors) }
+    /// The size of the page `url` selects, from its header, with every size in the header
+    /// checked as a read would check it (pixel budget, strip and tile layout, compressed
+    /// bytes present) but no pixel decoded: what `manifest check` asks of every image.
+    public static func checkedSize(_ url: URL, maxPixels: Int = defaultMaxPixels) throws -> (width: Int, height: Int) {
+        try withTIFF(url, maxPixels: maxPixels) { tif, errors in
+            try seekSelectedPage(tif, url: url, errors: errors)
+            let page = try pageHeader(tif, url: url, errors: errors, maxPixels: maxPixels)
+            if let message = errors.first { throw ImageIOError(file: url.path, message) }
+            return (page.width, page.height)
+        }
     }
 
     /// How many pages (directories) the file has.

@@ -16,9 +16,10 @@ public enum TIFFSampleFormat: Sendable, Equatable {
 /// libtiff's messages are captured instead of printed, and any problem (a truncated file, a
 /// non-image, several samples per pixel) becomes an `ImageIOError` naming the file. Every
 /// size read from a header is checked, with overflow-safe arithmetic, against a pixel budget
-/// (`maxPixels`, all pages of a file together) and, for uncompressed data, against the bytes
-/// the file holds, before anything is allocated for it: a forged 100,000^2 header costs an
-/// error, not gigabytes.
+/// (`maxPixels`, all pages of a file together) and, strip by strip or tile by tile, against
+/// what the compressed bytes the file holds can decode to (`CompressionBound`), before
+/// anything is allocated for it; pages grow as they decode. A forged 100,000^2 header or a
+/// 126-byte deflate "bomb" claiming 16,000^2 costs an error, not gigabytes.
 public enum TIFFReader {
     /// The default pixel budget of one file: 2^28 pixels (a 16,384^2 image, 1 GiB as Float).
     public static let defaultMaxPixels = 1 << 28
@@ -128,8 +129,20 @@ public enum TIFFReader {
         }
     }
 
-    /// Decodes the current page, refusing it when it has more than `maxPixels` pixels.
-    static func decodePage(_ tif: OpaquePointer, url: URL, errors: ErrorLog, maxPixels: Int) throws -> RawPage {
+    /// What the current page's header says, every size in it checked (`StrileLayout`)
+    /// without decoding a pixel: what `decodePage` decodes and what `manifest check` asks.
+    struct PageHeader {
+        var width: Int
+        var height: Int
+        var format: TIFFSampleFormat
+        var bytesPerSample: Int
+        var byteCount: Int
+        var layout: StrileLayout
+    }
+
+    /// The current page's header, refused when it has more than `maxPixels` pixels or sizes
+    /// its data cannot hold.
+    static func pageHeader(_ tif: OpaquePointer, url: URL, errors: ErrorLog, maxPixels: Int) throws -> PageHeader {
         var width: UInt32 = 0, height: UInt32 = 0
         var bits: UInt16 = 1, samples: UInt16 = 1, format: UInt16 = 1, compression: UInt16 = 1
         _ = ctiff_get_u32(tif, UInt32(TIFFTAG_IMAGEWIDTH), &width)
@@ -162,42 +175,124 @@ public enum TIFFReader {
         if compression == 1, let fileSize, byteCount > fileSize {
             throw ImageIOError(file: url.path, "header says \(w)x\(h) uncompressed \(bits)-bit samples (\(byteCount) bytes) but the file holds \(fileSize) bytes (truncated or forged)")
         }
-        let raw: [UInt8]
-        if TIFFIsTiled(tif) != 0 {
-            raw = try readTiles(tif, url: url, errors: errors, width: w, height: h, bytesPerSample: bytesPerSample, maxPixels: maxPixels)
-        } else {
-            raw = try readStrips(tif, url: url, errors: errors, byteCount: byteCount, compressedSize: fileSize)
-        }
-        if let message = errors.first { throw ImageIOError(file: url.path, message) }
-        return RawPage(width: w, height: h, format: sampleFormat, bytes: raw)
+        let layout = try StrileLayout(tif, url: url, errors: errors, width: w, height: h, bytesPerSample: bytesPerSample,
+                                      byteCount: byteCount, maxPixels: maxPixels, compression: compression, fileSize: fileSize)
+        return PageHeader(width: w, height: h, format: sampleFormat, bytesPerSample: bytesPerSample, byteCount: byteCount, layout: layout)
     }
 
-    /// A stripped page's `byteCount` bytes, strips decoded in place. The buffer starts at
-    /// what the file's size makes plausible (16 times it, plus 1 MiB: real microscopy data
-    /// compresses 1.5-3 times) and grows only as strips actually decode, so a compressed
-    /// file whose header claims far more than its data holds fails before it costs the
-    /// claimed size; ordinary files are decoded straight into a buffer of their final size.
-    static func readStrips(_ tif: OpaquePointer, url: URL, errors: ErrorLog, byteCount: Int, compressedSize: Int?) throws -> [UInt8] {
-        let strips = Int(TIFFNumberOfStrips(tif))
-        let stripSize = Int(TIFFStripSize(tif))
-        guard strips > 0, stripSize > 0, stripSize <= byteCount else {
-            throw ImageIOError(file: url.path, "bad strip layout: \(strips) strips of \(stripSize) bytes for \(byteCount) bytes of pixels"
-                               + (errors.first.map { ": \($0)" } ?? ""))
+    /// Decodes the current page, refusing it when it has more than `maxPixels` pixels.
+    static func decodePage(_ tif: OpaquePointer, url: URL, errors: ErrorLog, maxPixels: Int) throws -> RawPage {
+        let page = try pageHeader(tif, url: url, errors: errors, maxPixels: maxPixels)
+        let raw = page.layout.tiled
+            ? try readTiles(tif, url: url, errors: errors, layout: page.layout, width: page.width, height: page.height,
+                            bytesPerSample: page.bytesPerSample)
+            : try readStrips(tif, url: url, errors: errors, layout: page.layout, byteCount: page.byteCount)
+        if let message = errors.first { throw ImageIOError(file: url.path, message) }
+        return RawPage(width: page.width, height: page.height, format: page.format, bytes: raw)
+    }
+
+    /// A page's strips or tiles ("striles"), checked from the header before any pixel buffer
+    /// exists: each one's decoded size against what its compressed bytes (as many as the
+    /// file holds) can produce under the codec's `CompressionBound`. A decompression bomb, a
+    /// few hundred bytes claiming a gigabyte, fails here with an error, not an allocation.
+    struct StrileLayout {
+        var tiled: Bool
+        var count: Int
+        /// Decoded bytes of one full strile, and of one of its rows (scanline or tile row).
+        var size: Int
+        var rowSize: Int
+        var tileWidth = 0, tileHeight = 0
+        /// nil for a codec without a useful bound: its striles are decoded growing.
+        var bound: CompressionBound?
+
+        init(_ tif: OpaquePointer, url: URL, errors: ErrorLog, width w: Int, height h: Int, bytesPerSample: Int,
+             byteCount: Int, maxPixels: Int, compression: UInt16, fileSize: Int?) throws {
+            tiled = TIFFIsTiled(tif) != 0
+            bound = CompressionBound(tiffCompression: compression)
+            func context() -> String { errors.first.map { ": \($0)" } ?? "" }
+            if tiled {
+                var tw: UInt32 = 0, th: UInt32 = 0
+                _ = ctiff_get_u32(tif, UInt32(TIFFTAG_TILEWIDTH), &tw)
+                _ = ctiff_get_u32(tif, UInt32(TIFFTAG_TILELENGTH), &th)
+                size = Int(TIFFTileSize(tif))
+                rowSize = Int(TIFFTileRowSize(tif))
+                count = Int(TIFFNumberOfTiles(tif))
+                let (tilePixels, overflow) = Int(tw).multipliedReportingOverflow(by: Int(th))
+                guard tw > 0, th > 0, !overflow, tilePixels <= maxPixels, size >= tilePixels * bytesPerSample, rowSize > 0, count > 0 else {
+                    throw ImageIOError(file: url.path, "bad tile geometry: \(tw)x\(th) tiles of \(size) bytes (at most \(maxPixels) pixels, \(bytesPerSample) bytes each)" + context())
+                }
+                (tileWidth, tileHeight) = (Int(tw), Int(th))
+            } else {
+                count = Int(TIFFNumberOfStrips(tif))
+                size = Int(TIFFStripSize(tif))
+                rowSize = Int(TIFFScanlineSize(tif))
+                guard count > 0, size > 0, size <= byteCount, rowSize > 0 else {
+                    throw ImageIOError(file: url.path, "bad strip layout: \(count) strips of \(size) bytes for \(byteCount) bytes of pixels" + context())
+                }
+            }
+            guard let bound else { return }
+            let kind = tiled ? "tile" : "strip"
+            for i in 0..<count {
+                // A strip holds its share of the page; the last one may be short. Tiles are
+                // always whole (edge tiles are padded).
+                let decoded = tiled ? size : min(size, max(0, byteCount - i * size))
+                guard decoded > 0 else { break }
+                let stored = Int(clamping: TIFFGetStrileByteCount(tif, UInt32(i)))
+                let present = min(stored, fileSize ?? stored)
+                let most = bound.decodedBytes(fromCompressed: present)
+                guard decoded <= most else {
+                    throw ImageIOError(file: url.path, "\(kind) \(i) of \(count) should decode to \(decoded) bytes but its \(present) \(bound.codec) bytes can decode to at most \(most) (decompression bomb, or a forged or corrupt header)")
+                }
+            }
         }
-        let (scaled, overflow) = (compressedSize ?? 0).multipliedReportingOverflow(by: 16)
-        var raw = [UInt8](repeating: 0, count: overflow ? byteCount : min(byteCount, scaled + (1 << 20)))
-        var filled = 0
-        for s in 0..<strips where filled < byteCount {
-            if raw.count - filled < stripSize, raw.count < byteCount {
-                raw += [UInt8](repeating: 0, count: min(byteCount, max(2 * raw.count, filled + stripSize)) - raw.count)
+
+        /// `buffer` lengthened to `count` bytes, its storage exactly that large (an append
+        /// alone could double it past the page's size).
+        static func grow(_ buffer: inout [UInt8], to count: Int) {
+            buffer.reserveCapacity(count)
+            buffer += repeatElement(0, count: count - buffer.count)
+        }
+
+        /// Decodes strile `index` into `buffer` from `offset`, `expected` bytes, growing
+        /// `buffer` (never beyond `limit` bytes) only as far as decoding needs: a codec with
+        /// a bound was checked at `init`, so its strile gets its full size; one without is
+        /// decoded into a buffer sized from its compressed bytes, and again into one 8 times
+        /// larger only while the smaller one fills up (the data really holds that much), so a
+        /// forged size costs what the data decodes to, at most about 1.14 times the decoding.
+        func decode(_ tif: OpaquePointer, index: Int, expected: Int, into buffer: inout [UInt8], at offset: Int, limit: Int,
+                    url: URL, errors: ErrorLog) throws -> Int {
+            var want = expected
+            if bound == nil {
+                let stored = Int(clamping: TIFFGetStrileByteCount(tif, UInt32(index)))
+                let guess = max(1 << 20, CompressionBound.deflate.decodedBytes(fromCompressed: stored))
+                // Whole rows, so that a row-oriented codec (JPEG) is not asked for part of one.
+                want = min(expected, max(rowSize, guess / rowSize * rowSize))
             }
-            let n = raw.withUnsafeMutableBytes { buf -> Int in
-                Int(TIFFReadEncodedStrip(tif, UInt32(s), buf.baseAddress! + filled, tmsize_t(buf.count - filled)))
+            while true {
+                let needed = offset + want
+                if buffer.count < needed { Self.grow(&buffer, to: min(limit, max(2 * buffer.count, needed))) }
+                let n = buffer.withUnsafeMutableBytes { buf -> Int in
+                    let at = buf.baseAddress! + offset
+                    return Int(tiled ? TIFFReadEncodedTile(tif, UInt32(index), at, tmsize_t(want))
+                                     : TIFFReadEncodedStrip(tif, UInt32(index), at, tmsize_t(want)))
+                }
+                guard n >= 0 else {
+                    throw ImageIOError(file: url.path, "cannot read \(tiled ? "tile" : "strip") \(index) of \(count) (truncated or corrupt)" + (errors.first.map { ": \($0)" } ?? ""))
+                }
+                if n < want || want >= expected { return n }
+                want = min(expected, want.multipliedReportingOverflow(by: 8).overflow ? expected : want * 8)
             }
-            guard n >= 0 else {
-                throw ImageIOError(file: url.path, "cannot read strip \(s) of \(strips) (truncated or corrupt)" + (errors.first.map { ": \($0)" } ?? ""))
-            }
-            filled += n
+        }
+    }
+
+    /// A stripped page's `byteCount` bytes, strips decoded in place into a buffer that grows
+    /// as they decode (see `StrileLayout.decode`), so a file whose strips fail early costs
+    /// what it decoded, not the claimed size.
+    static func readStrips(_ tif: OpaquePointer, url: URL, errors: ErrorLog, layout: StrileLayout, byteCount: Int) throws -> [UInt8] {
+        var raw: [UInt8] = [], filled = 0
+        for s in 0..<layout.count where filled < byteCount {
+            filled += try layout.decode(tif, index: s, expected: min(layout.size, byteCount - filled), into: &raw, at: filled,
+                                        limit: byteCount, url: url, errors: errors)
         }
         guard filled >= byteCount else {
             throw ImageIOError(file: url.path, "image data ends after \(filled) of \(byteCount) bytes (truncated)")
@@ -205,28 +300,26 @@ public enum TIFFReader {
         return raw
     }
 
-    /// A tiled page: every tile decoded into one tile buffer and copied to its place. The
-    /// tile geometry comes from the header, so it is checked before the buffer is made.
-    static func readTiles(_ tif: OpaquePointer, url: URL, errors: ErrorLog, width w: Int, height h: Int,
-                          bytesPerSample: Int, maxPixels: Int) throws -> [UInt8] {
-        var tw: UInt32 = 0, th: UInt32 = 0
-        _ = ctiff_get_u32(tif, UInt32(TIFFTAG_TILEWIDTH), &tw)
-        _ = ctiff_get_u32(tif, UInt32(TIFFTAG_TILELENGTH), &th)
-        let tileSize = Int(TIFFTileSize(tif))
-        let (tilePixels, overflow) = Int(tw).multipliedReportingOverflow(by: Int(th))
-        guard tw > 0, th > 0, !overflow, tilePixels <= maxPixels, tileSize >= tilePixels * bytesPerSample else {
-            throw ImageIOError(file: url.path, "bad tile geometry: \(tw)x\(th) tiles of \(tileSize) bytes (at most \(maxPixels) pixels, \(bytesPerSample) bytes each)"
-                               + (errors.first.map { ": \($0)" } ?? ""))
-        }
-        var raw = [UInt8](repeating: 0, count: w * h * bytesPerSample)
-        var tile = [UInt8](repeating: 0, count: tileSize)
-        for ty in stride(from: 0, to: h, by: Int(th)) {
-            for tx in stride(from: 0, to: w, by: Int(tw)) {
-                let n = TIFFReadTile(tif, &tile, UInt32(tx), UInt32(ty), 0, 0)
-                guard n > 0 else { throw ImageIOError(file: url.path, "cannot read tile at \(tx),\(ty)" + (errors.first.map { ": \($0)" } ?? "")) }
-                let rows = min(Int(th), h - ty), cols = min(Int(tw), w - tx)
+    /// A tiled page: every tile decoded into one tile buffer and copied to its place; the
+    /// page grows one row of tiles at a time, as they decode.
+    static func readTiles(_ tif: OpaquePointer, url: URL, errors: ErrorLog, layout: StrileLayout, width w: Int, height h: Int,
+                          bytesPerSample: Int) throws -> [UInt8] {
+        let (tw, th) = (layout.tileWidth, layout.tileHeight)
+        var raw: [UInt8] = []
+        var tile: [UInt8] = []
+        for ty in stride(from: 0, to: h, by: th) {
+            let rows = min(th, h - ty)
+            let needed = (ty + rows) * w * bytesPerSample
+            if raw.count < needed { StrileLayout.grow(&raw, to: min(w * h * bytesPerSample, max(2 * raw.count, needed))) }
+            for tx in stride(from: 0, to: w, by: tw) {
+                let index = Int(TIFFComputeTile(tif, UInt32(tx), UInt32(ty), 0, 0))
+                let n = try layout.decode(tif, index: index, expected: layout.size, into: &tile, at: 0, limit: layout.size, url: url, errors: errors)
+                guard n >= layout.size else {
+                    throw ImageIOError(file: url.path, "tile at \(tx),\(ty) ends after \(n) of \(layout.size) bytes (truncated)")
+                }
+                let cols = min(tw, w - tx)
                 for r in 0..<rows {
-                    let src = r * Int(tw) * bytesPerSample
+                    let src = r * tw * bytesPerSample
                     let dst = ((ty + r) * w + tx) * bytesPerSample
                     raw.replaceSubrange(dst..<(dst + cols * bytesPerSample), with: tile[src..<(src + cols * bytesPerSample)])
                 }

@@ -81,7 +81,7 @@ public struct ScreenMeasurement: Sendable {
                         guard let url = manifest.imageURL(row, channel: ch) else {
                             throw ProfilingError("\(manifest.source):\(row.line): no image for channel \(ch)")
                         }
-                        channels[ch] = try PlaneReader.readFloat(url)
+                        channels[ch] = try PlaneReader.readFloat(url, maxPixels: manifest.maxPixels)
                     }
                     let nuclei = try TIFFReader.readLabels(entry.nuclei)
                     let cells = try TIFFReader.readLabels(entry.cells)

@@ -86,7 +86,7 @@ public struct CropExtraction: Sendable {
             guard let url = manifest.imageURL(row, channel: ch) else {
                 throw CSVError(source: manifest.source, line: row.line, message: "no image for channel \(ch)")
             }
-            return try PlaneReader.readUInt16(url)
+            return try PlaneReader.readUInt16(url, maxPixels: manifest.maxPixels)
         }
         guard let first = planes.first else { return [] }
         if let odd = planes.firstIndex(where: { $0.width != first.width || $0.height != first.height }) {

@@ -69,6 +69,10 @@ public struct Manifest: Sendable {
     public var baseDirectory: URL
     /// Where the manifest was read from, for messages.
     public var source: String
+    /// The most pixels one image file may hold (all its pages together) when the manifest's
+    /// images are read or checked: the `--max-pixels` option and `screen.max_pixels` key,
+    /// within `PlaneReader.pixelBudgets`, so a forged header costs an error, not memory.
+    public var maxPixels = TIFFReader.defaultMaxPixels
 
     public init(channels: [String], rows: [ManifestRow], baseDirectory: URL, source: String = "<memory>") {
         self.channels = channels; self.rows = rows; self.baseDirectory = baseDirectory; self.source = source
@@ -176,7 +180,8 @@ public struct Manifest: Sendable {
         var firstLine: [SiteKey: Int] = [:]
         var batchOfPlate: [String: (String, Int)] = [:]
         var wellTreatment: [String: (Treatment, Int)] = [:]
-        var checked: [String: String?] = [:]   // image reference -> its problem, each file opened once
+        // Image reference -> its plane's size or its problem, each file opened once.
+        var checked: [String: Result<(width: Int, height: Int), ImageProblem>] = [:]
         for row in rows {
             if row.well.row >= maxRows || row.well.column > maxCols {
                 issues.append(.init(line: row.line, field: "Metadata_Well",
@@ -208,12 +213,23 @@ public struct Manifest: Sendable {
                                     message: "no image for channel(s) \(missing.joined(separator: ", ")); every site needs all \(channels.count) channels"))
             }
             if checkFiles {
+                var first: (url: URL, channel: String, size: (width: Int, height: Int))?
                 for ch in present {
                     guard let url = imageURL(row, channel: ch) else { continue }
                     let key = url.absoluteString
-                    if checked[key] == nil { checked[key] = .some(Manifest.imageProblem(url)) }
-                    if let problem = checked[key] ?? nil {
-                        issues.append(.init(line: row.line, field: "Image_\(ch)", message: problem))
+                    let result = checked[key] ?? imageSize(url)
+                    checked[key] = result
+                    switch result {
+                    case .failure(let problem):
+                        issues.append(.init(line: row.line, field: "Image_\(ch)", message: problem.message))
+                    case .success(let size):
+                        // Every channel of a site must be the first one's size, as the run requires.
+                        guard let reference = first else { first = (url, ch, size); continue }
+                        do {
+                            try Manifest.requireSameSize(size, url, as: reference.size, reference.url, channel: reference.channel)
+                        } catch {
+                            issues.append(.init(line: row.line, field: "Image_\(ch)", message: "\(error)"))
+                        }
                     }
                 }
             }
@@ -221,14 +237,16 @@ public struct Manifest: Sendable {
         return issues
     }
 
-    /// What is wrong with one image reference, or nil when it names one readable plane (a
-    /// TIFF page or an OME-Zarr plane, `PlaneReader`): the file is missing, is not an image,
-    /// has several pages or channels and no selector, or the selector names none. Reads
-    /// headers and metadata only.
-    static func imageProblem(_ url: URL) -> String? {
-        guard FileManager.default.fileExists(atPath: url.path) else { return "file not found: \(url.path)" }
-        do { try PlaneReader.check(url) } catch { return "\(error)" }
-        return nil
+    /// What is wrong with one image reference.
+    struct ImageProblem: Error { var message: String }
+
+    /// The size of the plane one image reference names (a TIFF page or an OME-Zarr plane,
+    /// `PlaneReader`), or what is wrong with it: the file is missing, is not an image, has a
+    /// forged or corrupt header, has several pages or channels and no selector, or the
+    /// selector names none. Reads headers and metadata only.
+    func imageSize(_ url: URL) -> Result<(width: Int, height: Int), ImageProblem> {
+        guard FileManager.default.fileExists(atPath: url.path) else { return .failure(ImageProblem(message: "file not found: \(url.path)")) }
+        do { return .success(try PlaneReader.check(url, maxPixels: maxPixels)) } catch { return .failure(ImageProblem(message: "\(error)")) }
     }
 
     /// Whether `name` can follow `Image_` in a column name: ASCII letters, digits and `_`,

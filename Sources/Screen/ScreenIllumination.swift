@@ -40,7 +40,7 @@ public struct ScreenIllumination: Sendable {
                             guard let url = manifest.imageURL(rows[i], channel: ch) else {
                                 throw CSVError(source: manifest.source, line: rows[i].line, message: "no image for channel \(ch)")
                             }
-                            let image = try PlaneReader.readUInt16(url)
+                            let image = try PlaneReader.readUInt16(url, maxPixels: manifest.maxPixels)
                             if acc.count == c { acc.append(.init(width: image.width, height: image.height)) }
                             guard image.width == acc[c].width, image.height == acc[c].height else {
                                 throw CSVError(source: manifest.source, line: rows[i].line,

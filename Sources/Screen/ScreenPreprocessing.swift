@@ -37,7 +37,7 @@ public struct ScreenPreprocessing: Sendable {
                 guard let url = manifest.imageURL(row, channel: channels[c]) else {
                     throw CSVError(source: manifest.source, line: row.line, message: "no image for channel \(channels[c])")
                 }
-                let image = try PlaneReader.readUInt16(url)
+                let image = try PlaneReader.readUInt16(url, maxPixels: manifest.maxPixels)
                 guard let f = functions[c] else { return image.map { Float($0) } }
                 guard f.width == image.width, f.height == image.height else {
                     throw CSVError(source: url.path, line: 0, message: "image is \(image.width) x \(image.height), plate \(plate)'s illumination function is \(f.width) x \(f.height)")

@@ -58,14 +58,14 @@ public struct ScreenSegmentation: Sendable {
                         guard let url = manifest.imageURL(row, channel: ch) else {
                             throw CSVError(source: manifest.source, line: row.line, message: "no image for channel \(ch)")
                         }
-                        return (try PlaneReader.readFloat(url), url)
+                        return (try PlaneReader.readFloat(url, maxPixels: manifest.maxPixels), url)
                     }
                     // Propagation indexes every cytoplasm plane by the nuclei's pixels: a
                     // channel image of another size is an error naming both files.
                     let (dna, dnaURL) = try plane(nucleusChannel)
                     let outlines = try cytoplasm.map { ch -> Image<Float> in
                         let (image, url) = try plane(ch)
-                        try Manifest.requireSameSize(image, url, as: dna, dnaURL, channel: nucleusChannel)
+                        try Manifest.requireSameSize((image.width, image.height), url, as: (dna.width, dna.height), dnaURL, channel: nucleusChannel)
                         return image
                     }
                     let given = locations.map { $0.sites[row.siteKey] ?? [] }

@@ -13,9 +13,9 @@ extension Manifest {
             guard let url = imageURL(row, channel: ch) else {
                 throw CSVError(source: source, line: row.line, message: "Image_\(ch): no image for channel \(ch)")
             }
-            let plane = try PlaneReader.readUInt16(url)
+            let plane = try PlaneReader.readUInt16(url, maxPixels: self.maxPixels)
             if let reference = planes.first, let first {
-                try Manifest.requireSameSize(plane, url, as: reference, first, channel: channels[0])
+                try Manifest.requireSameSize((plane.width, plane.height), url, as: (reference.width, reference.height), first, channel: channels[0])
             }
             if first == nil { first = url }
             planes.append(plane)
@@ -23,10 +23,12 @@ extension Manifest {
         return planes
     }
 
-    /// Throws naming both files and sizes when `plane` (read from `url`) is not the size of
-    /// `reference`, the same site's `channel` image read from `referenceURL`.
-    static func requireSameSize<A, B>(_ plane: Image<A>, _ url: URL, as reference: Image<B>, _ referenceURL: URL, channel: String) throws {
-        guard plane.width != reference.width || plane.height != reference.height else { return }
+    /// Throws naming both files and sizes when `plane` (the size of the image at `url`) is
+    /// not `reference`, the size of the same site's `channel` image at `referenceURL`: the
+    /// one size check of a site's channels, for images read and (`validate`) headers alike.
+    static func requireSameSize(_ plane: (width: Int, height: Int), _ url: URL, as reference: (width: Int, height: Int),
+                                _ referenceURL: URL, channel: String) throws {
+        guard plane != reference else { return }
         throw ImageIOError(file: url.path, "\(plane.width)x\(plane.height) pixels, expected \(reference.width)x\(reference.height) like \(referenceURL.lastPathComponent) (\(channel)) of the same site")
     }
 }

@@ -7,7 +7,8 @@ import NIOHTTPTypes
 
 /// How long a connection may spend in each part of a request before the server closes it,
 /// so that silent or slow clients (slow-loris headers, a body dribbled a byte at a time,
-/// keep-alive sockets left open) cannot hold the server's connections for ever.
+/// keep-alive sockets left open, a client that asks and then never reads the answer) cannot
+/// hold the server's connections, and the responses queued for them, for ever.
 ///
 /// Hummingbird's own `idleTimeout` restarts on every body chunk and cannot tell a silent
 /// socket from a slowly sent head; these are deadlines that activity does not extend.
@@ -20,9 +21,14 @@ public struct ConnectionTimeouts: Sendable, Equatable {
     public var header: Double = 10
     /// Seconds from the head until the whole body has arrived.
     public var body: Double = 60
+    /// Seconds from a response's head being written until its last byte has gone to the
+    /// client's socket: a client that sends requests but does not read the answers stops
+    /// the writes once the socket buffers fill, and would otherwise hold the connection and
+    /// its queued response until it went away.
+    public var response: Double = 60
 
-    public init(idle: Double = 30, header: Double = 10, body: Double = 60) {
-        self.idle = idle; self.header = header; self.body = body
+    public init(idle: Double = 30, header: Double = 10, body: Double = 60, response: Double = 60) {
+        self.idle = idle; self.header = header; self.body = body; self.response = response
     }
 }
 
@@ -61,6 +67,9 @@ final class ConnectionDeadline: @unchecked Sendable {
     private var headSince: NIODeadline?
     /// When the head of the request being read arrived, nil when no body is being read.
     private var bodySince: NIODeadline?
+    /// When the heads of the responses being written went out, oldest first (pipelined
+    /// responses are written in order, so they end in this order too).
+    private var responseStarts: [NIODeadline] = []
     /// Requests whose head arrived and whose response has not ended.
     private var inProgress = 0
     private var scheduled: Scheduled<Void>?
@@ -99,7 +108,14 @@ final class ConnectionDeadline: @unchecked Sendable {
         reschedule()
     }
 
+    func responseStarted() {
+        responseStarts.append(.now())
+        reschedule()
+    }
+
+    /// The response's last byte has been written to the socket (or failed to be).
     func responseEnded() {
+        if !responseStarts.isEmpty { responseStarts.removeFirst() }
         inProgress = max(0, inProgress - 1)
         if inProgress == 0 {
             idleSince = .now()
@@ -108,12 +124,13 @@ final class ConnectionDeadline: @unchecked Sendable {
         reschedule()
     }
 
-    /// The instant the current phase must end by; nil while a request is being answered.
+    /// The instant the current phase must end by; nil while a request is being computed.
     private var deadline: NIODeadline? {
         func after(_ start: NIODeadline, _ seconds: Double) -> NIODeadline {
             start + .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
         }
         if let bodySince { return after(bodySince, timeouts.body) }
+        if let oldest = responseStarts.first { return after(oldest, timeouts.response) }
         if inProgress > 0 { return nil }
         if let headSince { return after(headSince, timeouts.header) }
         return after(idleSince, timeouts.idle)
@@ -166,7 +183,10 @@ final class RawReadWatch: ChannelInboundHandler, RemovableChannelHandler, @unche
     }
 }
 
-/// After the HTTP decoder: request heads and ends in, response ends out.
+/// After the HTTP decoder: request heads and ends in, response heads and ends out. A
+/// response ends when its end part has been written to the socket, not when it is queued:
+/// Hummingbird queues the end only as the client drains, but a small response is queued
+/// whole at once and must still reach the client within the response timeout.
 final class RequestPhaseWatch: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -185,7 +205,16 @@ final class RequestPhaseWatch: ChannelDuplexHandler, RemovableChannelHandler, @u
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { deadline.responseEnded() }
+        switch unwrapOutboundIn(data) {
+        case .head: deadline.responseStarted()
+        case .body: break
+        case .end:
+            let written = promise ?? context.eventLoop.makePromise()
+            let deadline = self.deadline
+            written.futureResult.whenComplete { _ in deadline.responseEnded() }
+            context.write(data, promise: written)
+            return
+        }
         context.write(data, promise: promise)
     }
 }

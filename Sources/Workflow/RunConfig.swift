@@ -1,6 +1,7 @@
 import Tensor
 import Foundation
 import Learning
+import Imaging
 import Profiling
 import Screen
 import Yams
@@ -42,7 +43,11 @@ public struct RunConfig: Codable, Equatable, Sendable {
         public var synthetic = SyntheticConfig()
         /// Plate format used to validate well names.
         public var plateWells = 96
-        enum CodingKeys: String, CodingKey { case manifest, synthetic, plateWells = "plate_wells" }
+        /// The most pixels one image file may hold, all its pages together (`--max-pixels`
+        /// of the image verbs): headers over it are refused before anything is decoded.
+        /// Not part of any stage stamp: it decides whether a file is read, not what is made.
+        public var maxPixels = TIFFReader.defaultMaxPixels
+        enum CodingKeys: String, CodingKey { case manifest, synthetic, plateWells = "plate_wells", maxPixels = "max_pixels" }
     }
 
     /// Options of `phenoscope synth` for the built-in default data.
@@ -254,6 +259,9 @@ extension RunConfig {
             throw fail("name", "'\(name)' must be a folder name (not empty, '.', '..', nor containing a slash)")
         }
         let s = screen.synthetic
+        if let problem = PlaneReader.pixelBudgetProblem(screen.maxPixels, key: "screen.max_pixels") {
+            throw StrictYAML.ConfigError(description: "\(file): \(problem)")
+        }
         guard Manifest.plateGeometry(screen.plateWells) != nil else {
             throw fail("screen.plate_wells", "\(screen.plateWells); expected 6, 24, 96, 384 or 1536")
         }

@@ -15,6 +15,7 @@ extension RunStages {
         func plateManifest(_ url: URL) throws -> Manifest {
             var m = try Manifest.load(url)
             m.rows = m.rows.filter { $0.plate == plate }
+            m.maxPixels = cfg.screen.maxPixels
             return m
         }
         let workManifestURL = cfg.preprocesses ? layout.preprocessedManifest(plate) : manifestURL

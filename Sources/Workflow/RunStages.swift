@@ -67,7 +67,8 @@ public struct RunStages {
         }
         stages.append(Stage(name: "catalog", inputs: [manifestURL], outputs: [layout.catalog, layout.plateList],
                             parameters: "plate_wells=\(cfg.screen.plateWells)\n") {
-            let manifest = try Manifest.load(manifestURL)
+            var manifest = try Manifest.load(manifestURL)
+            manifest.maxPixels = cfg.screen.maxPixels
             let issues = manifest.validate(plateWells: cfg.screen.plateWells, checkFiles: true)
             if let first = issues.first {
                 throw PipelineError(message: "\(manifestURL.path):\(first.line): \(first.field): \(first.message)"

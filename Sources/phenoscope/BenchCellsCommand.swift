@@ -33,7 +33,7 @@ struct BenchCellsCommand: ParsableCommand {
     var features = 100
     @Option(help: "Plates per batch.")
     var platesPerBatch = 3
-    @Option(help: "Seed of the synthetic table.")
+    @Option(parsing: .unconditional, help: "Seed of the synthetic table.")
     var seed: UInt64 = 1
     @Option(help: "Folder for the cell files, profiles and index (kept); default: a temporary folder, removed at the end.")
     var out: String?

@@ -23,7 +23,7 @@ struct BenchDataParallelCommand: ParsableCommand {
     @Option(help: "Timed steps (after one warm-up step).") var steps = 5
     @Option(help: "MPI ranks to compare with one process.") var ranks = 2
     @Option(help: "Kernel threads in all (each rank gets threads / ranks).") var threads = 2
-    @Option(help: "Random seed for weights and input.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Random seed for weights and input.") var seed: UInt64 = 0
     @Flag(help: "Print one JSON object on stdout.") var json = false
     @Flag(help: .hidden) var worker = false
 

@@ -23,7 +23,7 @@ struct BenchFeaturesCommand: ParsableCommand {
     var sites = 3
     @Option(help: "Cells per site (target; placement may fit fewer).")
     var cellsPerSite = 100
-    @Option(help: "Seed of the synthetic sites.")
+    @Option(parsing: .unconditional, help: "Seed of the synthetic sites.")
     var seed: UInt64 = 1
     @Option(help: "Worker threads for Phenoscope's extraction.")
     var threads = 2

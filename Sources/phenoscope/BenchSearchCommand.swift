@@ -26,7 +26,7 @@ struct BenchSearchCommand: ParsableCommand {
     @Option(parsing: .upToNextOption,
             help: "HNSW efSearch; each value is measured on the same graph, the first fills the top-level keys.")
     var efSearch: [Int] = [64]
-    @Option(help: "Seed for the data and the graph.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed for the data and the graph.") var seed: UInt64 = 1
     @Option(help: "Threads building the HNSW graph, ours and faiss's (the graph is the same on any count).") var threads = 2
     @Option(help: "Timed passes over the queries; the fastest counts (the machine is shared).") var repeats = 5
     @Option(help: "Python with faiss-cpu (skipped if it cannot import faiss).") var python = "python3"

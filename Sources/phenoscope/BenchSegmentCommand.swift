@@ -28,7 +28,7 @@ struct BenchSegmentCommand: ParsableCommand {
     @Option(help: "Site height.") var height = 1024
     @Option(help: "Sites segmented at once, and compute threads for the network.") var threads = 2
     @Option(help: "Timed passes per method; the fastest counts.") var repeats = 2
-    @Option(help: "Seed of the synthetic sites.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed of the synthetic sites.") var seed: UInt64 = 1
     @Option(help: "Nucleus model folder; default: the shipped models/nuclei.") var model: String?
     @Flag(help: "Time the default architecture with untrained weights instead of a model folder.") var untrained = false
     @Option(help: "Largest tile fed to the network, pixels, margins included (default 1536).") var tileSize: Int?

@@ -26,7 +26,7 @@ struct BenchServeCommand: ParsableCommand {
     @Option(help: "Requests per phase, at most.") var count = 20_000
     @Option(help: "Seconds per phase, at most.") var seconds = 15.0
     @Option(help: "Neighbours per search.") var k = 10
-    @Option(help: "Seed for the query ids.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed for the query ids.") var seed: UInt64 = 1
     @Option(help: "Slow-loris connections held open during a last /health phase (0: no such phase; at most 5000).") var slowloris = 0
     @Option(help: "Seconds between the header lines each slow-loris connection sends.") var slowlorisInterval = 1.0
     @Option(help: "In-process server: header timeout, seconds (how soon a slow-loris head is cut off).") var headerTimeout = 10.0

@@ -27,7 +27,7 @@ struct BenchTIFFCommand: ParsableCommand {
     var height = 1024
     @Option(help: "Timed passes over the files; the best one counts.")
     var repeats = 3
-    @Option(help: "Seed for the generated planes.")
+    @Option(parsing: .unconditional, help: "Seed for the generated planes.")
     var seed: UInt64 = 1
     @Flag(help: "Print one JSON object on stdout.")
     var json = false

@@ -22,7 +22,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Input channels.") var channels: Int = 3
     @Option(help: "Timed steps (after one warm-up step).") var steps: Int = 5
     @Option(help: "Kernel threads (BLAS and oneDNN).") var threads: Int = 2
-    @Option(help: "Random seed for weights and input.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Random seed for weights and input.") var seed: UInt64 = 0
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
     func validate() throws {

@@ -19,7 +19,7 @@ struct BenchUMAPCommand: ParsableCommand {
     @Option(help: "Minimum distance.") var minDist: Float = 0.1
     @Option(help: "Trustworthiness is computed on the first N rows of each embedding (it is O(N^2)).")
     var trustRows = 3000
-    @Option(help: "Seed.") var seed: UInt64 = 42
+    @Option(parsing: .unconditional, help: "Seed.") var seed: UInt64 = 42
     @Flag(help: "Print one JSON object on standard output.") var json = false
 
     func run() throws {

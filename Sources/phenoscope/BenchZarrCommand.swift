@@ -27,7 +27,7 @@ struct BenchZarrCommand: ParsableCommand {
     var chunk = 256
     @Option(help: "Timed passes over the planes; the best one counts.")
     var repeats = 3
-    @Option(help: "Seed for the generated planes.")
+    @Option(parsing: .unconditional, help: "Seed for the generated planes.")
     var seed: UInt64 = 1
     @Option(help: "Python with zarr<3 and numcodecs (the comparison is skipped if it cannot import them).")
     var python = "python3"

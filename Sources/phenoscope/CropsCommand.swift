@@ -13,6 +13,7 @@ struct CropsCommand: ParsableCommand {
     )
 
     @Argument(help: "The manifest CSV.") var manifest: String
+    @OptionGroup var budget: ImageBudgetOptions
     @Option(help: "masks.csv (DESIGN.md Masks): crops centred on nucleus centroids.") var masks: String?
     @Option(help: "Cell locations CSV (Metadata_Plate, Metadata_Well, Metadata_Site, Location_X, Location_Y; or DeepProfiler's Nuclei_Location_Center_X, Nuclei_Location_Center_Y).") var locations: String?
     @Option(help: "Output folder (the crop store).") var out: String
@@ -35,7 +36,7 @@ struct CropsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let m = try Manifest.load(URL(fileURLWithPath: manifest))
+        let m = try budget.manifest(manifest)
         var extraction = CropExtraction()
         extraction.size = size
         extraction.maskNeighbours = maskNeighbours

@@ -65,7 +65,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Size of the permutation null for mAP p-values.")
     var nullSize = 10_000
 
-    @Option(help: "Seed for the permutation null and the bootstrap.")
+    @Option(parsing: .unconditional, help: "Seed for the permutation null and the bootstrap.")
     var seed: UInt64 = 0
 
     @Option(help: "Bootstrap resamples of the treatments for the 95 % intervals of NSC, NSCB and mAP (0: no intervals).")

@@ -17,6 +17,7 @@ struct IllumCommand: ParsableCommand {
     )
 
     @Argument(help: "The manifest CSV.") var manifest: String
+    @OptionGroup var budget: ImageBudgetOptions
     @Option(help: "Folder for the illumination functions.") var out: String
     @Option(help: "Median window half-width in pixels (0: an eighth of the shorter image side).") var radius = 0
     @Option(help: "Smoothing of the mean image: median (median filter + Gaussian) or polynomial (quadratic fit).") var smoothing = "median"
@@ -26,7 +27,7 @@ struct IllumCommand: ParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
-        let m = try Manifest.load(URL(fileURLWithPath: manifest))
+        let m = try budget.manifest(manifest)
         var illum = ScreenIllumination()
         illum.function.radius = radius
         guard let method = IlluminationFunction.Smoothing(rawValue: smoothing) else {

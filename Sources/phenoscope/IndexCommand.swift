@@ -41,7 +41,7 @@ struct IndexCommand: ParsableCommand {
         var efConstruction = 40
         @Option(help: "HNSW default beam width while searching.")
         var efSearch = 16
-        @Option(help: "Seed for HNSW level assignment.")
+        @Option(parsing: .unconditional, help: "Seed for HNSW level assignment.")
         var seed: UInt64 = 42
         @Option(help: "Index folder to write.")
         var out: String
@@ -109,7 +109,7 @@ struct SearchCommand: ParsableCommand {
 
     @Option(help: "Index folder (from `phenoscope index build`).")
     var index: String
-    @Option(help: "Query by the id of an indexed item (it is excluded from its own results).")
+    @Option(parsing: .unconditional, help: "Query by the id of an indexed item (it is excluded from its own results).")
     var id: Int?
     @Option(help: "Query vectors: .npy, shape (queries, dims).")
     var queries: String?
@@ -117,9 +117,9 @@ struct SearchCommand: ParsableCommand {
     var image: [String] = []
     @Option(help: "With --image: the plate whose DMSO scaling normalizes the site (default: the recipe's reference plate).")
     var plate: String?
-    @Option(help: "Neighbours per query (at most the index's item count is used).")
+    @Option(parsing: .unconditional, help: "Neighbours per query (at most the index's item count is used).")
     var k = 10
-    @Option(help: "HNSW beam width (default: the index's).")
+    @Option(parsing: .unconditional, help: "HNSW beam width (default: the index's).")
     var ef: Int?
     @Option(help: "Metadata filter, repeatable (all must hold): Field=v, Field!=v, Field!=$query, tag:w, !tag:w.")
     var filter: [String] = []
@@ -133,7 +133,11 @@ struct SearchCommand: ParsableCommand {
             throw ValidationError("give exactly one of --id, --queries or --image")
         }
         guard plate == nil || !image.isEmpty else { throw ValidationError("--plate goes with --image") }
-        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+        // These options parse `.unconditional`, so a negative value reaches these checks
+        // instead of being taken for a flag ("Missing value for '--id'").
+        if let id, id < 0 { throw ValidationError("--id: \(id); expected an item id, 0 to the index's item count - 1") }
+        guard k >= 1 else { throw ValidationError("--k: \(k); expected at least 1") }
+        if let ef, ef < 1 { throw ValidationError("--ef: \(ef); expected at least 1") }
     }
 
     func run() throws {

@@ -19,6 +19,7 @@ struct ManifestCommand: ParsableCommand {
 
         @Argument(help: "The manifest CSV.")
         var manifest: String
+        @OptionGroup var budget: ImageBudgetOptions
         @Option(help: "Plate format (96, 384 or 1536 wells); wells outside it are reported.")
         var plateWells: Int?
         @Flag(inversion: .prefixedNo, help: "Check that image files exist.")
@@ -35,7 +36,7 @@ struct ManifestCommand: ParsableCommand {
         }
 
         func run() throws {
-            let m = try Manifest.load(URL(fileURLWithPath: manifest))
+            let m = try budget.manifest(manifest)
             let issues = m.validate(plateWells: plateWells, checkFiles: checkFiles)
             if let path = catalog, issues.isEmpty {
                 try Catalog(url: URL(fileURLWithPath: path)).load(m)

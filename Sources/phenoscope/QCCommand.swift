@@ -13,6 +13,7 @@ struct QCCommand: ParsableCommand {
     )
 
     @Argument(help: "The manifest CSV.") var manifest: String
+    @OptionGroup var budget: ImageBudgetOptions
     @Option(help: "Folder for qc.csv.") var out: String
     @Option(help: "Ground truth sites.csv (Metadata_Plate, Metadata_Well, Metadata_Site, Defect) to score against.")
     var truth: String?
@@ -21,7 +22,7 @@ struct QCCommand: ParsableCommand {
     @Flag(help: "No progress output.") var quiet = false
 
     func run() throws {
-        let m = try Manifest.load(URL(fileURLWithPath: manifest))
+        let m = try budget.manifest(manifest)
         let progress = ProgressLine("qc", total: m.rows.count, quiet: quiet || json)
         let qc = QualityControl()
         var results = try qc.run(manifest: m) { progress.advance() }

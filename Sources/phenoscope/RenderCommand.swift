@@ -13,13 +13,14 @@ struct RenderCommand: ParsableCommand {
 
     @Argument(help: "The manifest CSV.")
     var manifest: String
+    @OptionGroup var budget: ImageBudgetOptions
     @Option(help: "Plate (default: the first row's).") var plate: String?
     @Option(help: "Well, e.g. B03 (default: the first row's).") var well: String?
     @Option(help: "Site (default: the first row's).") var site: Int?
     @Option(help: "PNG to write.") var out: String
 
     func run() throws {
-        let m = try Manifest.load(URL(fileURLWithPath: manifest))
+        let m = try budget.manifest(manifest)
         let wanted = try well.map { w -> WellPosition in
             guard let p = WellPosition(w) else { throw ValidationError("--well: '\(w)' is not a well name like B03") }
             return p

@@ -30,7 +30,7 @@ struct RunCommand: ParsableCommand {
     var force = false
     @Flag(help: "Print nothing but errors and the final summary.")
     var quiet = false
-    @Option(help: "Repeat training and evaluation over this many seeds (seed k in runs/<name>-seed<k>) and report mean ± sd per figure.")
+    @Option(parsing: .unconditional, help: "Repeat training and evaluation over this many seeds (seed k in runs/<name>-seed<k>) and report mean ± sd per figure.")
     var seeds: Int?
 
     func run() throws {

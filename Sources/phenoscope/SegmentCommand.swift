@@ -19,6 +19,7 @@ struct SegmentCommand: ParsableCommand {
     )
 
     @Argument(help: "The manifest CSV.") var manifest: String
+    @OptionGroup var budget: ImageBudgetOptions
     @Option(help: "Output folder.") var out: String
     @Option(help: "Channel with the DNA stain.") var nucleusChannel = "DNA"
     @OptionGroup var nucleus: NucleusModelOptions
@@ -43,7 +44,7 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
-        let m = try Manifest.load(URL(fileURLWithPath: manifest))
+        let m = try budget.manifest(manifest)
         var seg = ScreenSegmentation()
         seg.nucleusChannel = nucleusChannel
         seg.segmentation.nucleusSigma = nucleusSigma

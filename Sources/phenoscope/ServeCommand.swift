@@ -34,6 +34,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds a connection may wait for a request's first byte (new or keep-alive).") var idleTimeout = 30.0
     @Option(help: "Seconds from a request's first byte to the end of its headers.") var headerTimeout = 10.0
     @Option(help: "Seconds from the headers to the end of the body.") var bodyTimeout = 60.0
+    @Option(help: "Seconds from a response's headers until the client has taken all of it (a client that does not read is closed).")
+    var responseTimeout = 60.0
     @Flag(help: "No start-up messages.") var quiet = false
 
     func validate() throws {
@@ -41,7 +43,7 @@ struct ServeCommand: ParsableCommand {
         guard (0...100).contains(noveltyPercentile) else { throw ValidationError("--novelty-percentile must be in 0...100") }
         guard maxJsonBytes > 0, maxUploadBytes > 0, maxUploadPixels > 0 else { throw ValidationError("body and pixel limits must be positive") }
         guard maxRequestsPerClient >= 1 else { throw ValidationError("--max-requests-per-client must be at least 1, got \(maxRequestsPerClient)") }
-        for (name, value) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)] {
+        for (name, value) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--response-timeout", responseTimeout)] {
             guard value.isFinite, value > 0, value <= 86_400 else { throw ValidationError("\(name) must be in (0, 86400] seconds, got \(value)") }
         }
     }
@@ -57,7 +59,7 @@ struct ServeCommand: ParsableCommand {
         c.noveltyPercentile = noveltyPercentile
         c.maxJSONBytes = maxJsonBytes; c.maxUploadBytes = maxUploadBytes; c.maxUploadPixels = maxUploadPixels
         c.maxRequestsPerClient = maxRequestsPerClient
-        c.timeouts = ConnectionTimeouts(idle: idleTimeout, header: headerTimeout, body: bodyTimeout)
+        c.timeouts = ConnectionTimeouts(idle: idleTimeout, header: headerTimeout, body: bodyTimeout, response: responseTimeout)
         return c
     }
 

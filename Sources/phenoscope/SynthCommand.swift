@@ -23,7 +23,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Number of plates (bbbc021: a subset covering as many MoAs and compounds as possible; default all 55).")
     var plates: Int?
 
-    @Option(help: "Random seed; the same seed writes the same files.")
+    @Option(parsing: .unconditional, help: "Random seed; the same seed writes the same files.")
     var seed: UInt64 = 1
 
     @Option(help: "Layout: standard (9 synthetic MoA classes) or bbbc021 (the real BBBC021 MoA subset).")

@@ -127,6 +127,26 @@ final class PNGCodecTests: XCTestCase {
         XCTAssertThrowsError(try PNGCodec.read(dir))
     }
 
+    /// Issue 21: a PNG whose header is within the decode budget (8,000^2 gray, 64 MB) but
+    /// whose file could not inflate to that much is refused from the header, before its
+    /// pixel buffer exists; a plane of one value, as compressible as data gets, still reads.
+    func testDecompressionBombIsRefusedBeforeItsBuffer() throws {
+        var bomb = png(width: 1, height: 1, colorType: 0, depth: 8, samples: [7])
+        var ihdr = Data()
+        ihdr.append(bigEndian: UInt32(8_000)); ihdr.append(bigEndian: UInt32(8_000))
+        ihdr.append(contentsOf: [8, 0, 0, 0, 0])
+        var chunk = Data()
+        PNGCodec.appendChunk("IHDR", ihdr, to: &chunk)
+        bomb.replaceSubrange(8..<33, with: chunk)
+        XCTAssertThrowsError(try PNGCodec.decode(bomb, source: "bomb.png")) {
+            XCTAssertTrue("\($0)".hasPrefix("bomb.png: header size 8000x8000 needs 64000000 bytes of image data but the file's \(bomb.count) bytes can inflate to at most"), "\($0)")
+            XCTAssertFalse("\($0)".contains("\n"), "\($0)")
+        }
+        let flat = png(width: 1024, height: 1024, colorType: 0, depth: 8, samples: [UInt8](repeating: 0, count: 1 << 20))
+        XCTAssertLessThan(flat.count * 1032, (1 << 20) * 2, "the plane compresses near deflate's limit")
+        XCTAssertEqual(try PNGCodec.decode(flat).planes[0].pixels.count, 1 << 20)
+    }
+
     func testCompositeStretchesAndTints() {
         let dna = Image<UInt16>(width: 2, height: 1, pixels: [100, 1100])
         let actin = Image<UInt16>(width: 2, height: 1, pixels: [5000, 0])

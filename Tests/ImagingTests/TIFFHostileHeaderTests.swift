@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import CZlib
 @testable import Imaging
 
 /// Forged TIFF headers (issue 21): sizes that overflow, exceed the pixel budget or claim more
@@ -81,6 +82,46 @@ final class TIFFHostileHeaderTests: XCTestCase {
                 XCTAssertFalse("\(e)".contains("\n"), "\(e)")
             }
         }
+    }
+
+    /// Issue 21: a 126-byte deflate TIFF claiming 16,000^2 float samples (1.02 GB) used to
+    /// allocate its whole strip before libtiff found the data short. The claimed size is now
+    /// compared, strip by strip, with what its compressed bytes can decode to; the message
+    /// comes from that check, which runs before any pixel buffer exists.
+    func testDeflateBombIsRefusedFromItsCompressedSize() throws {
+        let zeros = [UInt8](repeating: 0, count: 64)
+        var size = compressBound(uLong(zeros.count)), stream = [UInt8](repeating: 0, count: Int(compressBound(64)))
+        XCTAssertEqual(compress2(&stream, &size, zeros, uLong(zeros.count), 9), Z_OK)
+        let payload = Array(stream.prefix(Int(size)))
+        let header: [(tag: UInt16, type: UInt16, value: Int64)] = [(256, 4, 16_000), (257, 4, 16_000), (258, 3, 32), (259, 3, 8),
+                                                                    (262, 3, 1), (277, 3, 1), (339, 3, 3)]
+        let strip = try forged("bomb.tif", header + [(273, 4, -1), (278, 4, 16_000), (279, 4, Int64(payload.count))], payload: payload)
+        XCTAssertLessThan(try Data(contentsOf: strip).count, 160)
+        assertOneLineError(strip, contains: "strip 0 of 1 should decode to 1024000000 bytes but its \(payload.count) deflate bytes can decode to at most")
+        // The same as one 16,000^2 tile, and as LZW and PackBits.
+        let tile = try forged("tile-bomb.tif", header + [(322, 4, 16_000), (323, 4, 16_000), (324, 4, -1), (325, 4, Int64(payload.count))],
+                              payload: payload)
+        assertOneLineError(tile, contains: "tile 0 of 1 should decode to 1024000000 bytes")
+        for (name, code) in [("LZW", Int64(5)), ("PackBits", 32773)] {
+            let url = try forged("\(name).tif", header.filter { $0.tag != 259 } + [(259, 3, code), (273, 4, -1), (278, 4, 16_000),
+                                                                                  (279, 4, Int64(payload.count))], payload: payload)
+            assertOneLineError(url, contains: "\(name) bytes can decode to at most")
+        }
+    }
+
+    /// The bounds are what the codecs can reach, not a guess: planes of one value, which
+    /// compress as well as anything can, still read back in every codec the writer has.
+    func testBestCompressedPlanesStayWithinTheBound() throws {
+        let plane = Image<UInt8>(width: 1024, height: 1024, repeating: 9)
+        for compression in TIFFWriteOptions.Compression.allCases {
+            for tile in [nil, 512] as [Int?] {
+                let url = dir.appendingPathComponent("flat-\(compression)-\(tile ?? 0).tif")
+                try TIFFWriter.write(plane, to: url, options: TIFFWriteOptions(compression: compression, tileSize: tile))
+                XCTAssertEqual(try TIFFReader.readFloat(url).pixels.allSatisfy { $0 == 9 }, true, url.lastPathComponent)
+            }
+        }
+        XCTAssertEqual(CompressionBound.deflate.decodedBytes(fromCompressed: Int.max), Int.max)
+        XCTAssertEqual(CompressionBound(tiffCompression: 50000), nil, "zstd has no useful bound; it is decoded growing")
     }
 
     func testBudgetIsConfigurableAndCoversAllPages() throws {

@@ -95,6 +95,30 @@ final class ManifestTests: XCTestCase {
                        ["line 0: plate_wells: -96 is not a plate format; expected 6, 24, 96, 384 or 1536"])
     }
 
+    /// Issue 21: `manifest check` opened each TIFF's directory only, so a forged header (here
+    /// a real file whose ImageWidth says 60,000) passed and failed in the run; every size in
+    /// the header is now checked as a read checks it, without decoding pixels.
+    func testForgedTIFFHeaderFailsTheCheck() throws {
+        let dir = try tempDir()
+        let forged = dir.appendingPathComponent("forged.tif")
+        try TIFFWriter.write(Image<UInt16>(width: 4, height: 4, repeating: 1), to: forged)
+        var bytes = [UInt8](try Data(contentsOf: forged))
+        XCTAssertEqual(Array(bytes[0..<4]), [0x49, 0x49, 42, 0], "little-endian classic TIFF")
+        // The ImageWidth entry: tag 256, type SHORT or LONG, count 1, value 4.
+        let entry = try XCTUnwrap((0..<(bytes.count - 12)).first { i in
+            bytes[i] == 0 && bytes[i + 1] == 1 && (bytes[i + 2] == 3 || bytes[i + 2] == 4) && bytes[i + 3] == 0
+                && bytes[(i + 4)..<(i + 8)] == [1, 0, 0, 0] && bytes[i + 8] == 4
+        })
+        bytes.replaceSubrange((entry + 2)..<(entry + 12), with: [4, 0, 1, 0, 0, 0, 0x60, 0xEA, 0, 0])   // LONG 60,000
+        try Data(bytes).write(to: forged)
+        try writeTIFF(dir.appendingPathComponent("a.tif"))
+        let url = dir.appendingPathComponent("manifest.csv")
+        try (header + "P1,B3,1,W1,x,1,,a.tif,forged.tif\n").write(to: url, atomically: true, encoding: .utf8)
+        let issues = try Manifest.load(url).validate(plateWells: 96).map(\.description)
+        XCTAssertEqual(issues.count, 1, "\(issues)")
+        XCTAssertTrue(issues.first?.hasPrefix("line 2: Image_Actin: \(forged.path): header says 60000x4 uncompressed 16-bit samples") ?? false, "\(issues)")
+    }
+
     /// Issue 21: a channel image smaller than the DNA image crashed `render` and `qc`.
     func testSiteImagesOfDifferentSizesNameBothFiles() throws {
         let dir = try tempDir()
@@ -103,6 +127,9 @@ final class ManifestTests: XCTestCase {
         let url = dir.appendingPathComponent("manifest.csv")
         try (header + "P1,B3,1,W1,x,1,,dna.tif,actin.tif\n").write(to: url, atomically: true, encoding: .utf8)
         let m = try Manifest.load(url)
+        // manifest check finds it from the headers, with the same message as the run.
+        XCTAssertEqual(m.validate(plateWells: 96).map(\.description),
+                       ["line 2: Image_Actin: \(dir.appendingPathComponent("actin.tif").path): 5x10 pixels, expected 20x10 like dna.tif (DNA) of the same site"])
         XCTAssertThrowsError(try m.siteImages(m.rows[0])) {
             XCTAssertEqual("\($0)", "\(dir.appendingPathComponent("actin.tif").path): 5x10 pixels, expected 20x10 like dna.tif (DNA) of the same site")
         }

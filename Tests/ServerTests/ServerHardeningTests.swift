@@ -127,6 +127,43 @@ final class ServerHardeningTests: XCTestCase {
         }
     }
 
+    /// Issue 21: a client that sends requests and never reads the answers. Once the socket
+    /// buffers fill, the server's writes stop before the response ends, and no deadline ran
+    /// while a response was in progress: the connection and its queued answer were held for
+    /// ever. The response timeout now closes it; reading afterwards finds the end of the
+    /// stream long before all the answers.
+    func testClientsThatDoNotReadTheirAnswersAreClosed() async throws {
+        var fixture = try ServerFixture()
+        defer { fixture.remove() }
+        fixture.configuration.timeouts = ConnectionTimeouts(idle: 30, header: 10, body: 10, response: 1)
+        let (service, metrics) = try fixture.service()
+        try await TestServer.with(service, metrics) { client in
+            let page = try await client.send("GET", "/").body.count
+            // About 12 MB of pipelined answers: more than loopback's socket buffers take
+            // (4 MiB to send, 128 KiB to receive while nothing is read).
+            let requests = (12 << 20) / max(page, 1) + 1
+            let reader = try await Raw.connect(client.port)
+            Raw.send(reader, String(repeating: "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", count: requests))
+            let (received, ended) = try await Raw.offPool { () -> (Int, Bool) in
+                sleep(4)   // not reading, well past the 1 s response timeout
+                var timeout = timeval(tv_sec: 5, tv_usec: 0)
+                setsockopt(reader.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var total = 0, buffer = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let n = recv(reader.fd, &buffer, buffer.count, 0)
+                    if n > 0 { total += n; continue }
+                    // End of stream or reset: closed by the server; a timeout: still open.
+                    return (total, n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+                }
+            }
+            XCTAssertTrue(ended, "the connection of a client that does not read is closed (\(received) bytes were waiting)")
+            XCTAssertLessThan(received, requests * page, "closed before all \(requests) answers were written")
+            Raw.close(reader)
+            let health = try await client.send("GET", "/health")
+            XCTAssertEqual(health.status, 200)
+        }
+    }
+
     func testHealthAnswersBesideManySlowLorisConnections() async throws {
         var fixture = try ServerFixture()
         defer { fixture.remove() }

@@ -20,7 +20,11 @@ typedef struct {
 
 /// Decodes the PNG in `data[0..<size]`. The header's size is checked before any pixel
 /// buffer exists: width * height * channels * bytes per sample, overflow-checked, must not
-/// exceed `max_bytes`, and no ancillary chunk may decompress past `max_chunk_bytes`.
+/// exceed `max_bytes`; the image data the header implies (height * row bytes at the file's
+/// own depth, a lower bound on the zlib stream it needs) must not exceed `max_inflated`,
+/// the most the file's bytes can inflate to (a decompression bomb is refused before its
+/// buffer exists); and no ancillary chunk may decompress past `max_chunk_bytes`.
 /// Returns 0 on success, -1 with `image->message` set otherwise.
-int cpng_decode(const uint8_t *data, size_t size, uint64_t max_bytes, size_t max_chunk_bytes, cpng_image *image);
+int cpng_decode(const uint8_t *data, size_t size, uint64_t max_bytes, uint64_t max_inflated, size_t max_chunk_bytes,
+                cpng_image *image);
 #endif
