@@ -1,9 +1,12 @@
 import Foundation
 
-/// The OME-NGFF (0.1-0.4) part of a zarr group's `.zattrs`: an image's `multiscales` and
-/// `omero` channel labels, a plate's `plate` layout or a well's `well` field list. Only the
-/// fields Phenoscope reads are decoded; others are ignored.
+/// The OME-NGFF part of a zarr group's attributes: an image's `multiscales` and `omero`
+/// channel labels, a plate's `plate` layout or a well's `well` field list. NGFF 0.1-0.4 keep
+/// them in a v2 `.zattrs`; NGFF 0.5 under `attributes.ome` of a v3 `zarr.json`, with the
+/// version beside them. Only the fields Phenoscope reads are decoded; others are ignored.
 public struct OMEZarrAttributes: Decodable, Sendable {
+    /// `ome.version` of NGFF 0.5 (earlier versions put it in `multiscales[].version`).
+    public var version: String?
     public var multiscales: [Multiscale]?
     public var omero: Omero?
     public var plate: Plate?
@@ -66,9 +69,44 @@ public struct OMEZarrAttributes: Decodable, Sendable {
 }
 
 extension OMEZarrAttributes {
-    /// Reads `directory/.zattrs`.
+    /// A v3 group's `zarr.json`, down to the NGFF attributes under `attributes.ome`.
+    struct V3Group: Decodable {
+        var zarrFormat: Int
+        var nodeType: String
+        var attributes: Attributes?
+
+        struct Attributes: Decodable { var ome: OMEZarrAttributes? }
+
+        enum CodingKeys: String, CodingKey { case zarrFormat = "zarr_format", nodeType = "node_type", attributes }
+    }
+
+    /// Whether the group at `directory` is zarr v3 (a `zarr.json` and no `.zattrs`).
+    public static func isV3(_ directory: URL) -> Bool {
+        !FileManager.default.fileExists(atPath: directory.appendingPathComponent(".zattrs").path)
+            && FileManager.default.fileExists(atPath: directory.appendingPathComponent("zarr.json").path)
+    }
+
+    /// The document holding the group's attributes (`.zattrs`, or a v3 group's `zarr.json`),
+    /// as errors name it.
+    public static func documentURL(_ directory: URL) -> URL {
+        directory.appendingPathComponent(isV3(directory) ? "zarr.json" : ".zattrs")
+    }
+
+    /// Reads `directory/.zattrs`, or the `attributes.ome` of `directory/zarr.json` (NGFF 0.5).
     public static func read(_ directory: URL) throws -> OMEZarrAttributes {
-        try ZarrDocument.read(OMEZarrAttributes.self, at: directory.appendingPathComponent(".zattrs"), what: "OME-Zarr attributes (.zattrs)")
+        guard isV3(directory) else {
+            return try ZarrDocument.read(OMEZarrAttributes.self, at: directory.appendingPathComponent(".zattrs"), what: "OME-Zarr attributes (.zattrs)")
+        }
+        let url = directory.appendingPathComponent("zarr.json")
+        let group = try ZarrDocument.read(V3Group.self, at: url, what: "a zarr v3 group (zarr.json)")
+        guard group.zarrFormat == 3 else { throw ImageIOError(file: url.path, "zarr_format \(group.zarrFormat); expected 3 in zarr.json") }
+        guard group.nodeType == "group" else {
+            throw ImageIOError(file: url.path, "node_type '\(group.nodeType)'; expected a group (an OME-Zarr image, plate or well)")
+        }
+        guard let ome = group.attributes?.ome else {
+            throw ImageIOError(file: url.path, "no attributes.ome; expected an OME-Zarr (NGFF 0.5) group")
+        }
+        return ome
     }
 
     /// Whether `path` (from a document) is a plain relative path inside its group: no empty,

@@ -1,6 +1,7 @@
 import Foundation
 
-/// An OME-Zarr (NGFF 0.1-0.4, zarr v2) image: a group whose `.zattrs` holds `multiscales`,
+/// An OME-Zarr image (NGFF 0.1-0.4 in zarr v2, NGFF 0.5 in zarr v3): a group whose attributes
+/// (`.zattrs`, or `attributes.ome` of `zarr.json`) hold `multiscales`,
 /// either a stand-alone `image.zarr` or a field of an HCS plate (`plate.zarr/A/1/0`). Planes
 /// are read from the full-resolution array (`multiscales[0].datasets[0].path`); the axes
 /// (t, c, z, y, x or any subset ending in y, x) come from `multiscales[0].axes` (all five when
@@ -18,7 +19,7 @@ public struct OMEZarrImage: Sendable {
 
     /// Reads the image group at `directory`: its attributes and full-resolution array metadata.
     public init(directory: URL, maxPixels: Int = TIFFReader.defaultMaxPixels) throws {
-        let attributesFile = directory.appendingPathComponent(".zattrs").path
+        let attributesFile = OMEZarrAttributes.documentURL(directory).path
         func fail(_ message: String) -> ImageIOError { ImageIOError(file: attributesFile, message) }
         let attributes = try OMEZarrAttributes.read(directory)
         guard let multiscale = attributes.multiscales?.first else {
@@ -32,8 +33,11 @@ public struct OMEZarrImage: Sendable {
             }
             throw fail("no multiscales; expected an OME-Zarr image")
         }
-        if let version = multiscale.version, !["0.1", "0.2", "0.3", "0.4"].contains(version) {
-            throw fail("NGFF version \(version); this reader takes 0.1 to 0.4 (zarr v2)")
+        if OMEZarrAttributes.isV3(directory) {
+            let version = attributes.version ?? multiscale.version
+            guard version == "0.5" else { throw fail("NGFF version \(version ?? "missing (ome.version)"); a zarr v3 image is read as NGFF 0.5") }
+        } else if let version = multiscale.version, !["0.1", "0.2", "0.3", "0.4"].contains(version) {
+            throw fail("NGFF version \(version); this reader takes 0.1 to 0.4 in zarr v2 (.zattrs), 0.5 in zarr v3 (zarr.json)")
         }
         guard let dataset = multiscale.datasets.first else { throw fail("multiscales[0].datasets is empty") }
         guard OMEZarrAttributes.isInsidePath(dataset.path) else {

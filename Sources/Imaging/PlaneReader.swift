@@ -3,7 +3,8 @@ import Foundation
 /// Reads the 2-D plane an image reference names, whatever holds it: a page of a TIFF or
 /// OME-TIFF file (`TIFFReader`, `file.tif#2`, `file.ome.tif#DNA`) or a plane of an OME-Zarr
 /// image (`OMEZarrImage`, `plate.zarr/A/1/0#DNA`, `image.zarr#c=1,z=3`). A reference is a
-/// zarr image when it names a folder holding `.zattrs`; anything else is read as a TIFF.
+/// zarr image when it names a folder holding `.zattrs` (v2) or `zarr.json` (v3); anything
+/// else is read as a TIFF.
 /// Every verb that reads a manifest's images goes through here.
 public enum PlaneReader {
     /// What the reference's folder or file is.
@@ -43,8 +44,8 @@ public enum PlaneReader {
     public static func readFloat(_ url: URL, maxPixels: Int = TIFFReader.defaultMaxPixels) throws -> Image<Float> {
         switch kind(url) {
         case .tiff: return try TIFFReader.readFloat(url, maxPixels: maxPixels)
-        case .zarrV2: return try OMEZarrImage.readFloat(url, maxPixels: maxPixels)
-        case .zarrV3, .folder: throw folderError(url)
+        case .zarrV2, .zarrV3: return try OMEZarrImage.readFloat(url, maxPixels: maxPixels)
+        case .folder: throw folderError(url)
         }
     }
 
@@ -62,14 +63,12 @@ public enum PlaneReader {
     public static func check(_ url: URL, maxPixels: Int = TIFFReader.defaultMaxPixels) throws -> (width: Int, height: Int) {
         switch kind(url) {
         case .tiff: return try TIFFReader.checkedSize(url, maxPixels: maxPixels)
-        case .zarrV2: return try OMEZarrImage.check(url, maxPixels: maxPixels)
-        case .zarrV3, .folder: throw folderError(url)
+        case .zarrV2, .zarrV3: return try OMEZarrImage.check(url, maxPixels: maxPixels)
+        case .folder: throw folderError(url)
         }
     }
 
     static func folderError(_ url: URL) -> ImageIOError {
-        kind(url) == .zarrV3
-            ? ImageIOError(file: url.path, "a zarr v3 store (NGFF 0.5) is not supported; write NGFF 0.4 (zarr v2), e.g. ome-zarr-py < 0.10 or zarr-python 2")
-            : ImageIOError(file: url.path, "a directory, expected a TIFF file or an OME-Zarr image (a folder with .zattrs)")
+        ImageIOError(file: url.path, "a directory, expected a TIFF file or an OME-Zarr image (a folder with .zattrs or zarr.json)")
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// One zarr v2 array on disk (a folder with `.zarray` and chunk files), from which 2-D planes
-/// are read: the last two dimensions are the plane (y, x), every other dimension is fixed to
-/// one index.
+/// One zarr array on disk (a folder with `.zarray`, or a v3 `zarr.json`, and chunk files),
+/// from which 2-D planes are read: the last two dimensions are the plane (y, x), every other
+/// dimension is fixed to one index. A v3 description is translated into the v2 one
+/// (`ZarrV3ArrayDocument`), so both versions go through the same checks and chunk decoding.
 ///
 /// Opening checks the metadata as hostile: every size positive, every product computed with
 /// overflow checks, one plane and one chunk within the pixel budget (`maxPixels`, as
@@ -22,18 +23,30 @@ public struct ZarrArray: Sendable {
 
     public var shape: [Int] { metadata.shape }
 
-    /// Reads and checks `directory/.zarray`.
+    /// Reads and checks `directory/.zarray`, or `directory/zarr.json` when there is no `.zarray`.
     public init(directory: URL, maxPixels: Int = TIFFReader.defaultMaxPixels) throws {
-        let meta = try ZarrDocument.read(ZarrArrayMetadata.self, at: directory.appendingPathComponent(".zarray"),
-                                         what: "a zarr v2 array description (.zarray)")
+        let v2 = directory.appendingPathComponent(".zarray"), v3 = directory.appendingPathComponent("zarr.json")
+        let meta: ZarrArrayMetadata
+        if !FileManager.default.fileExists(atPath: v2.path), FileManager.default.fileExists(atPath: v3.path) {
+            meta = try ZarrDocument.read(ZarrV3ArrayDocument.self, at: v3, what: "a zarr v3 array description (zarr.json)")
+                .metadata(file: v3.path)
+        } else {
+            meta = try ZarrDocument.read(ZarrArrayMetadata.self, at: v2, what: "a zarr v2 array description (.zarray)")
+        }
         try self.init(directory: directory, metadata: meta, maxPixels: maxPixels)
     }
 
     /// Checks `metadata` against itself and the budget.
     public init(directory: URL, metadata meta: ZarrArrayMetadata, maxPixels: Int = TIFFReader.defaultMaxPixels) throws {
-        let path = directory.appendingPathComponent(".zarray").path
+        let path = directory.appendingPathComponent(meta.documentName).path
         func fail(_ message: String) -> ImageIOError { ImageIOError(file: path, message) }
-        guard meta.zarrFormat == 2 else { throw fail("zarr_format \(meta.zarrFormat); expected 2 (NGFF 0.4)") }
+        // A `.zarray` is v2 whatever it claims; only a zarr.json (translated) is v3.
+        guard meta.zarrFormat == (meta.documentName == "zarr.json" ? 3 : 2) else {
+            throw fail("zarr_format \(meta.zarrFormat); expected 2 (NGFF 0.4)")
+        }
+        guard meta.chunkKeyPrefix == nil || meta.chunkKeyPrefix == "c" else {
+            throw fail("chunk key prefix '\(meta.chunkKeyPrefix ?? "")'; expected 'c' or none")
+        }
         guard meta.shape.count >= 2 else { throw fail("shape \(meta.shape) has \(meta.shape.count) dimension(s); expected at least y and x") }
         guard meta.chunks.count == meta.shape.count else {
             throw fail("chunks \(meta.chunks) and shape \(meta.shape) differ in dimensions")
@@ -94,9 +107,11 @@ public struct ZarrArray: Sendable {
         return p
     }
 
-    /// The chunk file holding chunk `index` (one chunk number per dimension).
+    /// The chunk file holding chunk `index` (one chunk number per dimension): `0.1.2` or
+    /// `0/1/2` (v2), `c/0/1/2` (v3's default encoding).
     public func chunkURL(_ index: [Int]) -> URL {
-        directory.appendingPathComponent(index.map(String.init).joined(separator: metadata.dimensionSeparator))
+        let parts = (metadata.chunkKeyPrefix.map { [$0] } ?? []) + index.map(String.init)
+        return directory.appendingPathComponent(parts.joined(separator: metadata.dimensionSeparator))
     }
 
     /// The plane at `leading` (one index per dimension before y and x) as `Float` pixels.

@@ -1,7 +1,9 @@
 import Foundation
 
-/// A zarr v2 array's `.zarray` document: shape, chunking, sample type, compressor, fill value
-/// and memory order, decoded as written by zarr-python 2 (and so by ome-zarr-py for NGFF 0.4).
+/// A zarr array's description: shape, chunking, sample type, compressor, fill value, memory
+/// order and chunk keys. Decoded from a v2 `.zarray` as written by zarr-python 2 (and so by
+/// ome-zarr-py for NGFF 0.4); a v3 `zarr.json` (NGFF 0.5) is decoded by `ZarrV3ArrayDocument`
+/// and translated into the same description, so both read chunks through one path.
 ///
 /// Decoding only parses; `ZarrArray` checks the sizes against each other and a pixel budget
 /// before anything is allocated from them.
@@ -18,6 +20,19 @@ public struct ZarrArrayMetadata: Decodable, Sendable, Equatable {
     public var filters: [ZarrCompressor]?
     /// "." (flat chunk keys `0.1.2`) or "/" (nested folders `0/1/2`); "." when absent.
     public var dimensionSeparator: String
+    /// The first part of every chunk key: "c" for zarr v3's default chunk key encoding
+    /// (`c/0/1/2`), nil for v2 keys.
+    public var chunkKeyPrefix: String?
+    /// The document this was read from (`.zarray` or `zarr.json`), for error messages.
+    public var documentName: String
+
+    public init(zarrFormat: Int, shape: [Int], chunks: [Int], dtype: String, compressor: ZarrCompressor?,
+                fillValue: ZarrFillValue, order: String = "C", filters: [ZarrCompressor]? = nil,
+                dimensionSeparator: String, chunkKeyPrefix: String? = nil, documentName: String = ".zarray") {
+        self.zarrFormat = zarrFormat; self.shape = shape; self.chunks = chunks; self.dtype = dtype
+        self.compressor = compressor; self.fillValue = fillValue; self.order = order; self.filters = filters
+        self.dimensionSeparator = dimensionSeparator; self.chunkKeyPrefix = chunkKeyPrefix; self.documentName = documentName
+    }
 
     enum CodingKeys: String, CodingKey {
         case zarrFormat = "zarr_format", shape, chunks, dtype, compressor
@@ -36,10 +51,12 @@ public struct ZarrArrayMetadata: Decodable, Sendable, Equatable {
         order = try c.decodeIfPresent(String.self, forKey: .order) ?? "C"
         filters = try c.decodeIfPresent([ZarrCompressor].self, forKey: .filters)
         dimensionSeparator = try c.decodeIfPresent(String.self, forKey: .dimensionSeparator) ?? "."
+        chunkKeyPrefix = nil
+        documentName = ".zarray"
     }
 }
 
-/// A zarr v2 `fill_value`: what a chunk that was never written holds (zarr-python skips
+/// A zarr `fill_value` (v2 and v3 write it alike): what a chunk that was never written holds (zarr-python skips
 /// writing chunks equal to it). JSON gives a number, null, or the strings "NaN",
 /// "Infinity", "-Infinity" for floats.
 public enum ZarrFillValue: Decodable, Sendable, Equatable {

@@ -48,6 +48,10 @@ public struct ProfileEvaluation: Sendable {
         /// Bootstrap resamples of the treatments for the intervals of NSC, NSCB and mAP
         /// (`TreatmentBootstrap`, seeded with `seed`); 0 skips them.
         public var bootstrapResamples: Int = 1000
+        /// Leave out the features that are NaN in some profile (`ProfileTable.droppingFeaturesWithNaN`,
+        /// listed in `featuresLeftOut`) instead of refusing the table: what `evaluate` does
+        /// with profiles from CellProfiler tables.
+        public var leaveOutFeaturesWithNaN = false
         /// Told the name of each stage as it starts (for progress on a terminal).
         public var progress: (@Sendable (String) -> Void)?
         public init() {}
@@ -72,8 +76,15 @@ public struct ProfileEvaluation: Sendable {
     public let nscbInterval: ConfidenceInterval?
     public let mapMoAInterval: ConfidenceInterval?
     public let bootstrapResamples: Int
+    /// Features left out because they are NaN in some profile (`Options.leaveOutFeaturesWithNaN`).
+    public let featuresLeftOut: [String]
 
-    public init(_ table: ProfileTable, options: Options = Options()) throws {
+    public init(_ input: ProfileTable, options: Options = Options()) throws {
+        let (table, leftOut) = options.leaveOutFeaturesWithNaN ? input.droppingFeaturesWithNaN() : (input, [])
+        guard table.featureCount > 0 else {
+            throw ProfilingError("\(input.sourceDescription): every feature is NaN in some profile; none is left to compare profiles by")
+        }
+        featuresLeftOut = leftOut
         try table.requireFinite()
         guard options.topK.allSatisfy({ $0 >= 1 }) else { throw ProfilingError("--k values must be >= 1") }
         let inputLabels = try TreatmentLabels(table, requireMoA: true)
@@ -225,6 +236,7 @@ public struct ProfileEvaluation: Sendable {
             "null_size": moaMAP.nullSize,
             "linear_probe_accuracy": num(probe?.accuracy),
             "random_forest_accuracy": num(forest?.accuracy),
+            "features_left_out_nan": featuresLeftOut,
         ]
     }
 

@@ -87,6 +87,20 @@ public struct ProfileTable: Sendable, Equatable {
                             rowOrigins: rowOrigins)
     }
 
+    /// The table without the features that are NaN in some row, and their names. A
+    /// CellProfiler measurement undefined for every cell of a well (a form factor of no
+    /// object, a correlation of an empty channel) stays NaN in that well's profile, and
+    /// cosine similarity needs every value; what uses similarities (`evaluate`, `index
+    /// build`) leaves such features out and names them, where pycytominer users would run
+    /// `drop_na_columns` with a cut-off of 0.
+    public func droppingFeaturesWithNaN() -> (table: ProfileTable, dropped: [String]) {
+        var undefined = [Bool](repeating: false, count: featureCount)
+        for (i, v) in features.enumerated() where v.isNaN { undefined[i % featureCount] = true }
+        guard undefined.contains(true) else { return (self, []) }
+        let kept = undefined.indices.filter { !undefined[$0] }
+        return (selectingFeatures(kept), undefined.indices.filter { undefined[$0] }.map { featureNames[$0] })
+    }
+
     /// The rows of several tables one after another (e.g. the well profiles of each plate of a
     /// screen, measured as separate jobs). The tables must have the same metadata columns and
     /// the same features in the same order; the error names the first table that differs.

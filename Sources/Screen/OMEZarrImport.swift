@@ -1,7 +1,7 @@
 import Foundation
 import Imaging
 
-/// Builds a manifest from an OME-Zarr HCS plate (NGFF 0.4: `plate.zarr/ROW/COLUMN/FIELD`):
+/// Builds a manifest from an OME-Zarr HCS plate (NGFF 0.4 or 0.5: `plate.zarr/ROW/COLUMN/FIELD`):
 /// one row per (well, field), one `Image_<Channel>` column per omero channel, each cell a
 /// reference to one channel of one field (`plate.zarr/A/1/0#DNA`), paths relative to the
 /// manifest; treatments from a plate map when one is given.
@@ -29,11 +29,11 @@ public struct OMEZarrImport: Sendable {
     public func manifest(store: URL, manifestDirectory: URL) throws -> Manifest {
         let root = store.standardizedFileURL
         let attributes = try OMEZarrAttributes.read(root)
-        let where_ = root.appendingPathComponent(".zattrs").path
+        let where_ = OMEZarrAttributes.documentURL(root).path
         guard let layout = attributes.plate else {
             throw ImageIOError(file: where_, attributes.multiscales != nil
                 ? "a single OME-Zarr image, not an HCS plate; name its channels in a manifest as IMAGE.zarr#LABEL"
-                : "no plate attributes; expected an OME-Zarr HCS plate (NGFF 0.4)")
+                : "no plate attributes; expected an OME-Zarr HCS plate (NGFF 0.4 or 0.5)")
         }
         guard !layout.wells.isEmpty else { throw ImageIOError(file: where_, "plate.wells is empty") }
         let plateName = plate ?? layout.name.flatMap { $0.isEmpty ? nil : $0 }
@@ -48,11 +48,11 @@ public struct OMEZarrImport: Sendable {
             }
             let wellDirectory = root.appendingPathComponent(reference.path)
             guard let fields = try OMEZarrAttributes.read(wellDirectory).well?.images, !fields.isEmpty else {
-                throw ImageIOError(file: wellDirectory.appendingPathComponent(".zattrs").path, "no well.images; expected the well's fields")
+                throw ImageIOError(file: OMEZarrAttributes.documentURL(wellDirectory).path, "no well.images; expected the well's fields")
             }
             for (site, field) in fields.enumerated() {
                 guard OMEZarrAttributes.isInsidePath(field.path) else {
-                    throw ImageIOError(file: wellDirectory.appendingPathComponent(".zattrs").path, "well.images[\(site)].path '\(field.path)' is not a relative path inside the well")
+                    throw ImageIOError(file: OMEZarrAttributes.documentURL(wellDirectory).path, "well.images[\(site)].path '\(field.path)' is not a relative path inside the well")
                 }
                 let relative = reference.path + "/" + field.path
                 let image = try OMEZarrImage(directory: root.appendingPathComponent(relative))

@@ -121,6 +121,7 @@ struct EvaluateCommand: ParsableCommand {
             throw ProfilingError("--forest-trees: expected 0 to \(ProfileEvaluation.Options.maxForestTrees), got \(forestTrees)")
         }
         options.forestTrees = forestTrees
+        options.leaveOutFeaturesWithNaN = true
         if !quiet && !json && isatty(STDERR_FILENO) != 0 {
             options.progress = { stage in FileHandle.standardError.write(Data("... \(stage)\n".utf8)) }
         }
@@ -161,6 +162,9 @@ struct EvaluateCommand: ParsableCommand {
             if let unselected { summary["without_feature_selection"] = unselected.summary() }
             let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+        }
+        if !evaluation.featuresLeftOut.isEmpty {
+            note("left out \(evaluation.featuresLeftOut.count) feature(s) NaN in some profile (drop_na_columns at cut-off 0): \(evaluation.featuresLeftOut.joined(separator: ", "))")
         }
         note(Self.describe(evaluation, dir: dir))
         if let unselected {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Screen
 
-/// `phenoscope import zarr`: an OME-Zarr HCS plate (NGFF 0.4, `plate.zarr/ROW/COLUMN/FIELD`)
+/// `phenoscope import zarr`: an OME-Zarr HCS plate (NGFF 0.4 or 0.5, `plate.zarr/ROW/COLUMN/FIELD`)
 /// -> manifest.csv, one row per well and field, one column per omero channel, each cell a
 /// channel reference such as `plate.zarr/A/1/0#DNA`.
 ///
@@ -13,10 +13,10 @@ import Screen
 struct ImportZarrCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zarr",
-        abstract: "Write a manifest from an OME-Zarr HCS plate (NGFF 0.4, zarr v2)."
+        abstract: "Write a manifest from an OME-Zarr HCS plate (NGFF 0.4 in zarr v2, or NGFF 0.5 in zarr v3)."
     )
 
-    @Argument(help: "The plate folder (PLATE.zarr, holding .zattrs with 'plate').")
+    @Argument(help: "The plate folder (PLATE.zarr, holding .zattrs or zarr.json with the 'plate' attributes).")
     var store: String
     @Option(help: "Manifest to write.")
     var out: String

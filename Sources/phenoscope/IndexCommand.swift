@@ -14,7 +14,8 @@ import Workflow
 /// `Metadata_*` columns), and becomes filterable fields of each item. Alternatively
 /// `--profiles P.csv` takes both from one profiles table (`Metadata_*` columns become the
 /// item fields, every other column a vector dimension), e.g. `profiles/wells_normalized.csv`
-/// of a `phenoscope run`.
+/// of a `phenoscope run` or `profile`'s output from a CellProfiler import; features that are
+/// NaN in some profile are left out, and named on stderr.
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
@@ -63,7 +64,13 @@ struct IndexCommand: ParsableCommand {
             let index: SearchIndex
             var progress: ProgressLine?
             if let profiles {
-                let table = try ProfileTable(contentsOf: URL(fileURLWithPath: profiles))
+                // Well profiles of CellProfiler tables may hold NaN (a measurement undefined in a
+                // whole well); similarity needs every value, so those features are left out, named.
+                let (table, leftOut) = try ProfileTable(contentsOf: URL(fileURLWithPath: profiles), allowMissing: true).droppingFeaturesWithNaN()
+                guard table.featureCount > 0 else { throw ValidationError("\(profiles): every feature is NaN in some profile; nothing left to index") }
+                if !leftOut.isEmpty {
+                    Log.info("left out \(leftOut.count) feature(s) NaN in some profile: \(leftOut.joined(separator: ", "))", quiet: quiet)
+                }
                 progress = ProgressLine("index", total: table.rowCount, quiet: quiet)
                 index = try IndexBuilder.index(profiles: table, kind: kind, metric: metric, hnsw: parameters) { progress?.advance() }
             } else {

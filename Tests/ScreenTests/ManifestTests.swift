@@ -90,7 +90,7 @@ final class ManifestTests: XCTestCase {
         try (header + "P1,B3,1,W1,x,1,,a.tif,folder.tif\n").write(to: url, atomically: true, encoding: .utf8)
         let m = try Manifest.load(url)
         XCTAssertEqual(m.validate(plateWells: 96).map(\.description),
-                       ["line 2: Image_Actin: \(dir.appendingPathComponent("folder.tif").path): a directory, expected a TIFF file or an OME-Zarr image (a folder with .zattrs)"])
+                       ["line 2: Image_Actin: \(dir.appendingPathComponent("folder.tif").path): a directory, expected a TIFF file or an OME-Zarr image (a folder with .zattrs or zarr.json)"])
         XCTAssertEqual(m.validate(plateWells: -96, checkFiles: false).map(\.description),
                        ["line 0: plate_wells: -96 is not a plate format; expected 6, 24, 96, 384 or 1536"])
     }

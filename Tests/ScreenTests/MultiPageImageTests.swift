@@ -92,7 +92,7 @@ final class MultiPageImageTests: XCTestCase {
         let issues = try manifest(["plate.ome.zarr/A/1/0#DNA", "store", "DNA.tif"]).validate().map(\.message)
         XCTAssertEqual(issues, [
             "\(zarr.path)/.zattrs: no multiscales; expected an OME-Zarr image",
-            "\(store.path): a zarr v3 store (NGFF 0.5) is not supported; write NGFF 0.4 (zarr v2), e.g. ome-zarr-py < 0.10 or zarr-python 2",
+            "\(store.path)/zarr.json: zarr_format: missing; expected a zarr v3 group (zarr.json)",
         ])
     }
 

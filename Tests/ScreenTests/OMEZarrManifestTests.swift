@@ -37,6 +37,18 @@ final class OMEZarrManifestTests: XCTestCase {
         }
     }
 
+    /// The same plate stored as NGFF 0.5 / zarr v3 by zarr-python 3 (make_zarr_v3_fixtures.py).
+    func testNGFF05PlateImportsToTheSameSites() throws {
+        let v3 = zarr.deletingLastPathComponent().appendingPathComponent("zarr_v3/v3_plate.zarr")
+        let m = try OMEZarrImport().manifest(store: v3, manifestDirectory: dir)
+        XCTAssertEqual(m.channels, ["DNA", "Actin", "Tubulin"])
+        XCTAssertEqual(m.rows.map(\.siteKey.description), ["P1/A01/s0", "P1/B03/s0"])
+        XCTAssertEqual(m.validate(), [])
+        for (row, name) in zip(m.rows, ["u16", "plate_B3"]) {
+            XCTAssertEqual(try m.siteImages(row), try (0..<3).map { try expected(name, $0) }, name)
+        }
+    }
+
     func testChannelListRenamesAndKeeps() throws {
         let m = try OMEZarrImport(channels: FolderImport.channelList("Tubulin=Tub,DNA=Hoechst"), plate: "screen1")
             .manifest(store: zarr.appendingPathComponent("plate.zarr"), manifestDirectory: dir)

@@ -8,8 +8,9 @@ features per object table, a few NULL), then times, alternating A B A B for --re
   A: phenoscope import cellprofiler --sqlite DB --out cells.csv --quiet
   B: cytotable.convert(DB, preset="cellprofiler_sqlite_pycytominer", dest_datatype="parquet"),
      parsl on a two-thread pool (the machine's cores) so it is one process
-each as a whole process under /usr/bin/time -v (wall seconds, peak RSS). Prints one JSON
-object: per tool the median wall time, single-cell rows per second and peak RSS in MB.
+each as a whole process under /usr/bin/time -v (wall seconds, CPU seconds, peak RSS). Prints one
+JSON object: per tool the median wall and CPU time, single-cell rows per second and peak RSS in
+MB, and CytoTable's wall, CPU and peak RSS over Phenoscope's.
 Needs: pip install cytotable numpy (offline: also duckdb==1.5.5 and
 duckdb-extension-sqlite-scanner==1.5.5 duckdb-extension-httpfs==1.5.5, which CytoTable's DuckDB
 would otherwise download).
@@ -88,14 +89,15 @@ rows = images * K
 
 
 def timed(cmd):
-    """Wall seconds and peak RSS (MB) of `cmd` under /usr/bin/time -v."""
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of `cmd` under /usr/bin/time -v."""
     p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
     if p.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed: {p.stderr[-2000:]}")
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", p.stderr).group(1).split(":")
     seconds = sum(float(x) * 60 ** k for k, x in enumerate(reversed(wall)))
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)) / 1024
-    return seconds, rss
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): (\S+)", p.stderr).group(1)) for k in ("User", "System"))
+    return seconds, rss, cpu
 
 
 # CytoTable runs its tasks in parsl; a thread pool keeps them in this one process, so that
@@ -133,11 +135,12 @@ result = {"database_mb": round(size_mb, 1), "images": images, "single_cell_rows"
           "features_per_cell": 3 * F, "repeats": args.repeats}
 for t, rs in runs.items():
     wall = max(statistics.median(r[0] for r in rs), 1e-3)
-    result[t] = {"wall_s": round(wall, 2), "rows_per_s": round(rows / wall, 1),
-                 "mb_per_s": round(size_mb / wall, 1), "peak_rss_mb": round(max(r[1] for r in rs), 1),
-                 "runs_wall_s": [round(r[0], 2) for r in rs]}
+    result[t] = {"wall_s": round(wall, 2), "cpu_s": round(statistics.median(r[2] for r in rs), 2),
+                 "rows_per_s": round(rows / wall, 1), "mb_per_s": round(size_mb / wall, 1),
+                 "peak_rss_mb": round(max(r[1] for r in rs), 1), "runs_wall_s": [round(r[0], 2) for r in rs]}
 if "cytotable" in result:
-    result["cytotable_over_phenoscope_wall"] = round(result["cytotable"]["wall_s"] / result["phenoscope"]["wall_s"], 2)
+    for k in ("wall_s", "cpu_s", "peak_rss_mb"):
+        result[f"cytotable_over_phenoscope_{k.rsplit('_', 1)[0]}"] = round(result["cytotable"][k] / max(result["phenoscope"][k], 1e-3), 2)
 if not args.keep and not args.workdir:
     os.remove(db)
 print(json.dumps(result))
