@@ -2,7 +2,7 @@ import Core
 import Foundation
 
 /// Writes a profile table as an Apache Parquet file that pandas/pyarrow read unchanged:
-/// one row group, one uncompressed PLAIN-encoded data page per column; features as required
+/// uncompressed PLAIN-encoded data pages (see `ParquetStreamWriter`); features as required
 /// doubles, metadata columns typed as pandas types them when it reads the CSV twin: INT64
 /// when every value is a plain integer (`Metadata_Count`, a numeric site), DOUBLE when every
 /// value is a plain decimal number (`Metadata_Concentration`), otherwise UTF-8 strings; in
@@ -12,106 +12,35 @@ import Foundation
 /// Only the small subset of the format a profile table needs; the file metadata is
 /// Thrift compact protocol, hand-encoded below.
 public enum ParquetWriter {
-    /// The file's bytes. Columns named in `doubleMetadata` that would be INT64 are written as
-    /// DOUBLE, so files of several plates (concentrations 10 in one, 0.1 in another) share one
-    /// schema when read as one dataset.
-    public static func data(_ table: ProfileTable, doubleMetadata: Set<String> = []) -> Data {
-        var file = Data("PAR1".utf8)
-        var chunks: [(name: String, type: Int32, offset: Int64, size: Int64)] = []
-        let n = table.rowCount
-        func addColumn(name: String, type: Int32, values: Data) {
-            var header = ThriftCompact()
-            header.i32(1, 0)                          // type: DATA_PAGE
-            header.i32(2, Int32(values.count))        // uncompressed_page_size
-            header.i32(3, Int32(values.count))        // compressed_page_size
-            header.beginStruct(5)                     // data_page_header
-            header.i32(1, Int32(n))                   // num_values
-            header.i32(2, 0)                          // encoding: PLAIN
-            header.i32(3, 3)                          // definition_level_encoding: RLE
-            header.i32(4, 3)                          // repetition_level_encoding: RLE
-            header.endStruct()
-            header.stop()
-            let offset = Int64(file.count)
-            file.append(header.bytes)
-            file.append(values)
-            chunks.append((name, type, offset, Int64(header.bytes.count + values.count)))
-        }
-        for (c, name) in table.metadataColumns.enumerated() {
-            let column = table.metadata.map { $0[c] }
-            var values = Data()
-            var type = MetadataType(column)
+    /// The file's bytes, as one row group. Columns named in `doubleMetadata` that would be
+    /// INT64 are written as DOUBLE, so files of several plates (concentrations 10 in one, 0.1
+    /// in another) share one schema when read as one dataset.
+    public static func data(_ table: ProfileTable, doubleMetadata: Set<String> = []) throws -> Data {
+        var file = Data()
+        let sink = { (bytes: Data) in file.append(bytes) }
+        let writer = try ParquetStreamWriter(metadata: columns(of: table, doubleMetadata: doubleMetadata),
+                                             features: table.featureNames, featureType: .double,
+                                             rowGroupRows: max(1, table.rowCount), output: { sink($0) })
+        try append(table, to: writer)
+        try writer.finish()
+        return file
+    }
+
+    /// The metadata columns of `table` with the types their values give them.
+    static func columns(of table: ProfileTable, doubleMetadata: Set<String>) -> [ParquetStreamWriter.Column] {
+        table.metadataColumns.enumerated().map { c, name in
+            var type = MetadataType(table.metadata.map { $0[c] })
             if type == .int64, doubleMetadata.contains(name) { type = .double }
             switch type {
-            case .int64:
-                for v in column { appendLittleEndian(Int64(v) ?? 0, to: &values) }
-                addColumn(name: name, type: 2, values: values)  // INT64
-            case .double:
-                for v in column { appendLittleEndian((Double(v) ?? .nan).bitPattern, to: &values) }
-                addColumn(name: name, type: 5, values: values)  // DOUBLE
-            case .string:
-                for v in column {
-                    let utf8 = Data(v.utf8)
-                    appendLittleEndian(UInt32(utf8.count), to: &values)
-                    values.append(utf8)
-                }
-                addColumn(name: name, type: 6, values: values)  // BYTE_ARRAY
+            case .int64: return .init(name, .int64)
+            case .double: return .init(name, .double)
+            case .string: return .init(name, .utf8)
             }
         }
-        for (j, name) in table.featureNames.enumerated() {
-            var values = Data(capacity: n * 8)
-            for r in 0..<n { appendLittleEndian(table[r, j].bitPattern, to: &values) }
-            addColumn(name: name, type: 5, values: values)  // DOUBLE
-        }
+    }
 
-        var meta = ThriftCompact()
-        meta.i32(1, 1)                                    // version
-        meta.beginList(2, count: chunks.count + 1)       // schema
-        meta.beginElement()
-        meta.string(4, "schema")
-        meta.i32(5, Int32(chunks.count))                  // num_children
-        meta.endStruct()
-        for (c, chunk) in chunks.enumerated() {
-            meta.beginElement()
-            meta.i32(1, chunk.type)
-            meta.i32(3, 0)                                // repetition: REQUIRED
-            meta.string(4, chunk.name)
-            if chunk.type == 6 {
-                meta.i32(6, 0)                            // converted_type: UTF8
-                meta.beginStruct(10)                      // logicalType
-                meta.beginStruct(1)                       // STRING
-                meta.endStruct()
-                meta.endStruct()
-            }
-            meta.endStruct()
-        }
-        meta.i64(3, Int64(n))                             // num_rows
-        meta.beginList(4, count: 1)                       // row_groups
-        meta.beginElement()
-        meta.beginList(1, count: chunks.count)            // columns
-        for chunk in chunks {
-            meta.beginElement()
-            meta.i64(2, chunk.offset)                     // file_offset
-            meta.beginStruct(3)                           // meta_data
-            meta.i32(1, chunk.type)
-            meta.listOfI32(2, [0])                        // encodings: PLAIN
-            meta.listOfStrings(3, [chunk.name])           // path_in_schema
-            meta.i32(4, 0)                                // codec: UNCOMPRESSED
-            meta.i64(5, Int64(n))                         // num_values
-            meta.i64(6, chunk.size)                       // total_uncompressed_size
-            meta.i64(7, chunk.size)                       // total_compressed_size
-            meta.i64(9, chunk.offset)                     // data_page_offset
-            meta.endStruct()
-            meta.endStruct()
-        }
-        meta.i64(2, chunks.reduce(0) { $0 + $1.size })    // total_byte_size
-        meta.i64(3, Int64(n))                             // num_rows
-        meta.endStruct()
-        meta.string(6, "phenoscope")                      // created_by
-        meta.stop()
-        file.append(meta.bytes)
-        appendLittleEndian(UInt32(meta.bytes.count), to: &file)
-        file.append(Data("PAR1".utf8))
-        return file
+    private static func append(_ table: ProfileTable, to writer: ParquetStreamWriter) throws {
+        for r in 0..<table.rowCount { try writer.appendRow(metadata: table.metadata[r], features: table.row(r)) }
     }
 
     /// The Parquet type of a metadata column, from its values as pandas' CSV reader would
@@ -159,8 +88,18 @@ public enum ParquetWriter {
     }
 
     /// Writes `table` to `url` atomically.
+    /// Row groups of `ParquetStreamWriter`'s default size, so the file's bytes are never all
+    /// in memory.
     public static func write(_ table: ProfileTable, to url: URL, doubleMetadata: Set<String> = []) throws {
-        try AtomicFile.write(data(table, doubleMetadata: doubleMetadata), to: url)
+        let writer = try ParquetStreamWriter(url: url, metadata: columns(of: table, doubleMetadata: doubleMetadata),
+                                             features: table.featureNames, featureType: .double)
+        do {
+            try append(table, to: writer)
+            try writer.finish()
+        } catch {
+            writer.cancel()
+            throw error
+        }
     }
 
     static func appendLittleEndian<T: FixedWidthInteger>(_ v: T, to data: inout Data) {

@@ -108,17 +108,22 @@ public struct ProfileTable: Sendable, Equatable {
         guard let first = tables.first else { throw ProfilingError("no profile tables to concatenate") }
         var out = first
         for t in tables.dropFirst() {
-            guard t.metadataColumns == first.metadataColumns else {
-                throw ProfilingError("\(t.sourceDescription): metadata columns differ from \(first.sourceDescription)'s")
-            }
-            guard t.featureNames == first.featureNames else {
-                throw ProfilingError("\(t.sourceDescription): feature columns differ from \(first.sourceDescription)'s")
-            }
+            try t.requireSameColumns(as: first)
             out.metadata += t.metadata
             out.features += t.features
             out.rowOrigins += t.rowOrigins
         }
         return out
+    }
+
+    /// Fails unless the table has `first`'s metadata and feature columns in the same order.
+    private func requireSameColumns(as first: ProfileTable) throws {
+        guard metadataColumns == first.metadataColumns else {
+            throw ProfilingError("\(sourceDescription): metadata columns differ from \(first.sourceDescription)'s")
+        }
+        guard featureNames == first.featureNames else {
+            throw ProfilingError("\(sourceDescription): feature columns differ from \(first.sourceDescription)'s")
+        }
     }
 
     /// Fails with the file, line and column of the first feature value that is not finite
@@ -143,18 +148,42 @@ public struct ProfileTable: Sendable, Equatable {
     /// through as NaN (for the NaN-dropping feature selection step); anything else that is
     /// not a number is always an error.
     public init(csv: CSVTable, allowMissing: Bool = false) throws {
-        let metaIdx = csv.header.indices.filter { csv.header[$0].hasPrefix("Metadata_") }
-        let featIdx = csv.header.indices.filter { !csv.header[$0].hasPrefix("Metadata_") }
-        guard !featIdx.isEmpty else {
-            throw CSVError(source: csv.source, line: 1, message: "no feature columns (every column starts with 'Metadata_')")
+        var builder = try CSVRows(header: csv.header, source: csv.source, allowMissing: allowMissing)
+        for (r, fields) in csv.rows.enumerated() { try builder.add(fields, line: csv.lineNumbers[r]) }
+        self = builder.table
+    }
+
+    /// Reads a profile CSV (see `init(csv:allowMissing:)`) a block at a time, each row
+    /// straight into numbers: the file's text and its fields as strings are never all in
+    /// memory, only the table (a screen's wells at 8 bytes a value).
+    public init(contentsOf url: URL, allowMissing: Bool = false) throws {
+        var builder: CSVRows?
+        try CSVTable.forEachRow(contentsOf: url, header: { builder = try CSVRows(header: $0, source: url.path, allowMissing: allowMissing) },
+                                row: { fields, line in try builder?.add(fields, line: line) })
+        guard let builder else { throw CSVError(source: url.path, line: 1, message: "empty file, expected a header row") }
+        self = builder.table
+    }
+
+    /// A table built a CSV row at a time: metadata fields kept, feature fields parsed.
+    private struct CSVRows {
+        let header: [String], source: String, allowMissing: Bool
+        let metaIdx: [Int], featIdx: [Int]
+        var metadata: [[String]] = [], features: [Double] = [], origins: [String] = []
+
+        init(header: [String], source: String, allowMissing: Bool) throws {
+            (self.header, self.source, self.allowMissing) = (header, source, allowMissing)
+            metaIdx = header.indices.filter { header[$0].hasPrefix("Metadata_") }
+            featIdx = header.indices.filter { !header[$0].hasPrefix("Metadata_") }
+            guard !featIdx.isEmpty else {
+                throw CSVError(source: source, line: 1, message: "no feature columns (every column starts with 'Metadata_')")
+            }
+            var seen = Set<String>()
+            for name in header where !seen.insert(name).inserted {
+                throw CSVError(source: source, line: 1, message: "duplicate column '\(name)'")
+            }
         }
-        var seen = Set<String>()
-        for name in csv.header where !seen.insert(name).inserted {
-            throw CSVError(source: csv.source, line: 1, message: "duplicate column '\(name)'")
-        }
-        var features: [Double] = []
-        features.reserveCapacity(csv.rows.count * featIdx.count)
-        for (r, fields) in csv.rows.enumerated() {
+
+        mutating func add(_ fields: [String], line: Int) throws {
             for j in featIdx {
                 let field = fields[j].trimmingCharacters(in: .whitespaces)
                 if let v = Double(field), v.isFinite {
@@ -162,20 +191,18 @@ public struct ProfileTable: Sendable, Equatable {
                 } else if allowMissing && (field.isEmpty || field.lowercased() == "nan") {
                     features.append(.nan)
                 } else {
-                    throw CSVError(source: csv.source, line: csv.lineNumbers[r],
-                                   message: "column '\(csv.header[j])': expected a finite number, found '\(fields[j])'")
+                    throw CSVError(source: source, line: line,
+                                   message: "column '\(header[j])': expected a finite number, found '\(fields[j])'")
                 }
             }
+            metadata.append(metaIdx.map { fields[$0] })
+            origins.append("\(source):\(line)")
         }
-        self.init(metadataColumns: metaIdx.map { csv.header[$0] },
-                  metadata: csv.rows.map { row in metaIdx.map { row[$0] } },
-                  featureNames: featIdx.map { csv.header[$0] }, features: features,
-                  rowOrigins: csv.lineNumbers.map { "\(csv.source):\($0)" })
-    }
 
-    /// Reads a profile CSV (see `init(csv:allowMissing:)`).
-    public init(contentsOf url: URL, allowMissing: Bool = false) throws {
-        try self.init(csv: CSVTable(contentsOf: url), allowMissing: allowMissing)
+        var table: ProfileTable {
+            ProfileTable(metadataColumns: metaIdx.map { header[$0] }, metadata: metadata,
+                         featureNames: featIdx.map { header[$0] }, features: features, rowOrigins: origins)
+        }
     }
 
     /// The table as CSV: metadata columns first, then features written with enough digits
@@ -194,22 +221,55 @@ public struct ProfileTable: Sendable, Equatable {
     /// Writes the table as CSV, atomically: the text of `csvTable()`, made and written a block
     /// of rows at a time, so a table of many rows never exists as strings all at once.
     public func write(to url: URL) throws {
-        try AtomicFile.write(to: url) { tmp in
-            guard FileManager.default.createFile(atPath: tmp.path, contents: nil), let out = FileHandle(forWritingAtPath: tmp.path) else {
-                throw ProfilingError("\(tmp.path): cannot create")
-            }
-            defer { try? out.close() }
-            try out.write(contentsOf: Data(CSVTable(header: metadataColumns + featureNames).encoded().utf8))
-            let block = 1024
-            for start in stride(from: 0, to: rowCount, by: block) {
-                var text = ""
-                for r in start..<min(rowCount, start + block) {
-                    var fields = metadata[r].map(CSVTable.quoted)
-                    for j in 0..<featureCount { fields.append(CSVTable.quoted(Self.format(self[r, j]))) }
-                    text += fields.joined(separator: ",") + "\n"
+        let out = try AtomicFileStream(url: url)
+        do {
+            try out.write(CSVTable(header: metadataColumns + featureNames).encoded())
+            try appendCSVRows(to: out)
+            try out.finish()
+        } catch {
+            out.cancel()
+            throw error
+        }
+    }
+
+    /// Writes the rows of the profile CSVs at `urls` one after another into one CSV at
+    /// `url`, reading one file at a time (a screen's plates: the screen's table is never
+    /// whole in memory). Same checks as `concatenating`; the text is the one
+    /// `concatenating(...).write(to:)` gives.
+    public static func concatenateFiles(_ urls: [URL], to url: URL, allowMissing: Bool = false) throws {
+        guard !urls.isEmpty else { throw ProfilingError("no profile tables to concatenate") }
+        let out = try AtomicFileStream(url: url)
+        do {
+            var first: ProfileTable?
+            for u in urls {
+                let t = try ProfileTable(contentsOf: u, allowMissing: allowMissing)
+                if let first {
+                    try t.requireSameColumns(as: first)
+                } else {
+                    // Its first row is kept for the column checks and error messages.
+                    first = t.selectingRows(Array(t.metadata.indices.prefix(1)))
+                    try out.write(CSVTable(header: t.metadataColumns + t.featureNames).encoded())
                 }
-                try out.write(contentsOf: Data(text.utf8))
+                try t.appendCSVRows(to: out)
             }
+            try out.finish()
+        } catch {
+            out.cancel()
+            throw error
+        }
+    }
+
+    /// The rows as CSV lines, 64 at a time.
+    private func appendCSVRows(to out: AtomicFileStream) throws {
+        let block = 64
+        for start in stride(from: 0, to: rowCount, by: block) {
+            var text = ""
+            for r in start..<min(rowCount, start + block) {
+                var fields = metadata[r].map(CSVTable.quoted)
+                for j in 0..<featureCount { fields.append(CSVTable.quoted(Self.format(self[r, j]))) }
+                text += fields.joined(separator: ",") + "\n"
+            }
+            try out.write(text)
         }
     }
 

@@ -11,7 +11,9 @@ import Screen
 /// cells (per feature over the cells where it is defined; NaN where none is) with the cell
 /// count kept (`Metadata_Count`). Per-cell values are also written per
 /// plate as `.npy` (float32, cells x features) beside a metadata CSV, and as one single-cell
-/// Parquet with CellProfiler column names, so cell-level analyses do not have to measure again.
+/// Parquet with CellProfiler column names and float32 features, so cell-level analyses do not
+/// have to measure again. All three are written as the cells are measured (the Parquet a row
+/// group at a time), so memory does not grow with a plate's cells.
 public struct ScreenMeasurement: Sendable {
     public var options = CellMeasurementOptions()
     public var threads = 2
@@ -46,11 +48,17 @@ public struct ScreenMeasurement: Sendable {
                                             "Nuclei_Location_Center_X", "Nuclei_Location_Center_Y",
                                             "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA"]
 
-    /// One plate's cells (rows of the cells CSV and float32 feature values, cells x
-    /// `features`) as the single-cell table that pycytominer / CytoTable users load.
-    public static func singleCellTable(meta: [[String]], values: [Float], features: [String]) -> ProfileTable {
-        ProfileTable(metadataColumns: singleCellMetadata, metadata: meta, featureNames: features,
-                     features: values.map { Double($0) })
+    /// The single-cell Parquet's metadata columns (`singleCellMetadata`) with their types fixed
+    /// by what each holds, not by one plate's values: names as strings, site and object
+    /// number as INT64, centres and concentration as DOUBLE. Every plate's file has the same
+    /// schema, so they read as one dataset (a plate whose concentrations are all whole numbers
+    /// or whose batch names are digits still matches the others).
+    public static let singleCellColumns: [ParquetStreamWriter.Column] = singleCellMetadata.map { name in
+        switch name {
+        case "Metadata_Site", "Metadata_ObjectNumber": return .init(name, .int64)
+        case "Nuclei_Location_Center_X", "Nuclei_Location_Center_Y", "Metadata_Concentration": return .init(name, .double)
+        default: return .init(name, .utf8)
+        }
     }
 
     /// Measures the sites of `manifest` (skipping `excluded` ones) with the labels in `masks`;
@@ -113,10 +121,21 @@ private final class SiteFold: @unchecked Sendable {
     private var columns: [String]?
     private var order: [String] = []
     private var wells: [String: (meta: [String], means: FeatureMeans)] = [:]
-    private var writers: [String: NPYRowWriter] = [:]
-    private var cellText: [String: String] = [:]
+    private var plates: [String: PlateCellFiles] = [:]
     private var plateOrder: [String] = []
     private var totalCells = 0
+
+    /// One plate's cell files, open while its sites are folded.
+    private struct PlateCellFiles {
+        var npy: NPYRowWriter
+        var csv: AtomicFileStream
+        var parquet: ParquetStreamWriter
+
+        func cancel() { npy.cancel(); csv.cancel(); parquet.cancel() }
+    }
+
+    static let cellCSVHeader = ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Metadata_Cell", "Location_X", "Location_Y",
+                                "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA"]
 
     init(rows: [ManifestRow], cellDirectory: URL?) { (self.rows, self.cellDirectory) = (rows, cellDirectory) }
 
@@ -152,19 +171,29 @@ private final class SiteFold: @unchecked Sendable {
         wells[key]?.means.add(table)
         totalCells += table.rowCount
         guard let dir = cellDirectory else { return }
-        if writers[row.plate] == nil {
-            writers[row.plate] = try NPYRowWriter(url: dir.appendingPathComponent("\(row.plate).npy"), columns: n)
+        if plates[row.plate] == nil {
+            let files = PlateCellFiles(
+                npy: try NPYRowWriter(url: dir.appendingPathComponent("\(row.plate).npy"), columns: n),
+                csv: try AtomicFileStream(url: dir.appendingPathComponent("\(row.plate)_cells.csv")),
+                parquet: try ParquetStreamWriter(url: dir.appendingPathComponent("\(row.plate)_cells.parquet"),
+                                                 metadata: ScreenMeasurement.singleCellColumns, features: table.columns,
+                                                 featureType: .float))
+            plates[row.plate] = files
             plateOrder.append(row.plate)
+            try files.csv.write(Self.cellCSVHeader.joined(separator: ",") + "\n")
         }
+        guard let files = plates[row.plate] else { return }
         var text = ""
         for c in 0..<table.rowCount {
-            text += [row.plate, row.well.description, String(row.site), String(table.labels[c]),
-                     String(format: "%.2f", table.centroids[c].x), String(format: "%.2f", table.centroids[c].y),
-                     row.batch, row.compound, row.concentrationText, row.moa].map(CSVTable.quoted).joined(separator: ",") + "\n"
+            let meta = [row.plate, row.well.description, String(row.site), String(table.labels[c]),
+                        String(format: "%.2f", table.centroids[c].x), String(format: "%.2f", table.centroids[c].y),
+                        row.batch, row.compound, row.concentrationText, row.moa]
+            text += meta.map(CSVTable.quoted).joined(separator: ",") + "\n"
+            try files.parquet.appendRow(metadata: meta, features: table.values[c * n ..< (c + 1) * n])
         }
-        cellText[row.plate, default: ""] += text
+        try files.csv.write(text)
         let floats = table.values.map { Float($0) }
-        try floats.withUnsafeBufferPointer { try writers[row.plate]?.append($0) }
+        try floats.withUnsafeBufferPointer { try files.npy.append($0) }
     }
 
     /// The well profiles and cell count; the cell files put in place. Throws the first error
@@ -184,26 +213,17 @@ private final class SiteFold: @unchecked Sendable {
             let table = ProfileTable(metadataColumns: ScreenMeasurement.wellMetadata + [Aggregation.countColumn], metadata: meta,
                                      featureNames: columns, features: features)
             if let dir = cellDirectory {
-                let header = ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Metadata_Cell", "Location_X", "Location_Y",
-                              "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA"].joined(separator: ",") + "\n"
                 for plate in plateOrder {
-                    try writers[plate]?.finish()
-                    let csv = header + (cellText[plate] ?? "")
-                    try AtomicFile.write(csv, to: dir.appendingPathComponent("\(plate)_cells.csv"))
-                    // The single-cell Parquet (CellProfiler names) from the files just written,
-                    // one plate at a time; Concentration always a double: one schema over every
-                    // plate's file.
-                    let meta = try CSVTable(parsing: csv, source: "\(plate)_cells.csv").rows
-                    let values = try NPYArray.read(dir.appendingPathComponent("\(plate).npy")).floats()
-                    try ParquetWriter.write(ScreenMeasurement.singleCellTable(meta: meta, values: values, features: columns),
-                                            to: dir.appendingPathComponent("\(plate)_cells.parquet"),
-                                            doubleMetadata: ["Metadata_Concentration"])
+                    guard let files = plates[plate] else { continue }
+                    try files.npy.finish()
+                    try files.csv.finish()
+                    try files.parquet.finish()
                 }
                 try AtomicFile.write(columns.joined(separator: "\n") + "\n", to: dir.appendingPathComponent("features.txt"))
             }
             return (table, totalCells)
         } catch {
-            for w in writers.values { w.cancel() }
+            for files in plates.values { files.cancel() }
             throw error
         }
     }

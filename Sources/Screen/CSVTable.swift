@@ -48,38 +48,106 @@ public struct CSVTable: Sendable {
     /// Parses CSV text (or another ASCII `delimiter`). Every row must have as many fields as the header.
     public init(parsing text: String, source: String = "<memory>", delimiter: Character = ",") throws {
         var text = text
+        let d = try Self.delimiterByte(delimiter, source: source)
+        var header: [String] = [], rows: [[String]] = [], lines: [Int] = []
+        var width = RecordWidth(source: source)
+        _ = try text.withUTF8 {
+            try CSVTable.records(in: $0, source: source, delimiter: d) { fields, line in
+                if try width.isHeader(fields, line: line) { header = fields } else { rows.append(fields); lines.append(line) }
+            }
+        }
+        try width.end()
+        self.source = source
+        self.header = header
+        self.rows = rows
+        self.lineNumbers = lines
+    }
+
+    /// Reads the file at `url` a block at a time and hands `header` the header row, then
+    /// `row` each row with its line number, without holding the file's text or its rows: a
+    /// table of many rows (a screen's well profiles) read straight into numbers. Same rules
+    /// and errors as `init(contentsOf:)`.
+    public static func forEachRow(contentsOf url: URL, delimiter: Character = ",", blockSize: Int = 1 << 20,
+                                  header: ([String]) throws -> Void, row: ([String], Int) throws -> Void) throws {
+        let d = try delimiterByte(delimiter, source: url.path)
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw CSVError(source: url.path, line: 0, message: "cannot read file")
+        }
+        defer { try? handle.close() }
+        var width = RecordWidth(source: url.path)
+        var buffer: [UInt8] = []
+        var line = 1
+        var atEnd = false
+        while !atEnd {
+            let block: Data
+            do { block = try handle.read(upToCount: max(1, blockSize)) ?? Data() } catch {
+                throw CSVError(source: url.path, line: 0, message: "cannot read file")
+            }
+            atEnd = block.isEmpty
+            buffer.append(contentsOf: block)
+            // Parse up to the last line break outside quotes: whole records only. Line breaks
+            // are ASCII, so a cut never splits a UTF-8 sequence.
+            var cut = 0
+            if atEnd { cut = buffer.count } else {
+                var quoted = false
+                for (i, b) in buffer.enumerated() {
+                    if b == UInt8(ascii: "\"") { quoted.toggle() } else if b == UInt8(ascii: "\n"), !quoted { cut = i + 1 }
+                }
+            }
+            guard cut > 0 else { continue }
+            line = try buffer.withUnsafeBufferPointer { all in
+                let piece = UnsafeBufferPointer(rebasing: all[0..<cut])
+                guard String(validating: piece, as: UTF8.self) != nil else {
+                    throw CSVError(source: url.path, line: 0, message: "not UTF-8 text")
+                }
+                return try records(in: piece, source: url.path, delimiter: d, firstLine: line) { fields, line in
+                    if try width.isHeader(fields, line: line) { try header(fields) } else { try row(fields, line) }
+                }
+            }
+            buffer.removeFirst(cut)
+        }
+        try width.end()
+    }
+
+    private static func delimiterByte(_ delimiter: Character, source: String) throws -> UInt8 {
         guard let d = delimiter.asciiValue, d != UInt8(ascii: "\""), d != UInt8(ascii: "\n") else {
             throw CSVError(source: source, line: 0, message: "delimiter \(delimiter.debugDescription) is not a single ASCII separator")
         }
-        let records = try text.withUTF8 { try CSVTable.records(in: $0, source: source, delimiter: d) }
-        guard let first = records.first else {
-            throw CSVError(source: source, line: 1, message: "empty file, expected a header row")
-        }
-        self.source = source
-        header = first.fields
-        rows = []
-        lineNumbers = []
-        rows.reserveCapacity(records.count)
-        lineNumbers.reserveCapacity(records.count)
-        for record in records.dropFirst() {
-            guard record.fields.count == header.count else {
-                throw CSVError(source: source, line: record.line,
-                               message: "expected \(header.count) fields as in the header, found \(record.fields.count)")
+        return d
+    }
+
+    /// The first record is the header; every later one must have as many fields.
+    private struct RecordWidth {
+        let source: String
+        var width: Int?
+
+        init(source: String) { self.source = source }
+
+        /// Whether `fields` is the header; an error if a row's width differs from it.
+        mutating func isHeader(_ fields: [String], line: Int) throws -> Bool {
+            guard let width else { width = fields.count; return true }
+            guard fields.count == width else {
+                throw CSVError(source: source, line: line, message: "expected \(width) fields as in the header, found \(fields.count)")
             }
-            rows.append(record.fields)
-            lineNumbers.append(record.line)
+            return false
+        }
+
+        func end() throws {
+            if width == nil { throw CSVError(source: source, line: 1, message: "empty file, expected a header row") }
         }
     }
 
-    /// Splits UTF-8 bytes into records; blank lines are skipped. Works on bytes because
-    /// every CSV delimiter is ASCII, which keeps multi-megabyte tables fast to read.
-    private static func records(in bytes: UnsafeBufferPointer<UInt8>, source: String,
-                                delimiter comma: UInt8) throws -> [(fields: [String], line: Int)] {
+    /// Splits UTF-8 bytes into records, handing each to `body` with the line it starts on
+    /// (counting from `firstLine`); blank lines are skipped; returns the line after the last.
+    /// Works on bytes because every CSV delimiter is ASCII, which keeps multi-megabyte tables
+    /// fast to read.
+    @discardableResult
+    private static func records(in bytes: UnsafeBufferPointer<UInt8>, source: String, delimiter comma: UInt8, firstLine: Int = 1,
+                                _ body: (_ fields: [String], _ line: Int) throws -> Void) throws -> Int {
         let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
-        var out: [(fields: [String], line: Int)] = []
         var fields: [String] = []
-        var line = 1
-        var recordLine = 1
+        var line = firstLine
+        var recordLine = firstLine
         var i = 0
         let n = bytes.count
         var atRecordEnd = false
@@ -116,14 +184,14 @@ public struct CSVTable: Sendable {
             // End of record: skip \r, \n.
             if i < n && bytes[i] == cr { i += 1 }
             if i < n && bytes[i] == lf { i += 1 }
-            if !(fields.count == 1 && fields[0].isEmpty) { out.append((fields, recordLine)) }
+            if !(fields.count == 1 && fields[0].isEmpty) { try body(fields, recordLine) }
             fields = []
             atRecordEnd = true
             line += 1
             recordLine = line
             if i >= n { break }
         }
-        return out
+        return line
     }
 
     /// The table as CSV text, quoting fields only where needed.

@@ -16,8 +16,8 @@ extension RunStages {
         var stages: [Stage] = []
         stages.append(Stage(name: "collect", inputs: plates.flatMap { [layout.qc($0), layout.wellProfiles($0)] } + [layout.plateList],
                             outputs: [layout.wellProfiles, layout.qc], parameters: plates.joined(separator: "\n")) {
-            let wells = try ProfileTable.concatenating(plates.map { try ProfileTable(contentsOf: layout.wellProfiles($0), allowMissing: true) })
-            try wells.write(to: layout.wellProfiles)
+            // A plate's table at a time: the screen's wells are never all in memory here.
+            try ProfileTable.concatenateFiles(plates.map { layout.wellProfiles($0) }, to: layout.wellProfiles, allowMissing: true)
             var qc: CSVTable?
             for p in plates {
                 let t = try CSVTable(contentsOf: layout.qc(p))

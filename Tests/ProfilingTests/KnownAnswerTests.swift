@@ -436,7 +436,7 @@ final class ParquetWriterTests: XCTestCase {
             XCTAssertEqual(verified[name] as? Bool, true, name)
             let table = try Fixtures.table("\(name).csv", allowMissing: true)
             let expected = try Data(contentsOf: Fixtures.url("\(name).parquet"))
-            let got = ParquetWriter.data(table)
+            let got = try ParquetWriter.data(table)
             if got != expected {
                 // Leave the new bytes for scripts/reference/check_parquet.py to judge before
                 // they replace the fixture.
@@ -463,27 +463,27 @@ final class ParquetWriterTests: XCTestCase {
         XCTAssertEqual(T([]), .string)
     }
 
-    /// A plate's cells as the single-cell Parquet table: CellProfiler's names, numbers typed.
-    func testSingleCellTableNamesAndTypes() throws {
-        let meta = [["P1", "A01", "1", "3", "10.50", "12.25", "B1", "cmp", "0.1", "moa"],
-                    ["P1", "A01", "2", "7", "30.00", "40.75", "B1", "cmp", "0.1", "moa"]]
-        let table = ScreenMeasurement.singleCellTable(meta: meta, values: [1.5, -2, .nan, 0.25], features: ["Cells_A", "Nuclei_B"])
-        XCTAssertEqual(table.metadataColumns, ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Metadata_ObjectNumber",
-                                               "Nuclei_Location_Center_X", "Nuclei_Location_Center_Y",
-                                               "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA"])
-        XCTAssertEqual(table.featureNames, ["Cells_A", "Nuclei_B"])
-        XCTAssertEqual(table[1, 1], 0.25)
-        XCTAssertTrue(table[1, 0].isNaN)
-        let types = table.metadataColumns.indices.map { c in ParquetWriter.MetadataType(table.metadata.map { $0[c] }) }
-        XCTAssertEqual(types, [.string, .string, .int64, .int64, .double, .double, .string, .string, .double, .string])
+    /// The single-cell Parquet's metadata: CellProfiler's names, typed by what each column
+    /// holds (the same for every plate), as pandas would type typical values.
+    func testSingleCellColumnsNamesAndTypes() {
+        let columns = ScreenMeasurement.singleCellColumns
+        XCTAssertEqual(columns.map(\.name), ["Metadata_Plate", "Metadata_Well", "Metadata_Site", "Metadata_ObjectNumber",
+                                             "Nuclei_Location_Center_X", "Nuclei_Location_Center_Y",
+                                             "Metadata_Batch", "Metadata_Compound", "Metadata_Concentration", "Metadata_MoA"])
+        let typical = [["P1", "A01", "1", "3", "10.50", "12.25", "B1", "cmp", "0.1", "moa"],
+                       ["P1", "A01", "2", "7", "30.00", "40.75", "B1", "cmp", "0.1", "moa"]]
+        let inferred = columns.indices.map { c in ParquetWriter.MetadataType(typical.map { $0[c] }) }
+        XCTAssertEqual(columns.map(\.type), inferred.map { t -> ParquetStreamWriter.ColumnType in
+            switch t { case .int64: return .int64; case .double: return .double; case .string: return .utf8 }
+        })
     }
 
     /// An integer column named in doubleMetadata is written as DOUBLE (physical type 5 in the
     /// column's metadata), the same column otherwise as INT64 (2); values are the same numbers.
-    func testDoubleMetadataOverridesInt64() {
+    func testDoubleMetadataOverridesInt64() throws {
         let table = ProfileTable(metadataColumns: ["Metadata_Concentration"], metadata: [["10"], ["1"]],
                                  featureNames: ["f"], features: [0, 1])
-        let plain = ParquetWriter.data(table), forced = ParquetWriter.data(table, doubleMetadata: ["Metadata_Concentration"])
+        let plain = try ParquetWriter.data(table), forced = try ParquetWriter.data(table, doubleMetadata: ["Metadata_Concentration"])
         // The first page holds the metadata column: 10 and 1 as little-endian Int64 or Double.
         let asInt = Data([10, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
         var asDouble = Data()
@@ -492,7 +492,7 @@ final class ParquetWriterTests: XCTestCase {
         XCTAssertNil(plain.range(of: asDouble))
         XCTAssertNotNil(forced.range(of: asDouble))
         XCTAssertNil(forced.range(of: asInt))
-        XCTAssertEqual(ParquetWriter.data(table, doubleMetadata: ["Metadata_Other"]), plain)
+        XCTAssertEqual(try ParquetWriter.data(table, doubleMetadata: ["Metadata_Other"]), plain)
     }
 
     func testThriftCompactEncodings() {
