@@ -20,7 +20,7 @@ public enum IndexBuilder {
         let fields = rows.map { Dictionary(uniqueKeysWithValues: zip(columns, $0)) }
         do {
             try withoutActuallyEscaping(advance) { advance in
-                try index.add(rows: Array(flat.prefix(n * d)), fields: fields) { _ in advance() }
+                _ = try index.add(rows: Array(flat.prefix(n * d)), fields: fields) { _ in advance() }
             }
         } catch {
             throw PipelineError(message: "\(source): \(error)")
