@@ -43,14 +43,24 @@ final class ServerHardeningTests: XCTestCase {
         let (service, metrics) = try fixture.service()
         try await TestServer.with(service, metrics) { client in
             // One request in flight: its head is in, its body never finishes.
-            let held = try await Raw.connect(client.port)
-            Raw.send(held, "POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+            func hold() async throws -> LoopbackHTTPClient {
+                let held = try await Raw.connect(client.port)
+                Raw.send(held, "POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+                return held
+            }
+            var held = try await hold()
             var limited: LoopbackHTTPClient.Response?
-            // Up to 10 s for the held head to reach the handler: on a loaded 2-core machine
-            // (CI beside another test process) 2.5 s was not always enough.
+            // Up to 10 s for the held head to reach the handler (a loaded 2-core CI machine
+            // needed more than 2.5 s). The held request and the first /health race for the one
+            // slot: when /health wins, the held request is the one answered 429, and it is
+            // sent again.
             for _ in 0..<200 {
                 let r = try await client.send("GET", "/health")
                 if r.status == 429 { limited = r; break }
+                if Raw.answered(held) {
+                    Raw.close(held)
+                    held = try await hold()
+                }
                 try await Task.sleep(nanoseconds: 50_000_000)
             }
             let r = try XCTUnwrap(limited, "a second request from the same address while one is in flight must get 429")
@@ -291,6 +301,12 @@ enum Raw {
 
     static func send(_ c: LoopbackHTTPClient, _ text: String) {
         _ = SlowLorisLoad.send(c.fd, Array(text.utf8))
+    }
+
+    /// Whether any response bytes have arrived (without waiting).
+    static func answered(_ c: LoopbackHTTPClient) -> Bool {
+        var byte: UInt8 = 0
+        return recv(c.fd, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK)) > 0
     }
 
     /// Closed by the server: end of stream or reset (answered bytes are read past).
