@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Imaging
 
 /// Locates the committed fixtures (written by scripts/reference/*.py) next to this file.
 enum Fixtures {
@@ -17,5 +18,15 @@ enum Fixtures {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("phenoscope-imaging-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
+    }
+}
+
+extension XCTestCase {
+    /// Two planes equal pixel for pixel, by bit pattern, so NaN compares too and -0 differs
+    /// from 0: what a lossless reader of the same data must give.
+    func assertEqual(_ a: Image<Float>, _ b: Image<Float>, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.width, b.width, what, file: file, line: line)
+        XCTAssertEqual(a.height, b.height, what, file: file, line: line)
+        XCTAssertEqual(a.pixels.map(\.bitPattern), b.pixels.map(\.bitPattern), what, file: file, line: line)
     }
 }

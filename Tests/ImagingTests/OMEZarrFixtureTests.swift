@@ -17,12 +17,6 @@ final class OMEZarrFixtureTests: XCTestCase {
         try PlaneReader.readFloat(TIFFPage.url(dir.appendingPathComponent(path), selector: selector))
     }
 
-    func assertEqual(_ a: Image<Float>, _ b: Image<Float>, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.width, b.width, what, file: file, line: line)
-        XCTAssertEqual(a.height, b.height, what, file: file, line: line)
-        // Bit patterns, so NaN would compare too and -0 would differ from 0.
-        XCTAssertEqual(a.pixels.map(\.bitPattern), b.pixels.map(\.bitPattern), what, file: file, line: line)
-    }
 
     func testEveryCompressorAndLayoutIsChannelExact() throws {
         var checked = 0

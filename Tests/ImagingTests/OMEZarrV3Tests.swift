@@ -15,11 +15,6 @@ final class OMEZarrV3Tests: XCTestCase {
         try PlaneReader.readFloat(TIFFPage.url(store, selector: selector))
     }
 
-    func assertEqual(_ a: Image<Float>, _ b: Image<Float>, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.width, b.width, what, file: file, line: line)
-        XCTAssertEqual(a.height, b.height, what, file: file, line: line)
-        XCTAssertEqual(a.pixels.map(\.bitPattern), b.pixels.map(\.bitPattern), what, file: file, line: line)
-    }
 
     func testEveryV3CodecAndKeyEncodingEqualsTheV2ReadOfTheSameData() throws {
         var checked = 0
